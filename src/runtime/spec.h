@@ -300,3 +300,91 @@ int spec_rlimit_from_string(const char *s);
 
 /* The default config.json of `lade-runtime spec` (runc's shape); rootless adapts it. */
 json_t *spec_default_json(bool rootless);
+
+/* ---- Shared by spec.c and spec-linux.c only; other modules use the API above. ----
+ *
+ * Field readers: `where` is the path of the object being read ("" for the document root,
+ * "process.user", "mounts[2]"), so every error names the full field path. JSON null counts as
+ * absent (as with runc's Go decoding); unknown keys are ignored; arrays and objects hold at most
+ * SPEC_MAX_ARRAY entries. */
+
+typedef enum SpecFieldKind {
+        SPEC_FIELD_STRING,   /* char * */
+        SPEC_FIELD_PATH,     /* char *, must be an absolute path */
+        SPEC_FIELD_STRV,     /* char **, NULL-terminated; absent = NULL, [] = empty vector */
+        SPEC_FIELD_PATHV,    /* char **, every entry an absolute path */
+        SPEC_FIELD_BOOL,     /* bool */
+        SPEC_FIELD_OPT_BOOL, /* OptBool */
+        SPEC_FIELD_I64,      /* int64_t */
+        SPEC_FIELD_U32,      /* uint32_t */
+        SPEC_FIELD_U64,      /* uint64_t (jansson stops at INT64_MAX) */
+        SPEC_FIELD_OPT_I64,  /* OptI64 */
+        SPEC_FIELD_OPT_U64,  /* OptU64 */
+} SpecFieldKind;
+
+/* One member of a JSON object, stored at `offset` in the struct passed as `base`. */
+typedef struct SpecField {
+        const char *key;
+        SpecFieldKind kind;
+        size_t offset;
+        bool required;
+        bool ranged; /* integers: accept [min, max] instead of the C type's range */
+        int64_t min, max;
+} SpecField;
+#define SPEC_RANGE(lo, hi) .ranged = true, .min = (lo), .max = (hi)
+#define SPEC_RANGE_U16 SPEC_RANGE(0, UINT16_MAX)
+#define SPEC_RANGE_U32 SPEC_RANGE(0, UINT32_MAX)
+#define SPEC_RANGE_I32 SPEC_RANGE(INT32_MIN, INT32_MAX)
+#define SPEC_RANGE_NONNEG SPEC_RANGE(0, INT64_MAX)
+#define SPEC_RANGE_MINUS1 SPEC_RANGE(-1, INT64_MAX) /* -1 means unlimited / wildcard */
+
+/* An array of objects parsed into a C array of `size`-byte elements. parse() fills a zeroed
+ * element (o is an object); done() frees what an element owns (also a half-parsed one). */
+typedef struct SpecElemType {
+        size_t size;
+        int (*parse)(json_t *o, const char *where, void *elem, LadeError **err);
+        void (*done)(void *elem);
+} SpecElemType;
+
+/* Called for each entry of an array of objects; `where` is "path[i]". */
+typedef int (*SpecForeachFn)(json_t *o, const char *where, void *userdata, LadeError **err);
+
+/* "where.key" (or just one of them when the other is empty/NULL); caller frees. */
+char *spec_path(const char *where, const char *key);
+/* Sets an EINVAL error "where.key: <fmt>"; returns -EINVAL. key may be NULL. */
+int spec_field_error(LadeError **err, const char *where, const char *key, const char *fmt, ...)
+        _printf_(4, 5);
+/* Sets "where.key: expected <expected>, got <JSON type of got>"; returns -EINVAL. */
+int spec_type_error(LadeError **err, const char *where, const char *key, const char *expected,
+                    const json_t *got);
+/* obj[key], or NULL when absent or null. */
+json_t *spec_member(json_t *obj, const char *key);
+
+int spec_read_fields(json_t *obj, const char *where, const SpecField *fields, size_t n_fields,
+                     void *base, LadeError **err);
+#define spec_read_table(obj, where, table, base, err) \
+        spec_read_fields(obj, where, table, ELEMENTSOF(table), base, err)
+/* *ret = obj[key] checked to be an object/array, or NULL when absent. */
+int spec_get_object(json_t *obj, const char *where, const char *key, json_t **ret,
+                    LadeError **err);
+int spec_get_array(json_t *obj, const char *where, const char *key, json_t **ret,
+                   LadeError **err);
+int spec_get_string(json_t *obj, const char *where, const char *key, bool required, char **ret,
+                    LadeError **err);
+/* An object of string values ("annotations", "sysctl", "unified"); absent = (NULL, 0). */
+int spec_get_kv(json_t *obj, const char *where, const char *key, SpecKV **ret, size_t *ret_n,
+                LadeError **err);
+SpecKV *spec_kv_free(SpecKV *kv, size_t n);
+int spec_foreach_object(json_t *obj, const char *where, const char *key, SpecForeachFn fn,
+                        void *userdata, LadeError **err);
+/* absent = (NULL, 0); [] = (NULL, 0) too. */
+int spec_get_objects(json_t *obj, const char *where, const char *key, const SpecElemType *t,
+                     void **ret, size_t *ret_n, LadeError **err);
+void *spec_objects_free(void *items, size_t n, const SpecElemType *t);
+
+/* {containerID, hostID, size} entries, shared by mounts[] and linux. */
+extern const SpecElemType spec_idmap_type;
+
+/* linux.* (spec-linux.c). Fills *l in place; on error the caller frees with spec_linux_done(). */
+int spec_parse_linux(json_t *obj, const char *where, SpecLinux *l, LadeError **err);
+void spec_linux_done(SpecLinux *l);

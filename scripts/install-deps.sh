@@ -1,0 +1,17 @@
+#!/bin/bash
+# Installs what lade needs on Debian 12. --test adds what the test suite and the peer
+# comparisons need (the peers themselves: podman, containerd, docker.io, crun, runc).
+set -euo pipefail
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+pkgs="meson ninja-build pkg-config gcc libseccomp-dev libjansson-dev libcap-dev busybox-static jq file"
+if [ "${1:-}" = "--test" ]; then
+        pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev crun runc podman containerd docker.io uidmap iproute2 hyperfine"
+fi
+export DEBIAN_FRONTEND=noninteractive
+missing=""
+for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

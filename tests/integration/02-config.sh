@@ -1,0 +1,103 @@
+#!/bin/bash
+# config.json fields applied for real, each checked from inside the container.
+. "$(dirname "$0")/lib.sh"
+new_bundle
+
+run_out() { rt run --bundle "$BUNDLE" "$(cid "c$RANDOM")" 2>&1; }
+
+cfg '.hostname = "lade-host" | .domainname = "lade.example"'
+args sh -c 'echo $(hostname)/$(cat /proc/sys/kernel/domainname)'
+expect_eq "hostname and domainname" "lade-host/lade.example" "$(run_out)"
+
+cfg '.process.env = ["PATH=/bin", "A=1", "B=two words"] | .process.cwd = "/tmp"'
+args sh -c 'echo "$A|$B|$(pwd)"'
+expect_eq "env and cwd" "1|two words|/tmp" "$(run_out)"
+
+cfg '.process.user = {"uid": 1000, "gid": 1001, "additionalGids": [2000, 2001], "umask": 63}'
+args sh -c 'echo $(id -u) $(id -g) $(id -G) $(umask)'
+expect_eq "user, group, additional gids, umask" "1000 1001 1001 2000 2001 0077" "$(run_out)"
+cfg '.process.user = {"uid": 0, "gid": 0}'
+
+args sh -c 'echo $$'
+expect_eq "new pid namespace: the process is pid 1" 1 "$(run_out)"
+
+cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 1024}, {"type": "RLIMIT_NPROC", "soft": 77, "hard": 88}]'
+args sh -c 'echo $(ulimit -n) $(ulimit -Hn) $(ulimit -u)'
+expect_eq "rlimits" "512 1024 77" "$(run_out)"
+
+cfg '.process.noNewPrivileges = true | .process.oomScoreAdj = 123'
+args sh -c 'grep NoNewPrivs /proc/self/status | tr -d "\t "; cat /proc/self/oom_score_adj'
+expect_eq "noNewPrivileges and oomScoreAdj" "$(printf 'NoNewPrivs:1\n123')" "$(run_out)"
+
+cfg '.process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN", "CAP_KILL"], "inheritable": [], "ambient": []}'
+args sh -c 'grep -E "^Cap(Bnd|Eff|Prm)" /proc/self/status | tr -d "\t"'
+expect_eq "capability sets" "$(printf 'CapPrm:0000000000000021\nCapEff:0000000000000001\nCapBnd:0000000000000021')" "$(run_out)"
+rm -f "$BUNDLE/config.json"; new_bundle
+
+mkdir -p "$T/hostdir" && echo host-data >"$T/hostdir/file"
+cfg ".mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T/hostdir\", \"options\": [\"rbind\", \"ro\"]},
+                 {\"destination\": \"/scratch\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"size=1m\", \"mode=700\"]},
+                 {\"destination\": \"/new/deep/file.txt\", \"type\": \"bind\", \"source\": \"$T/hostdir/file\", \"options\": [\"bind\"]}]"
+args sh -c 'cat /data/file; touch /data/x 2>/dev/null && echo WRITABLE; stat -c %a /scratch; cat /new/deep/file.txt; grep " /scratch " /proc/mounts | cut -d" " -f3'
+expect_eq "bind ro, tmpfs with options, file bind at a new path" "$(printf 'host-data\n700\nhost-data\ntmpfs')" "$(run_out)"
+
+cfg '.root.readonly = true'
+args sh -c 'touch /x 2>/dev/null && echo WRITABLE || echo readonly'
+expect_eq "readonly root" "readonly" "$(run_out)"
+cfg '.root.readonly = false'
+
+cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmax": "123456"}'
+args sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax'
+expect_eq "namespaced sysctls" "$(printf '1\n123456')" "$(run_out)"
+cfg 'del(.linux.sysctl)'
+
+args sh -c 'cat /proc/kcore 2>&1 | head -c 0; wc -c </proc/kcore; echo x >/proc/sys/kernel/hostname 2>/dev/null || echo ro-sys; ls /proc/acpi | wc -l'
+expect_eq "maskedPaths and readonlyPaths" "$(printf '0\nro-sys\n0')" "$(run_out)"
+
+cfg '.linux.devices = [{"path": "/dev/lade-null", "type": "c", "major": 1, "minor": 3, "fileMode": 438, "uid": 0, "gid": 0}]'
+args sh -c 'stat -c "%t:%T %a" /dev/lade-null; echo hi >/dev/lade-null && echo written; ls /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty | wc -l; readlink /dev/ptmx'
+expect_eq "linux.devices and the default device set" "$(printf '1:3 666\nwritten\n6\npts/ptmx')" "$(run_out)"
+cfg 'del(.linux.devices)'
+
+cfg '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 42}, "cpu": {"shares": 512}} | .linux.cgroupsPath = "/lade-it-'$$'"'
+args sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max'
+cfg '.mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid", "noexec", "nodev"]}]'
+expect_eq "cgroup limits visible inside" "$(printf '67108864\n42')" "$(run_out)"
+check "the cgroup is gone after the run" bash -c "[ ! -e /sys/fs/cgroup/memory/lade-it-$$ ]"
+rm -f "$BUNDLE/config.json"; new_bundle
+
+cfg '.linux.namespaces += [{"type": "user"}, {"type": "cgroup"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+chown -R 200000:200000 "$BUNDLE/rootfs"
+args sh -c 'cat /proc/self/uid_map | tr -s " "; id -u'
+expect_eq "user namespace with mappings" "$(printf ' 0 200000 65536\n0')" "$(run_out)"
+chown -R 0:0 "$BUNDLE/rootfs"
+rm -f "$BUNDLE/config.json"; new_bundle
+
+cfg '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 86400, "nanosecs": 0}, "monotonic": {"secs": 86400, "nanosecs": 0}}'
+args cat /proc/uptime
+up=$(run_out | cut -d. -f1)
+check "time namespace offsets (uptime > 1 day)" test "${up:-0}" -gt 86400
+rm -f "$BUNDLE/config.json"; new_bundle
+
+cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+args sh -c 'mkdir /tmp/x 2>&1; echo rc=$?'
+out=$(run_out)
+expect_contains "seccomp denies mkdir with EPERM" "Operation not permitted" "$out"
+cfg 'del(.linux.seccomp)'
+
+# hooks: each kind appends its name and the state's status to a log on the host
+cat >"$T/hook.sh" <<HOOK
+#!/bin/sh
+st=\$(cat)
+echo "\$1 \$(echo "\$st" | jq -r .status)" >>$T/hooks.log
+HOOK
+chmod +x "$T/hook.sh"
+h() { echo "{\"path\": \"$T/hook.sh\", \"args\": [\"hook.sh\", \"$1\"], \"timeout\": 5}"; }
+cfg ".hooks = {\"prestart\": [$(h prestart)], \"createRuntime\": [$(h createRuntime)], \"poststart\": [$(h poststart)], \"poststop\": [$(h poststop)]}"
+args true
+run_out >/dev/null
+expect_eq "hooks ran in order with state on stdin" "$(printf 'prestart creating\ncreateRuntime creating\npoststart running\npoststop stopped')" "$(cat "$T/hooks.log" 2>/dev/null)"
+cfg ".hooks = {\"createRuntime\": [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"10\"], \"timeout\": 1}]}"
+out=$(run_out)
+expect_contains "a hook past its timeout is killed and fails the create" "timed out" "$out"
+finish
