@@ -268,7 +268,8 @@ static int make_state_dir(CreateCtx *c, LadeError **err)
         if (c->state_dirfd < 0)
                 return lade_error(err, errno, "open '%s'", dir);
         _cleanup_close_ int real = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (real < 0 || mkfifoat(real, "exec.fifo", 0622) < 0)
+        /* 0622 exactly (not umask'd): the init may be an unprivileged uid of a user namespace */
+        if (real < 0 || mkfifoat(real, "exec.fifo", 0622) < 0 || fchmodat(real, "exec.fifo", 0622, 0) < 0)
                 return lade_error(err, errno, "create exec.fifo");
         c->plan.fifo_fd = openat(real, "exec.fifo", O_PATH | O_CLOEXEC);
         if (c->plan.fifo_fd < 0)

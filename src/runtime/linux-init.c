@@ -253,8 +253,10 @@ _noreturn_ void linux_init_main(InitPlan *p)
         (void) prctl(PR_SET_PDEATHSIG, 0);
         CHECK(sync_send(p->sync_fd, SYNC_CREATED, 0, NULL));
         p->sync_fd = safe_close(p->sync_fd);
-        if (wait_for_start(p, err) < 0)
+        if (wait_for_start(p, err) < 0) {
+                fprintf(stderr, "lade-runtime: %s\n", lade_error_message(e));
                 _exit(1);
+        }
         p->fifo_fd = safe_close(p->fifo_fd);
         if (hooks_run(p->spec, SPEC_HOOK_START_CONTAINER, p->state_json ? p->state_json : "{}", err) < 0) {
                 fprintf(stderr, "lade-runtime: %s\n", lade_error_message(e));

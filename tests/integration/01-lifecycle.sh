@@ -12,9 +12,13 @@ args sh -c 'exit 7'
 rt run --bundle "$BUNDLE" "$(cid run2)" >/dev/null 2>&1
 expect_eq "run returns the container's exit status" 7 $?
 
-args sh -c 'kill -TERM $$; sleep 5'
-rt run --bundle "$BUNDLE" "$(cid run3)" >/dev/null 2>&1
-expect_eq "a signal death is reported as 128+signal" 143 $?
+args sleep 100
+id=$(cid run3)
+( for _ in $(seq 100); do [ "$(rt state "$id" 2>/dev/null | jq -r .status)" = running ] && break; sleep 0.05; done
+  rt kill "$id" KILL ) &
+rt run --bundle "$BUNDLE" "$id" >/dev/null 2>&1
+expect_eq "a signal death is reported as 128+signal" 137 $?
+wait
 
 # create -> created, start -> running, kill -> stopped, delete -> gone
 args sleep 1000
