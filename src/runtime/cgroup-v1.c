@@ -252,7 +252,9 @@ static bool pids_requested(const SpecResources *r)
 
 static bool blkio_requested(const SpecResources *r)
 {
-        return r->block_io.weight.set || r->block_io.leaf_weight.set ||
+        /* 0 means unset (Docker always sends weight 0), as in runc */
+        return (r->block_io.weight.set && r->block_io.weight.v) ||
+               (r->block_io.leaf_weight.set && r->block_io.leaf_weight.v) ||
                r->block_io.n_weight_device || r->block_io.n_throttle_read_bps ||
                r->block_io.n_throttle_write_bps || r->block_io.n_throttle_read_iops ||
                r->block_io.n_throttle_write_iops;
@@ -314,13 +316,13 @@ static int v1_blkio(const CgroupManager *m, const char *dir, const SpecResources
         const typeof(r->block_io) *b = &r->block_io;
         int k;
         char buf[32];
-        if (b->weight.set) {
+        if (b->weight.set && b->weight.v) {
                 snprintf(buf, sizeof(buf), "%" PRIu64, b->weight.v);
                 k = v1_blkio_weight(m, dir, "blkio.weight", buf, CGROUP_RES "blockIO.weight", err);
                 if (k < 0)
                         return k;
         }
-        if (b->leaf_weight.set) {
+        if (b->leaf_weight.set && b->leaf_weight.v) {
                 k = cgroup_write_u64(m, dir, "blkio.leaf_weight", b->leaf_weight.v,
                                      CGROUP_RES "blockIO.leafWeight", err);
                 if (k < 0)

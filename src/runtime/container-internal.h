@@ -90,6 +90,7 @@ typedef struct InitPlan {
         bool parent_hooks;           /* prestart/createRuntime present */
         int ns_fds[_SPEC_NS_MAX];    /* opened namespace paths to join, -1 otherwise */
         unsigned long clone_flags;   /* namespaces to create */
+        unsigned long joined_flags;  /* namespaces joined by path (set as they are joined) */
         const CgroupManager *cgroup; /* for the "cgroup" mount */
         char *state_json;            /* received via SYNC_STATE */
         const char *id;
@@ -97,6 +98,9 @@ typedef struct InitPlan {
         char *exec_path;             /* process.args[0] resolved in the container's PATH */
         bool two_stage;              /* namespaces were entered by an intermediate process */
 } InitPlan;
+
+/* True when the container has its own namespace of type t (new or joined). */
+bool plan_has_ns(const InitPlan *p, SpecNamespaceType t);
 
 /* process.c */
 /* In the freshly cloned child: wait for the parent, become root in a new user ns, unshare the

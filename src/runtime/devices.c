@@ -98,7 +98,7 @@ static bool dev_is_bind_mounted(const Spec *s)
 int devices_setup(InitPlan *p, int rootfd, LadeError **err)
 {
         const Spec *s = p->spec;
-        bool userns = (p->clone_flags & CLONE_NEWUSER) || p->ns_fds[SPEC_NS_USER] >= 0;
+        bool userns = plan_has_ns(p, SPEC_NS_USER);
         if (dev_is_bind_mounted(s))
                 return 0;
         _cleanup_close_ int dev = fs_mkdir_p_in_root(rootfd, "/dev", 0755, err);

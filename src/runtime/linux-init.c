@@ -56,7 +56,8 @@ static int set_hostname(const Spec *s, bool has_uts, LadeError **err)
 
 static bool has_ns(const InitPlan *p, SpecNamespaceType t, unsigned long flag)
 {
-        return (p->clone_flags & flag) || p->ns_fds[t] >= 0;
+        (void) flag;
+        return plan_has_ns(p, t);
 }
 
 /* Only namespaced sysctls may be set, or a container would change the host (runc's rule). */

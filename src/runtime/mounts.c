@@ -133,7 +133,7 @@ static int mount_cgroup(const InitPlan *p, const SpecMount *m, const MountFlags 
         unsigned long flags = (f->flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         if (p->cgroup && cgroup_manager_mode((CgroupManager *) p->cgroup) != CGROUP_MODE_V2)
                 return mount_cgroup_v1(p, m, f, target, err);
-        if ((p->clone_flags & CLONE_NEWCGROUP) || p->ns_fds[SPEC_NS_CGROUP] >= 0) {
+        if (plan_has_ns(p, SPEC_NS_CGROUP)) {
                 if (mount("cgroup2", fs_fd_path(target, buf), "cgroup2", flags, NULL) == 0)
                         return 0;
                 if (errno != EPERM && errno != EBUSY)

@@ -34,9 +34,19 @@ int init_join_namespaces(InitPlan *p, bool skip_user, LadeError **err)
                 if (setns(*fd, join_order[i].flag) < 0)
                         return lade_error(err, errno, "join %s namespace",
                                           spec_namespace_type_to_string(join_order[i].type));
+                p->joined_flags |= (unsigned long) join_order[i].flag;
                 *fd = safe_close(*fd);
         }
         return 0;
+}
+
+bool plan_has_ns(const InitPlan *p, SpecNamespaceType t)
+{
+        for (size_t i = 0; i < ELEMENTSOF(join_order); i++)
+                if (join_order[i].type == t)
+                        return ((p->clone_flags | p->joined_flags) & (unsigned long) join_order[i].flag) ||
+                               p->ns_fds[t] >= 0;
+        return false;
 }
 
 int init_become_root(LadeError **err)
@@ -57,7 +67,7 @@ int init_enter_namespaces(InitPlan *p, LadeError **err)
                 if (r < 0)
                         return r;
         }
-        if (p->clone_flags & CLONE_NEWUSER || p->ns_fds[SPEC_NS_USER] >= 0) {
+        if (plan_has_ns(p, SPEC_NS_USER)) {
                 int r = init_become_root(err);
                 if (r < 0)
                         return r;
