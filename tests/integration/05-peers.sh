@@ -79,7 +79,7 @@ for _ in $(seq 200); do "${D[@]}" version >/dev/null 2>&1 && break; sleep 0.1; d
 "${D[@]}" load -q -i "$T/busybox.tar" >/dev/null
 out=$("${D[@]}" run --runtime lade --rm --network none localhost/busybox echo hi 2>&1)
 expect_eq "docker run --runtime lade --rm busybox echo hi" hi "$out"
-out=$(echo 'read x; echo got-$x' | "${D[@]}" run --runtime lade --rm -i --network none localhost/busybox sh 2>&1 <<<'lade')
+out=$(echo lade | "${D[@]}" run --runtime lade --rm -i --network none localhost/busybox sh -c 'read x; echo got-$x' 2>&1)
 expect_eq "docker run -i: stdin reaches the container" got-lade "$out"
 "${D[@]}" run --runtime lade --rm --network none localhost/busybox sh -c 'exit 5'
 expect_eq "docker: exit status" 5 $?
