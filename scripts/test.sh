@@ -20,8 +20,8 @@ run_suite() {
 SUITE_ARGS=()
 run_suite build || rc=1
 if [ "${LADE_SKIP_ASAN:-0}" != 1 ]; then
-        # integration tests once are enough: under ASan we re-run the unit and fuzz suites
-        SUITE_ARGS=(--suite unit --suite fuzz)
+        # everything again under ASan+UBSan, the integration tests included (the runtime runs under it)
+        SUITE_ARGS=()
         run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false || rc=1
 fi
 passed=0 failed=0 skipped=0

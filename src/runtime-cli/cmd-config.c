@@ -142,6 +142,9 @@ int verb_spec(CliGlobal *g, int argc, char **argv)
 
 int verb_features(CliGlobal *g, int argc, char **argv)
 {
+        static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+        if (getopt_long_only(argc, argv, "+", opts, NULL) != -1)
+                return 1;
         if (cli_need_args(argc, argv, 0, "features"))
                 return 1;
         _cleanup_json_ json_t *j = runtime_features();
