@@ -25,6 +25,21 @@ cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 1024}, {
 args sh -c 'echo $(ulimit -n) $(ulimit -Hn) $(ulimit -u)'
 expect_eq "rlimits" "512 1024 77" "$(run_out)"
 
+cfg '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0} | .linux.personality = {"domain": "LINUX32"}'
+args sh -c 'ionice; uname -m'
+expect_eq "ioPriority and personality" "$(printf 'idle\ni686')" "$(run_out)"
+cfg 'del(.process.ioPriority) | del(.linux.personality)'
+
+cfg '.linux.rootfsPropagation = "rprivate" | .linux.cgroupsPath = "lade-rel-'$$'/c1"'
+args sh -c 'grep " / / " /proc/self/mountinfo | grep -c shared; cat /proc/self/cgroup | grep memory | cut -d: -f3'
+expect_eq "rootfsPropagation and a relative cgroupsPath" "$(printf '0\n/lade-rel-'$$'/c1')" "$(run_out)"
+rmdir /sys/fs/cgroup/*/lade-rel-$$ 2>/dev/null
+cfg 'del(.linux.rootfsPropagation) | del(.linux.cgroupsPath)'
+
+args sh -c 'ls /bin/busybox && echo $$'
+out=$(rt run --no-pivot --bundle "$BUNDLE" "$(cid nopivot)" 2>&1)
+expect_eq "--no-pivot runs the container (MS_MOVE + chroot)" "$(printf '/bin/busybox\n1')" "$out"
+
 cfg '.process.noNewPrivileges = true | .process.oomScoreAdj = 123'
 args sh -c 'grep NoNewPrivs /proc/self/status | tr -d "\t "; cat /proc/self/oom_score_adj'
 expect_eq "noNewPrivileges and oomScoreAdj" "$(printf 'NoNewPrivs:1\n123')" "$(run_out)"
@@ -97,10 +112,13 @@ echo "\$1 \$(echo "\$st" | jq -r .status)" >>$T/hooks.log
 HOOK
 chmod +x "$T/hook.sh"
 h() { echo "{\"path\": \"$T/hook.sh\", \"args\": [\"hook.sh\", \"$1\"], \"timeout\": 5}"; }
-cfg ".hooks = {\"prestart\": [$(h prestart)], \"createRuntime\": [$(h createRuntime)], \"poststart\": [$(h poststart)], \"poststop\": [$(h poststop)]}"
-args true
-run_out >/dev/null
-expect_eq "hooks ran in order with state on stdin" "$(printf 'prestart creating\ncreateRuntime creating\npoststart running\npoststop stopped')" "$(cat "$T/hooks.log" 2>/dev/null)"
+# startContainer runs inside the container after pivot_root: its path is the container's
+sc='{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/shm/start-state; echo startContainer >/dev/shm/started"]}'
+cfg ".hooks = {\"prestart\": [$(h prestart)], \"createRuntime\": [$(h createRuntime)], \"createContainer\": [$(h createContainer)], \"startContainer\": [$sc], \"poststart\": [$(h poststart)], \"poststop\": [$(h poststop)]}"
+args sh -c 'cat /dev/shm/started; grep -c "\"pid\"" /dev/shm/start-state'
+out=$(run_out)
+expect_eq "hooks ran in order with state on stdin" "$(printf 'prestart creating\ncreateRuntime creating\ncreateContainer creating\npoststart running\npoststop stopped')" "$(cat "$T/hooks.log" 2>/dev/null)"
+expect_eq "startContainer ran in the container with the state" "$(printf 'startContainer\n1')" "$out"
 cfg ".hooks = {\"createRuntime\": [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"10\"], \"timeout\": 1}]}"
 out=$(run_out)
 expect_contains "a hook past its timeout is killed and fails the create" "timed out" "$out"
