@@ -19,5 +19,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_t *, json_decref_null)
 /* Parses text of at most max bytes; names `what` in the error with line/column. */
 int json_parse_text(const char *text, size_t len, const char *what, json_t **ret, LadeError **err);
 int json_load_path(const char *path, size_t max, json_t **ret, LadeError **err);
+/* A uint64 above INT64_MAX from parsed text (jansson cannot hold it as an integer). */
+bool json_get_big_uint(const json_t *v, uint64_t *ret);
 /* Serialises compactly; caller frees. */
 char *json_dump_compact(const json_t *j);

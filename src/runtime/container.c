@@ -105,8 +105,10 @@ static int load_bundle(CreateCtx *c, LadeError **err)
         if (r < 0)
                 return lade_error_wrap(err, "load config.json");
         r = spec_parse(text, len, &c->spec, err);
-        if (r < 0)
+        if (r < 0 && !startswith(lade_error_message(*err), "config.json"))
                 return lade_error_wrap(err, "config.json");
+        if (r < 0)
+                return r;
         if (!c->spec->process)
                 return lade_error_msg(err, EINVAL, "config.json: process: required");
         if (!c->spec->root_path)

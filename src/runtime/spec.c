@@ -153,6 +153,15 @@ static int range_error(LadeError **err, const char *where, const char *key, int6
 static int read_int(json_t *v, const char *where, const SpecField *f, void *p, LadeError **err)
 {
         int64_t lo, hi;
+        uint64_t big;
+        if ((f->kind == SPEC_FIELD_U64 || f->kind == SPEC_FIELD_OPT_U64) && !f->ranged &&
+            json_get_big_uint(v, &big)) {
+                if (f->kind == SPEC_FIELD_U64)
+                        *(uint64_t *) p = big;
+                else
+                        *(OptU64 *) p = (OptU64){ .set = true, .v = big };
+                return 0;
+        }
         if (!json_is_integer(v))
                 return spec_type_error(err, where, f->key, "an integer", v);
         int64_t x = json_integer_value(v);
