@@ -22,8 +22,14 @@ static int replay_file(const char *path)
         while (buf && (k = fread(buf + len, 1, cap - len, f)) > 0) {
                 len += k;
                 if (len == cap) {
+                        uint8_t *bigger = realloc(buf, cap * 2);
+                        if (!bigger) {
+                                free(buf);
+                                fclose(f);
+                                return -1;
+                        }
+                        buf = bigger;
                         cap *= 2;
-                        buf = realloc(buf, cap);
                 }
         }
         fclose(f);

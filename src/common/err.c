@@ -5,7 +5,7 @@
 #include "err.h"
 #include "util.h"
 
-static int make_error(LadeError **err, int errnum, bool with_errno, const char *fmt, va_list ap)
+_printf_(4, 0) static int make_error(LadeError **err, int errnum, bool with_errno, const char *fmt, va_list ap)
 {
         if (errnum < 0)
                 errnum = -errnum;

@@ -40,6 +40,13 @@ args sh -c 'ls /bin/busybox && echo $$'
 out=$(rt run --no-pivot --bundle "$BUNDLE" "$(cid nopivot)" 2>&1)
 expect_eq "--no-pivot runs the container (MS_MOVE + chroot)" "$(printf '/bin/busybox\n1')" "$out"
 
+# Docker sends unlimited rlimits as UINT64_MAX, which does not fit jansson's int64
+args sh -c 'ulimit -c; ulimit -Hc'
+cfg '.process.rlimits = [{"type": "RLIMIT_CORE", "soft": 4242, "hard": 4242}]'
+sed -i 's/4242/18446744073709551615/g' "$BUNDLE/config.json"
+expect_eq "rlimits of UINT64_MAX mean unlimited" "$(printf 'unlimited\nunlimited')" "$(run_out)"
+cfg 'del(.process.rlimits)'
+
 cfg '.process.noNewPrivileges = true | .process.oomScoreAdj = 123'
 args sh -c 'grep NoNewPrivs /proc/self/status | tr -d "\t "; cat /proc/self/oom_score_adj'
 expect_eq "noNewPrivileges and oomScoreAdj" "$(printf 'NoNewPrivs:1\n123')" "$(run_out)"
