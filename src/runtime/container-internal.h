@@ -150,3 +150,10 @@ int console_setup_in_container(int console_fd, const SpecProcess *proc, bool mou
 /* For foreground `run -t`/`exec -t` without a console socket: a socketpair the child sends the
  * master over; the parent proxies it to its own stdio. */
 int console_proxy_master(int master_fd, pid_t child, int *ret_status);
+/* For a process with a terminal: connect to --console-socket, or (proxy) make the socketpair
+ * whose peer end receives the master for console_proxy_master(); error when neither. */
+int console_prepare(const SpecProcess *proc, const char *console_socket, bool proxy,
+                    int *ret_console_fd, int *ret_peer, LadeError **err);
+int console_recv_master(int sock, LadeError **err);
+/* Waits for pid, forwarding every signal we get to it; returns its status (128+N if killed). */
+int wait_forwarding_signals(pid_t pid);

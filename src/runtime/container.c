@@ -225,21 +225,10 @@ static int prepare_plan(CreateCtx *c, LadeError **err)
 static int prepare_stdio_and_sockets(CreateCtx *c, bool proxy_tty, LadeError **err)
 {
         InitPlan *p = &c->plan;
-        if (p->process->terminal) {
-                if (c->o->console_socket) {
-                        p->console_fd = console_socket_connect(c->o->console_socket, err);
-                        if (p->console_fd < 0)
-                                return p->console_fd;
-                } else if (proxy_tty) {
-                        int sv[2];
-                        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-                                return lade_error(err, errno, "socketpair for the terminal");
-                        p->console_fd = sv[0];
-                        c->console_peer = sv[1];
-                } else
-                        return lade_error_msg(err, EINVAL,
-                                              "process.terminal: cannot allocate a tty without --console-socket when detached");
-        }
+        int r = console_prepare(p->process, c->o->console_socket, proxy_tty, &p->console_fd,
+                                &c->console_peer, err);
+        if (r < 0)
+                return r;
         const SpecSeccomp *sc = c->spec->linux_.seccomp;
         if (sc && sc->listener_path && seccomp_program_wants_notify(p->seccomp)) {
                 p->listener_fd = console_socket_connect(sc->listener_path, err);
@@ -545,46 +534,6 @@ int container_create(const RuntimeContext *rt, const CreateOptions *o, LadeError
         return r;
 }
 
-static int recv_master(int sock, LadeError **err)
-{
-        char name[64];
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                             .msg_controllen = sizeof(u.buf) };
-        if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) < 0)
-                return lade_error(err, errno, "receive the pty master");
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        if (!cm || cm->cmsg_type != SCM_RIGHTS)
-                return lade_error_msg(err, EPROTO, "no pty master received");
-        int fd;
-        memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-        return fd;
-}
-
-/* Forwards every catchable signal to the container until it exits; returns its status. */
-static int forward_signals_and_wait(pid_t pid)
-{
-        sigset_t all;
-        sigfillset(&all);
-        sigprocmask(SIG_BLOCK, &all, NULL);
-        _cleanup_close_ int sfd = signalfd(-1, &all, SFD_CLOEXEC);
-        int status = 0;
-        for (;;) {
-                if (waitpid(pid, &status, WNOHANG) == pid)
-                        break;
-                struct signalfd_siginfo si;
-                if (read(sfd, &si, sizeof(si)) != sizeof(si))
-                        continue;
-                if (si.ssi_signo != SIGCHLD)
-                        (void) kill(pid, (int) si.ssi_signo);
-        }
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 int container_run(const RuntimeContext *rt, const CreateOptions *o, int *ret_status, LadeError **err)
 {
         CreateCtx c;
@@ -601,7 +550,7 @@ int container_run(const RuntimeContext *rt, const CreateOptions *o, int *ret_sta
         create_ctx_done(&c, r < 0);
         if (r < 0)
                 goto out;
-        if (peer >= 0 && (master = recv_master(peer, err)) < 0) {
+        if (peer >= 0 && (master = console_recv_master(peer, err)) < 0) {
                 r = master;
                 (void) container_delete(rt, o->id, true, NULL);
                 goto out;
@@ -615,7 +564,7 @@ int container_run(const RuntimeContext *rt, const CreateOptions *o, int *ret_sta
         if (master >= 0)
                 (void) console_proxy_master(master, pid, ret_status);
         else
-                *ret_status = forward_signals_and_wait(pid);
+                *ret_status = wait_forwarding_signals(pid);
         (void) container_delete(rt, o->id, true, NULL);
 out:
         if (!o->detach)

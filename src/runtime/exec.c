@@ -103,21 +103,10 @@ static int prepare(ExecCtx *c, const RuntimeContext *rt, const char *id, const E
 static int make_sockets(ExecCtx *c, const ExecOptions *o, LadeError **err)
 {
         InitPlan *p = &c->plan;
-        if (o->process->terminal) {
-                if (o->console_socket) {
-                        p->console_fd = console_socket_connect(o->console_socket, err);
-                        if (p->console_fd < 0)
-                                return p->console_fd;
-                } else if (!o->detach) {
-                        int sv[2];
-                        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-                                return lade_error(err, errno, "socketpair");
-                        p->console_fd = sv[0];
-                        c->console_peer = sv[1];
-                } else
-                        return lade_error_msg(err, EINVAL,
-                                              "cannot allocate a tty without --console-socket when detached");
-        }
+        int r = console_prepare(o->process, o->console_socket, !o->detach, &p->console_fd,
+                                &c->console_peer, err);
+        if (r < 0)
+                return r;
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return lade_error(err, errno, "socketpair");
@@ -206,35 +195,12 @@ static int spawn(ExecCtx *c, LadeError **err)
 static int wait_exec(ExecCtx *c, int *ret_status, LadeError **err)
 {
         if (c->console_peer >= 0) {
-                char name[64];
-                union {
-                        char buf[CMSG_SPACE(sizeof(int))];
-                        struct cmsghdr align;
-                } u;
-                struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                                     .msg_controllen = sizeof(u.buf) };
-                struct cmsghdr *cm;
-                if (recvmsg(c->console_peer, &mh, MSG_CMSG_CLOEXEC) > 0 && (cm = CMSG_FIRSTHDR(&mh))) {
-                        int master;
-                        memcpy(&master, CMSG_DATA(cm), sizeof(int));
-                        (void) console_proxy_master(master, c->pid, ret_status);
-                        safe_close(master);
-                        return 0;
-                }
+                _cleanup_close_ int master = console_recv_master(c->console_peer, err);
+                if (master < 0)
+                        return master;
+                return console_proxy_master(master, c->pid, ret_status);
         }
-        sigset_t all;
-        sigfillset(&all);
-        _cleanup_close_ int sfd = signalfd(-1, &all, SFD_CLOEXEC);
-        int status = 0;
-        for (;;) {
-                if (waitpid(c->pid, &status, WNOHANG) == c->pid)
-                        break;
-                struct signalfd_siginfo si;
-                if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
-                        (void) kill(c->pid, (int) si.ssi_signo);
-        }
-        *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        *ret_status = wait_forwarding_signals(c->pid);
         return 0;
 }
 

@@ -175,3 +175,65 @@ int console_proxy_master(int master_fd, pid_t child, int *ret_status)
         *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         return 0;
 }
+
+int console_prepare(const SpecProcess *proc, const char *console_socket, bool proxy,
+                    int *ret_console_fd, int *ret_peer, LadeError **err)
+{
+        if (!proc->terminal)
+                return 0;
+        if (console_socket) {
+                int fd = console_socket_connect(console_socket, err);
+                if (fd < 0)
+                        return fd;
+                *ret_console_fd = fd;
+                return 0;
+        }
+        if (!proxy)
+                return lade_error_msg(err, EINVAL,
+                                      "process.terminal: cannot allocate a tty without --console-socket when detached");
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return lade_error(err, errno, "socketpair for the terminal");
+        *ret_console_fd = sv[0];
+        *ret_peer = sv[1];
+        return 0;
+}
+
+int console_recv_master(int sock, LadeError **err)
+{
+        char name[64];
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf) };
+        if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) < 0)
+                return lade_error(err, errno, "receive the pty master");
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        if (!cm || cm->cmsg_type != SCM_RIGHTS)
+                return lade_error_msg(err, EPROTO, "no pty master received");
+        int fd;
+        memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        return fd;
+}
+
+int wait_forwarding_signals(pid_t pid)
+{
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, NULL);
+        _cleanup_close_ int sfd = signalfd(-1, &all, SFD_CLOEXEC);
+        int status = 0;
+        for (;;) {
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                        break;
+                struct signalfd_siginfo si;
+                if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                        continue;
+                if (si.ssi_signo != SIGCHLD)
+                        (void) kill(pid, (int) si.ssi_signo);
+        }
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
