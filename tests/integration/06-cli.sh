@@ -48,4 +48,10 @@ expect_contains "run with a terminal gets a pty" "/dev/pts/0" "$out"
 out=$(rt run -d --bundle "$BUNDLE" "$(cid tty2)" 2>&1)
 expect_eq "a terminal without --console-socket when detached is refused" 1 $?
 expect_contains "... with a clear message" "console-socket" "$out"
+cfg '.process.terminal = false | .process.args = ["sleep", "1000"]'
+id=$(cid ttyexec)
+rt run -d --bundle "$BUNDLE" "$id"
+out=$(script -qec "$LADE_RUNTIME --root $ROOT exec -t $id tty" /dev/null | tr -d '\r')
+expect_contains "exec -t without a console socket proxies a new pty" "/dev/pts/" "$out"
+rt delete -f "$id"
 finish
