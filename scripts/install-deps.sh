@@ -4,7 +4,7 @@
 set -euo pipefail
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
-pkgs="meson ninja-build pkg-config gcc libseccomp-dev libjansson-dev libcap-dev busybox-static jq file"
+pkgs="meson ninja-build pkg-config gcc libseccomp-dev libjansson-dev libcap-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev busybox-static jq file"
 if [ "${1:-}" = "--test" ]; then
         pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev crun runc podman containerd docker.io uidmap iproute2 hyperfine"
 fi
