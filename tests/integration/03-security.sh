@@ -60,6 +60,24 @@ run_out >/dev/null
 check "procfs never mounted on the host through a /proc symlink" bash -c "[ -z \"\$(ls -A '$T/victim')\" ] && ! grep -q ' $T/victim ' /proc/self/mounts"
 rm -f "$BUNDLE/rootfs/proc" && mkdir "$BUNDLE/rootfs/proc"
 
+# 3b. the same with a symlink swapped in and out while containers are being set up (a race)
+rm -f "$BUNDLE/config.json"; new_bundle
+mkdir -p "$T/victim2"
+cfg '.mounts += [{"destination": "/swap/m", "type": "tmpfs", "source": "tmpfs"}]'
+args true
+( while [ -e "$T/swapping" ]; do
+        rm -rf "$BUNDLE/rootfs/swap"; mkdir -p "$BUNDLE/rootfs/swap"
+        rm -rf "$BUNDLE/rootfs/swap"; ln -s "$T/victim2" "$BUNDLE/rootfs/swap"
+  done ) &
+swapper=$!
+touch "$T/swapping"
+for i in $(seq 30); do rt run --bundle "$BUNDLE" "$(cid swap$i)" >/dev/null 2>&1; done
+rm -f "$T/swapping"
+wait "$swapper"
+check "a symlink swapped during setup never sends a mount outside the rootfs" \
+        bash -c "[ -z \"\$(ls -A '$T/victim2')\" ] && ! grep -q ' $T/victim2' /proc/self/mounts"
+rm -rf "$BUNDLE/rootfs/swap"
+
 # 4. masked and read-only paths really are
 args sh -c 'cat /proc/timer_list 2>/dev/null | wc -c; ls /sys/firmware | wc -l; (echo 1 >/proc/sys/vm/drop_caches) 2>/dev/null && echo WROTE-SYS; (echo 1 >/proc/irq/default_smp_affinity) 2>/dev/null && echo WROTE-IRQ; echo done'
 expect_eq "maskedPaths read as empty, readonlyPaths refuse writes" "$(printf '0\n0\ndone')" "$(run_out)"
