@@ -14,6 +14,12 @@
 
 #include "err.h"
 
+/* Defaults for the limits of LayerUnpackOptions, and the longest entry name, symlink or hardlink
+ * target accepted (PATH_MAX, like the kernel). */
+#define LAYER_DEFAULT_MAX_ENTRIES UINT64_C(1000000)
+#define LAYER_DEFAULT_MAX_BYTES (UINT64_C(64) << 30)
+#define LAYER_PATH_MAX 4096
+
 typedef struct LayerUnpackOptions {
         bool ignore_chown;        /* rootless: keep the caller's ownership */
         bool whiteouts_as_files;  /* keep .wh. files as they are (e.g. for `export` style use) */

@@ -1,0 +1,31 @@
+/* lade: Docker's command line over the engine library. One file per group of verbs. */
+#pragma once
+
+#include "engine.h"
+
+typedef struct Cli {
+        EngineOptions opts;
+        Engine *engine;     /* opened on first use */
+        char **insecure;
+} Cli;
+
+typedef int (*CliFn)(Cli *c, int argc, char **argv);
+
+Engine *cli_engine(Cli *c);
+int cli_fail(LadeError *err);
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_images(Cli *c, int argc, char **argv);
+int cmd_image_inspect(Cli *c, int argc, char **argv);
+int cmd_history(Cli *c, int argc, char **argv);
+int cmd_tag(Cli *c, int argc, char **argv);
+int cmd_rmi(Cli *c, int argc, char **argv);
+int cmd_image_prune(Cli *c, int argc, char **argv);
+int cmd_pull(Cli *c, int argc, char **argv);
+int cmd_push(Cli *c, int argc, char **argv);
+int cmd_login(Cli *c, int argc, char **argv);
+int cmd_logout(Cli *c, int argc, char **argv);
+int cmd_save(Cli *c, int argc, char **argv);
+int cmd_load(Cli *c, int argc, char **argv);
+int cmd_import(Cli *c, int argc, char **argv);
+int cmd_system_df(Cli *c, int argc, char **argv);

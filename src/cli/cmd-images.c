@@ -1,0 +1,311 @@
+/* images, image inspect, history, tag, rmi, image prune, system df. */
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "format.h"
+#include "util.h"
+
+static const char *short_id(const char *id)
+{
+        static char buf[16];
+        snprintf(buf, sizeof(buf), "%.12s", startswith(id, "sha256:") ? id + 7 : id);
+        return buf;
+}
+
+static void add_image_rows(json_t *rows, const ImageInfo *i)
+{
+        _cleanup_free_ char *size = format_size(i->size), *since = format_since(i->created);
+        char created_at[64];
+        time_t t = (time_t) i->created;
+        struct tm tm;
+        strftime(created_at, sizeof(created_at), "%Y-%m-%d %H:%M:%S %z %Z", localtime_r(&t, &tm));
+        char **tags = i->repo_tags && i->repo_tags[0] ? i->repo_tags : (char *[]){ "<none>:<none>", NULL };
+        for (char **tg = tags; *tg; tg++) {
+                const char *colon = strrchr(*tg, ':');
+                _cleanup_free_ char *repo = xstrndup(*tg, (size_t) (colon - *tg));
+                const char *digest = "<none>";
+                for (char **d = i->repo_digests; d && *d; d++)
+                        if (startswith(*d, repo) && (*d)[strlen(repo)] == '@')
+                                digest = *d + strlen(repo) + 1;
+                json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+                                                      "Repository", repo, "Tag", colon + 1, "ID", short_id(i->id),
+                                                      "CreatedSince", since, "CreatedAt", created_at, "Size", size,
+                                                      "Digest", digest, "Containers", "N/A", "SharedSize", "N/A",
+                                                      "UniqueSize", "N/A"));
+        }
+}
+
+static bool image_matches(const ImageInfo *i, char **filters, const char *repo_arg)
+{
+        bool dangling = !i->repo_tags || !i->repo_tags[0];
+        for (char **f = filters; f && *f; f++) {
+                if (streq(*f, "dangling=true") && !dangling)
+                        return false;
+                if (streq(*f, "dangling=false") && dangling)
+                        return false;
+                if (startswith(*f, "reference=")) {
+                        bool any = false;
+                        for (char **t = i->repo_tags; t && *t; t++) {
+                                _cleanup_free_ char *repo = xstrndup(*t, (size_t) (strrchr(*t, ':') - *t));
+                                any = any || fnmatch(*f + 10, *t, 0) == 0 || fnmatch(*f + 10, repo, 0) == 0;
+                        }
+                        if (!any)
+                                return false;
+                }
+                if (startswith(*f, "label=")) {
+                        const char *kv = *f + 6, *eq = strchr(kv, '=');
+                        _cleanup_free_ char *k = eq ? xstrndup(kv, (size_t) (eq - kv)) : xstrdup(kv);
+                        json_t *v = i->config->labels ? json_object_get(i->config->labels, k) : NULL;
+                        if (!v || (eq && !streq(json_string_value(v), eq + 1)))
+                                return false;
+                }
+        }
+        if (repo_arg) {
+                for (char **t = i->repo_tags; t && *t; t++)
+                        if (startswith(*t, repo_arg) && ((*t)[strlen(repo_arg)] == ':' || (*t)[strlen(repo_arg)] == '\0'))
+                                return true;
+                for (char **t = i->repo_tags; t && *t; t++)
+                        if (streq(*t, repo_arg))
+                                return true;
+                return false;
+        }
+        return true;
+}
+
+int cmd_images(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "quiet", no_argument, NULL, 'q' },
+                                              { "digests", no_argument, NULL, 'D' }, { "filter", required_argument, NULL, 'f' },
+                                              { "format", required_argument, NULL, 'F' }, { "no-trunc", no_argument, NULL, 'n' },
+                                              { NULL, 0, NULL, 0 } };
+        bool quiet = false, digests = false, no_trunc = false;
+        const char *format = NULL;
+        _cleanup_strv_free_ char **filters = NULL;
+        int o;
+        while ((o = getopt_long(argc, argv, "aqf:", opts, NULL)) != -1) {
+                switch (o) {
+                case 'a': break;
+                case 'q': quiet = true; break;
+                case 'D': digests = true; break;
+                case 'f': filters = strv_append(filters, optarg); break;
+                case 'F': format = optarg; break;
+                case 'n': no_trunc = true; break;
+                default: return 125;
+                }
+        }
+        const char *repo = optind < argc ? argv[optind] : NULL;
+        ImageInfo **l = NULL;
+        size_t n = 0;
+        LadeError *err = NULL;
+        if (image_store_list(engine_images(cli_engine(c)), &l, &n, &err) < 0)
+                return cli_fail(err);
+        json_t *rows = json_array();
+        for (size_t i = 0; i < n; i++) {
+                if (!image_matches(l[i], filters, repo))
+                        continue;
+                if (quiet) {
+                        printf("%s\n", no_trunc ? l[i]->id : short_id(l[i]->id));
+                        continue;
+                }
+                add_image_rows(rows, l[i]);
+                if (no_trunc) {
+                        json_t *last = json_array_get(rows, json_array_size(rows) - 1);
+                        json_object_set_new(last, "ID", json_string(l[i]->id));
+                }
+        }
+        if (!quiet) {
+                json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Repository", "REPOSITORY", "Tag", "TAG",
+                                      "ID", "IMAGE ID", "CreatedSince", "CREATED", "CreatedAt", "CREATED AT",
+                                      "Size", "SIZE", "Digest", "DIGEST", "Containers", "CONTAINERS");
+                format_print(stdout, format,
+                             digests ? "{{.Repository}}\\t{{.Tag}}\\t{{.Digest}}\\t{{.ID}}\\t{{.CreatedSince}}\\t{{.Size}}"
+                                     : "{{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.CreatedSince}}\\t{{.Size}}",
+                             h, rows);
+                json_decref(h);
+        }
+        json_decref(rows);
+        image_info_list_free(l, n);
+        return 0;
+}
+
+int cmd_image_inspect(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+                                              { "type", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 } };
+        const char *format = NULL;
+        int o;
+        while ((o = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+                if (o == 'f')
+                        format = optarg;
+                else if (o != 't')
+                        return 125;
+        }
+        if (optind >= argc)
+                return cli_usage("\"inspect\" requires at least 1 argument.");
+        json_t *all = json_array();
+        int rc = 0;
+        for (int i = optind; i < argc; i++) {
+                _cleanup_(image_info_freep) ImageInfo *info = NULL;
+                LadeError *err = NULL;
+                if (image_store_resolve(engine_images(cli_engine(c)), argv[i], &info, &err) < 0) {
+                        fprintf(stderr, "Error: %s\n", lade_error_message(err));
+                        lade_error_free(err);
+                        rc = 1;
+                        continue;
+                }
+                json_array_append_new(all, engine_image_inspect_json(cli_engine(c), info));
+        }
+        size_t i;
+        json_t *v;
+        if (format)
+                json_array_foreach(all, i, v) {
+                        _cleanup_free_ char *s = format_template(format, v);
+                        printf("%s\n", s);
+                }
+        else {
+                char *s = json_dumps(all, JSON_INDENT(4));
+                printf("%s\n", s);
+                free(s);
+        }
+        json_decref(all);
+        return rc;
+}
+
+int cmd_history(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "quiet", no_argument, NULL, 'q' }, { "no-trunc", no_argument, NULL, 'n' },
+                                              { "human", required_argument, NULL, 'H' },
+                                              { "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 } };
+        bool quiet = false, no_trunc = false;
+        const char *format = NULL;
+        int o;
+        while ((o = getopt_long(argc, argv, "qH:", opts, NULL)) != -1) {
+                if (o == 'q') quiet = true;
+                else if (o == 'n') no_trunc = true;
+                else if (o == 'F') format = optarg;
+                else if (o != 'H') return 125;
+        }
+        if (optind + 1 != argc)
+                return cli_usage("\"history\" requires exactly 1 argument.");
+        _cleanup_(image_info_freep) ImageInfo *info = NULL;
+        LadeError *err = NULL;
+        if (image_store_resolve(engine_images(cli_engine(c)), argv[optind], &info, &err) < 0)
+                return cli_fail(err);
+        json_t *hist = engine_image_history_json(cli_engine(c), info), *rows = json_array();
+        size_t i;
+        json_t *h;
+        json_array_foreach(hist, i, h) {
+                const char *id = json_string_value(json_object_get(h, "Id"));
+                const char *by = json_string_value(json_object_get(h, "CreatedBy"));
+                if (quiet) {
+                        printf("%s\n", streq(id, "<missing>") || no_trunc ? id : short_id(id));
+                        continue;
+                }
+                _cleanup_free_ char *since = format_since(json_integer_value(json_object_get(h, "Created")));
+                _cleanup_free_ char *size = format_size(json_integer_value(json_object_get(h, "Size")));
+                _cleanup_free_ char *by_s = !no_trunc && strlen(by) > 45 ? xasprintf("%.44s…", by) : xstrdup(by);
+                json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s}", "ID",
+                                                      streq(id, "<missing>") || no_trunc ? id : short_id(id),
+                                                      "CreatedSince", since, "CreatedBy", by_s, "Size", size,
+                                                      "Comment", json_string_value(json_object_get(h, "Comment"))));
+        }
+        json_t *hd = json_pack("{s:s,s:s,s:s,s:s,s:s}", "ID", "IMAGE", "CreatedSince", "CREATED", "CreatedBy",
+                               "CREATED BY", "Size", "SIZE", "Comment", "COMMENT");
+        if (!quiet)
+                format_print(stdout, format, "{{.ID}}\\t{{.CreatedSince}}\\t{{.CreatedBy}}\\t{{.Size}}\\t{{.Comment}}", hd, rows);
+        json_decref(hd);
+        json_decref(rows);
+        json_decref(hist);
+        return 0;
+}
+
+int cmd_tag(Cli *c, int argc, char **argv)
+{
+        if (argc != 3)
+                return cli_usage("\"tag\" requires exactly 2 arguments.");
+        LadeError *err = NULL;
+        if (engine_image_tag(cli_engine(c), argv[1], argv[2], &err) < 0)
+                return cli_fail(err);
+        return 0;
+}
+
+static void print_removed(void *ud, const char *what, const char *name)
+{
+        printf("%s: %s\n", what, name);
+}
+
+int cmd_rmi(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { "no-prune", no_argument, NULL, 'n' },
+                                              { NULL, 0, NULL, 0 } };
+        bool force = false;
+        int o;
+        while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+                if (o == 'f') force = true;
+                else if (o != 'n') return 125;
+        }
+        if (optind >= argc)
+                return cli_usage("\"rmi\" requires at least 1 argument.");
+        int rc = 0;
+        for (int i = optind; i < argc; i++) {
+                LadeError *err = NULL;
+                if (image_store_remove(engine_images(cli_engine(c)), argv[i], force, print_removed, NULL, &err) < 0)
+                        rc = cli_fail(err);
+        }
+        return rc;
+}
+
+int cmd_image_prune(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "force", no_argument, NULL, 'f' },
+                                              { "filter", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 } };
+        bool all = false;
+        int o;
+        while ((o = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
+                if (o == 'a') all = true;
+                else if (o != 'f' && o != 'F') return 125;
+        }
+        ImageStore *s = engine_images(cli_engine(c));
+        ImageInfo **l = NULL;
+        size_t n = 0;
+        LadeError *err = NULL;
+        if (image_store_list(s, &l, &n, &err) < 0)
+                return cli_fail(err);
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+                bool dangling = !l[i]->repo_tags || !l[i]->repo_tags[0];
+                if (!dangling && !all)
+                        continue;
+                if (!any)
+                        printf("Deleted Images:\n");
+                any = true;
+                if (image_store_remove(s, l[i]->id, true, print_removed, NULL, &err) < 0)
+                        err = lade_error_free(err);
+        }
+        uint64_t freed = 0;
+        (void) image_store_gc(s, &freed, NULL);
+        _cleanup_free_ char *sz = format_size((int64_t) freed);
+        printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", sz);
+        image_info_list_free(l, n);
+        return 0;
+}
+
+int cmd_system_df(Cli *c, int argc, char **argv)
+{
+        EngineDiskUsage du;
+        LadeError *err = NULL;
+        if (engine_disk_usage(cli_engine(c), &du, &err) < 0)
+                return cli_fail(err);
+        _cleanup_free_ char *size = format_size((int64_t) du.images_size);
+        printf("%-16s%-11s%-10s%-14s%s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
+        printf("%-16s%-11llu%-10llu%-14s%s (100%%)\n", "Images", (unsigned long long) du.images, 0ULL, size, size);
+        printf("%-16s%-11d%-10d%-14s%s\n", "Containers", 0, 0, "0B", "0B");
+        printf("%-16s%-11d%-10d%-14s%s\n", "Local Volumes", 0, 0, "0B", "0B");
+        printf("%-16s%-11d%-10d%-14s%s\n", "Build Cache", 0, 0, "0B", "0B");
+        return 0;
+}

@@ -1,0 +1,19 @@
+/* Output helpers shared by the lade CLI's verbs: Docker's human sizes and durations, and a
+ * small Go-template subset for --format ("table", "json", "{{.Field}}", "{{json .}}"). */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* 1.24MB, 4.26kB, 77.8MB (decimal units, 3 significant digits, as Docker's HumanSize). */
+char *format_size(int64_t bytes);
+/* "2 years ago", "About an hour ago", "Less than a second ago". */
+char *format_since(int64_t unix_seconds);
+/* Renders one row: `tmpl` with {{.Key}} replaced by row's string values, \t as a tab,
+ * {{json .}} as the row, {{json .Key}} as that value in JSON. */
+char *format_template(const char *tmpl, json_t *row);
+/* Prints rows (each an object of strings) per the --format value (NULL = table of default_tmpl).
+ * headers maps Key -> column title for table output. */
+void format_print(FILE *f, const char *format, const char *default_tmpl, json_t *headers, json_t *rows);

@@ -1,0 +1,161 @@
+/* lade main: global options, the verb table (Docker's names, including `image X` and
+ * `system X` groups), and the single place errors are printed. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+typedef struct Verb {
+        const char *group, *name;
+        CliFn fn;
+        const char *help;
+} Verb;
+
+static const Verb verbs[] = {
+        { NULL, "images", cmd_images, "List images" },
+        { "image", "ls", cmd_images, "List images" },
+        { "image", "list", cmd_images, NULL },
+        { "image", "inspect", cmd_image_inspect, "Display detailed information on one or more images" },
+        { NULL, "inspect", cmd_image_inspect, "Return low-level information on images" },
+        { NULL, "history", cmd_history, "Show the history of an image" },
+        { "image", "history", cmd_history, NULL },
+        { NULL, "tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE" },
+        { "image", "tag", cmd_tag, NULL },
+        { NULL, "rmi", cmd_rmi, "Remove one or more images" },
+        { "image", "rm", cmd_rmi, NULL },
+        { "image", "prune", cmd_image_prune, "Remove unused images" },
+        { NULL, "pull", cmd_pull, "Download an image from a registry" },
+        { "image", "pull", cmd_pull, NULL },
+        { NULL, "push", cmd_push, "Upload an image to a registry" },
+        { "image", "push", cmd_push, NULL },
+        { NULL, "login", cmd_login, "Log in to a registry" },
+        { NULL, "logout", cmd_logout, "Log out from a registry" },
+        { NULL, "save", cmd_save, "Save one or more images to a tar archive" },
+        { "image", "save", cmd_save, NULL },
+        { NULL, "load", cmd_load, "Load an image from a tar archive or STDIN" },
+        { "image", "load", cmd_load, NULL },
+        { NULL, "import", cmd_import, "Import the contents from a tarball to create an image" },
+        { "image", "import", cmd_import, NULL },
+        { "system", "df", cmd_system_df, "Show disk usage" },
+};
+
+static Cli *the_cli;
+
+Engine *cli_engine(Cli *c)
+{
+        if (!c->engine) {
+                LadeError *err = NULL;
+                c->opts.insecure_registries = c->insecure;
+                if (engine_open(&c->opts, &c->engine, &err) < 0) {
+                        cli_fail(err);
+                        exit(1);
+                }
+        }
+        return c->engine;
+}
+
+int cli_fail(LadeError *err)
+{
+        fprintf(stderr, "Error response from daemon: %s\n", lade_error_message(err));
+        lade_error_free(err);
+        return 1;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("lade: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputs("\nSee 'lade --help'.\n", stderr);
+        va_end(ap);
+        return 125;
+}
+
+static void usage(FILE *f)
+{
+        fputs("Usage:  lade [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers\n\n"
+              "Options:\n      --root string              state root (default /var/lib/lade, or $LADE_ROOT)\n"
+              "      --insecure-registry list   registry reachable over plain HTTP\n"
+              "  -D, --debug                    debug output\n  -v, --version                  print version\n\n"
+              "Commands:\n", f);
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (verbs[i].help)
+                        fprintf(f, "  %-8s %-9s %s\n", verbs[i].group ? verbs[i].group : "", verbs[i].name,
+                                verbs[i].help);
+}
+
+static int parse_globals(Cli *c, int argc, char **argv)
+{
+        enum { O_ROOT = 256, O_INSECURE };
+        static const struct option opts[] = {
+                { "root", required_argument, NULL, O_ROOT },
+                { "insecure-registry", required_argument, NULL, O_INSECURE },
+                { "debug", no_argument, NULL, 'D' },
+                { "version", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
+        };
+        int o;
+        while ((o = getopt_long(argc, argv, "+Dvh", opts, NULL)) != -1) {
+                switch (o) {
+                case O_ROOT: c->opts.root = optarg; break;
+                case O_INSECURE: c->insecure = strv_append(c->insecure, optarg); break;
+                case 'D': log_set_level(LOG_LEVEL_DEBUG); break;
+                case 'v': printf("lade version %s, build %s\n", LADE_VERSION, LADE_COMMIT); exit(0);
+                case 'h': usage(stdout); exit(0);
+                default: return -1;
+                }
+        }
+        return 0;
+}
+
+static const Verb *find_verb(int argc, char **argv, int *consumed)
+{
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                const Verb *v = &verbs[i];
+                if (!v->group && streq(argv[0], v->name)) {
+                        *consumed = 1;
+                        return v;
+                }
+                if (v->group && argc > 1 && streq(argv[0], v->group) && streq(argv[1], v->name)) {
+                        *consumed = 2;
+                        return v;
+                }
+        }
+        return NULL;
+}
+
+int main(int argc, char **argv)
+{
+        Cli c = { 0 };
+        the_cli = &c;
+        log_set_prefix("lade");
+        if (parse_globals(&c, argc, argv) < 0)
+                return 125;
+        if (optind >= argc) {
+                usage(stderr);
+                return 1;
+        }
+        if (streq(argv[optind], "version")) {
+                printf("lade version %s, build %s\n", LADE_VERSION, LADE_COMMIT);
+                return 0;
+        }
+        int consumed = 0;
+        const Verb *v = find_verb(argc - optind, argv + optind, &consumed);
+        if (!v)
+                return cli_usage("'%s' is not a lade command.", argv[optind]);
+        int sub_argc = argc - optind - consumed + 1;
+        char **sub_argv = argv + optind + consumed - 1;
+        optind = 0;
+        int r = v->fn(&c, sub_argc, sub_argv);
+        engine_free(c.engine);
+        strv_free(c.insecure);
+        return r;
+}

@@ -1,0 +1,126 @@
+/* Engine context: the state root and the stores opened from it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "util.h"
+
+struct Engine {
+        char *root;
+        ImageStore *images;
+        RegistryOptions ropts;
+};
+
+int engine_open(const EngineOptions *o, Engine **ret, LadeError **err)
+{
+        const char *root = o && o->root ? o->root : getenv("LADE_ROOT");
+        if (!root || !*root)
+                root = "/var/lib/lade";
+        Engine *e = xmalloc0(sizeof(*e));
+        e->root = xstrdup(root);
+        if (o) {
+                e->ropts.insecure = o->insecure_registries;
+                e->ropts.progress = o->progress;
+                e->ropts.userdata = o->userdata;
+        }
+        int r = image_store_open(root, &e->images, err);
+        if (r < 0) {
+                engine_free(e);
+                return r;
+        }
+        *ret = e;
+        return 0;
+}
+
+Engine *engine_free(Engine *e)
+{
+        if (!e)
+                return NULL;
+        image_store_free(e->images);
+        free(e->root);
+        free(e);
+        return NULL;
+}
+
+ImageStore *engine_images(Engine *e)
+{
+        return e->images;
+}
+
+const char *engine_root(Engine *e)
+{
+        return e->root;
+}
+
+static int client(Engine *e, RegistryClient **ret, LadeError **err)
+{
+        return registry_client_new(&e->ropts, ret, err);
+}
+
+int engine_image_pull(Engine *e, const char *name, const char *platform, char ret_id[static 72],
+                      LadeError **err)
+{
+        _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+        int r = image_ref_parse(name, &ref, err);
+        if (r < 0)
+                return r;
+        Platform want = { 0 }, *p = NULL;
+        if (platform) {
+                if ((r = platform_parse(platform, &want, err)) < 0)
+                        return r;
+                p = &want;
+        }
+        _cleanup_(registry_client_freep) RegistryClient *c = NULL;
+        PullResult res = { { 0 } };
+        r = client(e, &c, err);
+        if (r == 0)
+                r = registry_pull(c, ref, p, image_store_blobs(e->images), &res, err);
+        if (r == 0)
+                r = image_store_commit_manifest(e->images, res.manifest_digest,
+                                                *res.index_digest ? res.index_digest : NULL, ref, true,
+                                                ret_id, err);
+        platform_done(&want);
+        return r < 0 ? lade_error_wrap(err, "pull %s", name) : 0;
+}
+
+int engine_image_push(Engine *e, const char *name, LadeError **err)
+{
+        _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+        _cleanup_(image_info_freep) ImageInfo *info = NULL;
+        int r = image_ref_parse(name, &ref, err);
+        if (r == 0)
+                r = image_store_resolve(e->images, name, &info, err);
+        if (r < 0)
+                return r;
+        if (!*info->manifest_digest)
+                return lade_error_msg(err, EINVAL, "push %s: image has no manifest", name);
+        _cleanup_(registry_client_freep) RegistryClient *c = NULL;
+        r = client(e, &c, err);
+        if (r == 0)
+                r = registry_push(c, ref, image_store_blobs(e->images), info->manifest_digest, err);
+        return r < 0 ? lade_error_wrap(err, "push %s", name) : 0;
+}
+
+int engine_login(Engine *e, const char *server, const char *user, const char *password, LadeError **err)
+{
+        _cleanup_(registry_client_freep) RegistryClient *c = NULL;
+        int r = client(e, &c, err);
+        return r < 0 ? r : registry_login(c, server, user, password, err);
+}
+
+int engine_logout(Engine *e, const char *server, LadeError **err)
+{
+        return registry_logout(&e->ropts, server, err);
+}
+
+int engine_image_tag(Engine *e, const char *source, const char *target, LadeError **err)
+{
+        _cleanup_(image_info_freep) ImageInfo *info = NULL;
+        _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+        int r = image_store_resolve(e->images, source, &info, err);
+        if (r == 0)
+                r = image_ref_parse(target, &ref, err);
+        if (r == 0 && ref->digest)
+                r = lade_error_msg(err, EINVAL, "refusing to create a tag with a digest reference");
+        return r < 0 ? r : image_store_tag(e->images, info->id, ref, err);
+}

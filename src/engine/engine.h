@@ -1,0 +1,48 @@
+/* The engine library: the state of the host, under one state root (default /var/lib/lade,
+ * LADE_ROOT or --root move it). Front ends (the lade CLI, later the API server) are thin layers
+ * over these calls. This milestone: images (store, registry, archives). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "image-archive.h"
+#include "err.h"
+#include "image-store.h"
+#include "registry.h"
+
+typedef struct Engine Engine;
+
+typedef struct EngineOptions {
+        const char *root;          /* NULL: $LADE_ROOT, else /var/lib/lade */
+        char *const *insecure_registries;
+        RegistryProgressFn progress;
+        void *userdata;
+} EngineOptions;
+
+int engine_open(const EngineOptions *o, Engine **ret, LadeError **err);
+Engine *engine_free(Engine *e);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Engine *, engine_free)
+ImageStore *engine_images(Engine *e);
+const char *engine_root(Engine *e);
+
+/* pull: ref (normalised); platform "os/arch[/variant]" or NULL. Sets ret_id. */
+int engine_image_pull(Engine *e, const char *ref, const char *platform, char ret_id[static 72],
+                      LadeError **err);
+int engine_image_push(Engine *e, const char *ref, LadeError **err);
+int engine_login(Engine *e, const char *server, const char *user, const char *password, LadeError **err);
+int engine_logout(Engine *e, const char *server, LadeError **err);
+int engine_image_tag(Engine *e, const char *source, const char *target, LadeError **err);
+
+/* Docker's /images/{name}/json shape. */
+json_t *engine_image_inspect_json(Engine *e, const ImageInfo *i);
+/* Docker's history rows: [{Id, Created, CreatedBy, Tags, Size, Comment}] newest first. */
+json_t *engine_image_history_json(Engine *e, const ImageInfo *i);
+
+/* Total and reclaimable bytes for `system df`. */
+typedef struct EngineDiskUsage {
+        uint64_t images, images_size, images_active, layers_size;
+} EngineDiskUsage;
+int engine_disk_usage(Engine *e, EngineDiskUsage *ret, LadeError **err);

@@ -1,0 +1,258 @@
+/* The image store (see image-store.h). Layers are unpacked into layers/tmp-* and renamed to
+ * layers/<chain hex> only when complete and their diff_id verified; rows are written after. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "image-db.h"
+#include "image-store.h"
+#include "layer.h"
+#include "util.h"
+
+#include "image-store-internal.h"
+
+int image_store_open(const char *root, ImageStore **ret, LadeError **err)
+{
+        int r = mkdir_p(root, 0711);
+        if (r < 0)
+                return lade_error(err, -r, "create store root '%s'", root);
+        _cleanup_free_ char *layers = xasprintf("%s/layers", root);
+        if (mkdir(layers, 0700) < 0 && errno != EEXIST)
+                return lade_error(err, errno, "create '%s'", layers);
+        ImageStore *s = xmalloc0(sizeof(*s));
+        s->root = xstrdup(root);
+        _cleanup_free_ char *dbpath = xasprintf("%s/lade.db", root);
+        if ((r = blob_store_open(root, &s->blobs, err)) < 0 || (r = image_db_open(dbpath, &s->db, err)) < 0) {
+                image_store_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+ImageStore *image_store_free(ImageStore *s)
+{
+        if (!s)
+                return NULL;
+        blob_store_free(s->blobs);
+        image_db_close(s->db);
+        free(s->root);
+        free(s);
+        return NULL;
+}
+
+BlobStore *image_store_blobs(ImageStore *s)
+{
+        return s->blobs;
+}
+
+static int load_manifest(ImageStore *s, const char *digest, Manifest **ret, LadeError **err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int r = blob_store_read(s->blobs, digest, MANIFEST_MAX_BYTES, &data, &len, err);
+        if (r < 0)
+                return r;
+        r = manifest_parse(data, len, NULL, ret, err);
+        if (r == 0 && (*ret)->kind != MANIFEST_KIND_IMAGE) {
+                *ret = manifest_free(*ret);
+                return lade_error_msg(err, EINVAL, "manifest %s is an index, not an image", digest);
+        }
+        return r;
+}
+
+static int load_config(ImageStore *s, const char *digest, ImageConfig **ret, LadeError **err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int r = blob_store_read(s->blobs, digest, CONFIG_MAX_BYTES, &data, &len, err);
+        if (r < 0)
+                return r;
+        return image_config_parse(data, len, ret, err);
+}
+
+/* chain(1) = diff(1); chain(n) = sha256(chain(n-1) + " " + diff(n)) */
+static char *chain_id(const char *parent, const char *diff_id)
+{
+        if (!parent)
+                return xstrdup(diff_id);
+        _cleanup_free_ char *s = xasprintf("%s %s", parent, diff_id);
+        return sha256_digest_of(s, strlen(s));
+}
+
+static const char *hex_of(const char *digest)
+{
+        const char *c = strchr(digest, ':');
+        return c ? c + 1 : digest;
+}
+
+static bool layer_present(ImageStore *s, const char *chain)
+{
+        _cleanup_free_ char *p = xasprintf("%s/layers/%s/diff", s->root, hex_of(chain));
+        struct stat st;
+        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Unpacks blob into layers/<chain>, verifying the diff_id; safe against a concurrent unpack. */
+static int unpack_layer(ImageStore *s, const Descriptor *d, const char *diff_id, const char *chain,
+                        uint64_t *ret_size, LadeError **err)
+{
+        _cleanup_close_ int fd = blob_store_open_blob(s->blobs, d->digest, err);
+        if (fd < 0)
+                return fd;
+        char tmpl[64];
+        snprintf(tmpl, sizeof(tmpl), "tmp-%d-%lx", (int) getpid(), (unsigned long) now_ns());
+        _cleanup_free_ char *tmp = xasprintf("%s/layers/%s", s->root, tmpl);
+        _cleanup_free_ char *diff = xasprintf("%s/diff", tmp);
+        if (mkdir(tmp, 0700) < 0)
+                return lade_error(err, errno, "create '%s'", tmp);
+        LayerStats st = { 0 };
+        LayerUnpackOptions o = { 0 };
+        int r = layer_unpack_fd(fd, diff, &o, &st, err);
+        if (r == 0 && !streq(st.diff_id, diff_id))
+                r = lade_error_msg(err, EINVAL, "layer %s: diff_id mismatch: config says %s, content is %s",
+                                   d->digest, diff_id, st.diff_id);
+        _cleanup_free_ char *dest = xasprintf("%s/layers/%s", s->root, hex_of(chain));
+        if (r == 0 && rename(tmp, dest) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+                r = lade_error(err, errno, "publish layer %s", chain);
+        (void) rm_rf_at(AT_FDCWD, tmp); /* no-op after a successful rename */
+        if (r == 0)
+                *ret_size = st.bytes;
+        return r;
+}
+
+static int64_t parse_created(const char *s)
+{
+        struct tm tm = { 0 };
+        if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+                return 0;
+        return (int64_t) timegm(&tm);
+}
+
+typedef struct Commit {
+        Manifest *m;
+        ImageConfig *cfg;
+        char **chains;
+        uint64_t *sizes;
+        uint64_t total;
+} Commit;
+
+static void commit_done(Commit *c)
+{
+        manifest_free(c->m);
+        image_config_free(c->cfg);
+        strv_free(c->chains);
+        free(c->sizes);
+}
+
+static int prepare_layers(ImageStore *s, Commit *c, LadeError **err)
+{
+        size_t n = c->m->n_layers;
+        if (strv_length(c->cfg->diff_ids) != n)
+                return lade_error_msg(err, EINVAL, "image config has %zu diff_ids but the manifest %zu layers",
+                                      strv_length(c->cfg->diff_ids), n);
+        c->chains = xmalloc0((n + 1) * sizeof(char *));
+        c->sizes = xmalloc0((n + 1) * sizeof(uint64_t));
+        for (size_t i = 0; i < n; i++) {
+                c->chains[i] = chain_id(i ? c->chains[i - 1] : NULL, c->cfg->diff_ids[i]);
+                if (!layer_present(s, c->chains[i])) {
+                        int r = unpack_layer(s, &c->m->layers[i], c->cfg->diff_ids[i], c->chains[i],
+                                             &c->sizes[i], err);
+                        if (r < 0)
+                                return r;
+                } else
+                        c->sizes[i] = (uint64_t) -1; /* known from the db */
+        }
+        return 0;
+}
+
+static int step(sqlite3 *db, sqlite3_stmt *st, LadeError **err)
+{
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : image_db_error(db, rc, "write", err);
+}
+
+static int write_rows(ImageStore *s, Commit *c, const char *id, const char *mdigest, const char *idigest,
+                      const ImageRef *ref, bool repo_digest, LadeError **err)
+{
+        sqlite3_stmt *st;
+        char buf[64];
+        int r = 0;
+        for (size_t i = 0; r == 0 && c->chains[i]; i++) {
+                snprintf(buf, sizeof(buf), "%llu", (unsigned long long) (c->sizes[i] == (uint64_t) -1 ? 0 : c->sizes[i]));
+                r = image_db_prepare(s->db, "INSERT OR IGNORE INTO layers VALUES (?1, ?2, ?3, CAST(?4 AS INTEGER))",
+                                     &st, err, c->chains[i], c->cfg->diff_ids[i], i ? c->chains[i - 1] : "", buf, NULL);
+                if (r == 0)
+                        r = step(s->db, st, err);
+        }
+        _cleanup_free_ char *created = xasprintf("%lld", (long long) parse_created(c->cfg->created));
+        _cleanup_free_ char *now = xasprintf("%lld", (long long) time(NULL));
+        if (r == 0 && (r = image_db_prepare(s->db, "INSERT OR IGNORE INTO images VALUES (?1, ?2, ?3, CAST(?4 AS INTEGER),"
+                                            " 0, CAST(?5 AS INTEGER))",
+                                            &st, err, id, mdigest, idigest ? idigest : "", created,
+                                            now, NULL)) == 0)
+                r = step(s->db, st, err);
+        for (size_t i = 0; r == 0 && c->chains[i]; i++) {
+                snprintf(buf, sizeof(buf), "%zu", i);
+                r = image_db_prepare(s->db, "INSERT OR REPLACE INTO image_layers VALUES (?1, CAST(?2 AS INTEGER), ?3)",
+                                     &st, err, id, buf, c->chains[i], NULL);
+                if (r == 0)
+                        r = step(s->db, st, err);
+        }
+        if (r == 0 && (r = image_db_prepare(s->db, "UPDATE images SET size = (SELECT COALESCE(SUM(l.size), 0) FROM"
+                                            " image_layers il JOIN layers l ON l.chain_id = il.chain_id"
+                                            " WHERE il.image_id = ?1) WHERE id = ?1", &st, err, id, NULL)) == 0)
+                r = step(s->db, st, err);
+        if (r == 0 && ref && ref->tag)
+                r = image_store_tag(s, id, ref, err);
+        if (r == 0 && ref && repo_digest) {
+                _cleanup_free_ char *repo = image_ref_repository(ref);
+                r = image_db_prepare(s->db, "INSERT OR REPLACE INTO repo_digests VALUES (?1, ?2, ?3)", &st, err,
+                                     repo, idigest && *idigest ? idigest : mdigest, id, NULL);
+                if (r == 0)
+                        r = step(s->db, st, err);
+        }
+        return r;
+}
+
+int image_store_commit_manifest(ImageStore *s, const char *manifest_digest, const char *index_digest,
+                                const ImageRef *ref, bool repo_digest, char ret_id[static 72],
+                                LadeError **err)
+{
+        _cleanup_(commit_done) Commit c = { 0 };
+        int r = load_manifest(s, manifest_digest, &c.m, err);
+        if (r == 0)
+                r = load_config(s, c.m->config.digest, &c.cfg, err);
+        if (r == 0)
+                r = prepare_layers(s, &c, err);
+        if (r == 0)
+                r = image_db_begin(s->db, err);
+        if (r < 0)
+                return r;
+        const char *id = c.m->config.digest;
+        r = write_rows(s, &c, id, manifest_digest, index_digest, ref, repo_digest, err);
+        if (r == 0)
+                r = image_db_commit(s->db, err);
+        if (r < 0) {
+                image_db_rollback(s->db);
+                return r;
+        }
+        snprintf(ret_id, 72, "%s", id);
+        return 0;
+}
+
+int image_store_tag(ImageStore *s, const char *id, const ImageRef *ref, LadeError **err)
+{
+        if (!ref->tag)
+                return lade_error_msg(err, EINVAL, "tag: reference has no tag");
+        _cleanup_free_ char *repo = image_ref_repository(ref);
+        _cleanup_free_ char *name = xasprintf("%s:%s", repo, ref->tag);
+        sqlite3_stmt *st;
+        int r = image_db_prepare(s->db, "INSERT OR REPLACE INTO tags VALUES (?1, ?2)", &st, err, name, id, NULL);
+        return r < 0 ? r : step(s->db, st, err);
+}

@@ -1,0 +1,63 @@
+/* The image store: blobs (blob-store.h), unpacked layers (layers/<chain-id>/diff, shared by every
+ * image that has the same chain) and the metadata in SQLite (<root>/lade.db, WAL): images,
+ * their tags and repo digests, and layer chains. Every change is one transaction, and rows are
+ * only written after every blob and layer they refer to is complete, so an interrupted load or
+ * pull never leaves an image that points at something missing. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "blob-store.h"
+#include "err.h"
+#include "manifest.h"
+#include "reference.h"
+
+typedef struct ImageStore ImageStore;
+
+typedef struct ImageInfo {
+        char *id;               /* "sha256:<config digest hex>" — Docker's image ID */
+        char *manifest_digest;  /* the image manifest as stored ("" for a manifest-less import) */
+        char *index_digest;     /* the index it was selected from, or "" */
+        char **repo_tags;       /* familiar "busybox:latest" */
+        char **repo_digests;    /* familiar "busybox@sha256:..." */
+        int64_t created;        /* seconds since the epoch, from the config */
+        int64_t size;           /* unpacked size of all layers (Docker's Size) */
+        char **chain_ids;       /* lower to upper */
+        int64_t *layer_sizes;   /* unpacked bytes of each layer, same order */
+        ImageConfig *config;
+} ImageInfo;
+
+int image_store_open(const char *root, ImageStore **ret, LadeError **err);
+ImageStore *image_store_free(ImageStore *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ImageStore *, image_store_free)
+BlobStore *image_store_blobs(ImageStore *s);
+
+/* Registers an image whose manifest (and config and layer blobs) are in the blob store:
+ * unpacks missing layers, then records it in one transaction. ref may be NULL (untagged);
+ * with repo_digest, ref's repository also gets "repo@<index or manifest digest>" as a
+ * RepoDigest (what Docker records for pulls). index_digest may be NULL. Returns the image id. */
+int image_store_commit_manifest(ImageStore *s, const char *manifest_digest, const char *index_digest,
+                                const ImageRef *ref, bool repo_digest, char ret_id[static 72],
+                                LadeError **err);
+/* Tags image `id` as ref (moving the tag from any other image). */
+int image_store_tag(ImageStore *s, const char *id, const ImageRef *ref, LadeError **err);
+/* Resolves "busybox", "busybox:1", "docker.io/library/busybox@sha256:…", a full or short ID. */
+int image_store_resolve(ImageStore *s, const char *name, ImageInfo **ret, LadeError **err);
+/* All images, newest first. */
+int image_store_list(ImageStore *s, ImageInfo ***ret, size_t *ret_n, LadeError **err);
+/* rmi semantics: a name removes that tag (and the image if it was its last reference); an ID
+ * removes the image, refusing when it has several tags unless force. Deleted images' blobs and
+ * layers no other image uses are removed. Each removed thing is reported via the callback
+ * ("Untagged: busybox:latest", "Deleted: sha256:…"). */
+typedef void (*ImageRemoveFn)(void *userdata, const char *what, const char *name);
+int image_store_remove(ImageStore *s, const char *name, bool force, ImageRemoveFn fn, void *userdata,
+                       LadeError **err);
+/* The unpacked layer directories of an image, lower to upper (for overlayfs). */
+int image_store_layer_dirs(ImageStore *s, const char *id, char ***ret, LadeError **err);
+/* Unused blobs and layers removed; returns bytes reclaimed. */
+int image_store_gc(ImageStore *s, uint64_t *ret_reclaimed, LadeError **err);
+
+ImageInfo *image_info_free(ImageInfo *i);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ImageInfo *, image_info_free)
+void image_info_list_free(ImageInfo **l, size_t n);
