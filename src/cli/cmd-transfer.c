@@ -144,7 +144,14 @@ int cmd_logout(Cli *c, int argc, char **argv)
                 return cli_usage("\"logout\" requires at most 1 argument.");
         LadeError *err = NULL;
         const char *server = argc == 2 ? argv[1] : NULL;
-        if (engine_logout(cli_engine(c), server, &err) < 0)
+        int r = engine_logout(cli_engine(c), server, &err);
+        if (r == -ENOENT) {
+                /* as docker: not being logged in is a notice, not an error */
+                printf("Not logged in to %s\n", server ? server : "https://index.docker.io/v1/");
+                lade_error_free(err);
+                return 0;
+        }
+        if (r < 0)
                 return cli_fail(err);
         printf("Removing login credentials for %s\n", server ? server : "https://index.docker.io/v1/");
         return 0;

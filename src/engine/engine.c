@@ -80,7 +80,7 @@ int engine_image_pull(Engine *e, const char *name, const char *platform, char re
                                                 *res.index_digest ? res.index_digest : NULL, ref, true,
                                                 ret_id, err);
         platform_done(&want);
-        return r < 0 ? lade_error_wrap(err, "pull %s", name) : 0;
+        return r;
 }
 
 int engine_image_push(Engine *e, const char *name, LadeError **err)
@@ -98,7 +98,7 @@ int engine_image_push(Engine *e, const char *name, LadeError **err)
         r = client(e, &c, err);
         if (r == 0)
                 r = registry_push(c, ref, image_store_blobs(e->images), info->manifest_digest, err);
-        return r < 0 ? lade_error_wrap(err, "push %s", name) : 0;
+        return r;
 }
 
 int engine_login(Engine *e, const char *server, const char *user, const char *password, LadeError **err)

@@ -4,8 +4,11 @@
  *
  * What stays true:
  * - A writer is committed only after every blob of the batch arrived with its full size and
- *   its sha256 matched; then all are committed. A failure anywhere aborts every writer, so the
- *   store gains nothing from a failed batch.
+ *   its sha256 matched; then all are committed. A failure anywhere before that aborts every
+ *   writer, so the store gains nothing from a failed download (only a local failure while
+ *   committing, such as a full disk, can leave some of the verified blobs published).
+ * - The blob store cannot verify a writer without publishing it, so each blob is hashed here as
+ *   it streams in, and the store hashes it again at commit: the price of all-or-nothing.
  * - A writer never takes more than its descriptor's size (the writer refuses it), so a server
  *   cannot fill the disk beyond what the manifest announced.
  * - Digest mismatches, 4xx answers and local write errors are final; only the network and 5xx

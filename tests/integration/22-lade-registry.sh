@@ -13,7 +13,7 @@ trap 'for p in "${REGS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; do
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start_registry() {
-        # start_registry NAME [auth-yaml]: echoes the port
+        # start_registry NAME [auth-yaml]: sets PORT (no subshell, so the pid is remembered)
         local name=$1 port
         port=$(free_port)
         mkdir -p "$T/$name"
@@ -21,11 +21,11 @@ start_registry() {
         docker-registry serve "$T/$name/config.yml" >"$T/$name/log" 2>&1 &
         REGS+=($!)
         for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.05; done
-        echo "$port"
+        PORT=$port
 }
 
-port=$(start_registry plain)
-R=localhost:$port
+start_registry plain
+R=localhost:$PORT
 lade load -i "$BUSYBOX_IMAGE" >/dev/null
 id=$(lade image inspect -f '{{.Id}}' busybox)
 lade tag busybox "$R/lade/busybox:1"
@@ -58,8 +58,8 @@ expect_eq "... and leaves the store unchanged" "$before" "$(lade images -q | sor
 
 # htpasswd basic auth: login stores credentials in the docker config format, logout removes them
 htpasswd -Bbn lade s3cret >"$T/htpasswd"
-aport=$(start_registry auth "$(printf 'auth:\n  htpasswd:\n    realm: lade-test\n    path: %s\n' "$T/htpasswd")")
-A=localhost:$aport
+start_registry auth "$(printf 'auth:\n  htpasswd:\n    realm: lade-test\n    path: %s\n' "$T/htpasswd")"
+A=localhost:$PORT
 lade tag busybox "$A/x/bb:1" 2>/dev/null || lade tag "$R/lade/busybox:1" "$A/x/bb:1"
 out=$(lade push "$A/x/bb:1" 2>&1)
 expect_eq "push without credentials fails" 1 $?
