@@ -110,3 +110,34 @@ char *json_dump_compact(const json_t *j)
                 s = xstrdup("null");
         return s;
 }
+
+const char *json_type_name(const json_t *j)
+{
+        uint64_t big;
+        if (json_get_big_uint(j, &big))
+                return "an integer";
+        switch (json_typeof(j)) {
+        case JSON_OBJECT:
+                return "an object";
+        case JSON_ARRAY:
+                return "an array";
+        case JSON_STRING:
+                return "a string";
+        case JSON_INTEGER:
+                return "an integer";
+        case JSON_REAL:
+                return "a real number";
+        case JSON_TRUE:
+        case JSON_FALSE:
+                return "a boolean";
+        case JSON_NULL:
+                return "null";
+        }
+        return "an unknown value";
+}
+
+json_t *json_member(json_t *obj, const char *key)
+{
+        json_t *v = json_object_get(obj, key);
+        return json_is_null(v) ? NULL : v;
+}

@@ -21,5 +21,9 @@ int json_parse_text(const char *text, size_t len, const char *what, json_t **ret
 int json_load_path(const char *path, size_t max, json_t **ret, LadeError **err);
 /* A uint64 above INT64_MAX from parsed text (jansson cannot hold it as an integer). */
 bool json_get_big_uint(const json_t *v, uint64_t *ret);
+/* "an object", "a string", ... for "expected X, got Y" messages (big uints count as integers). */
+const char *json_type_name(const json_t *j);
+/* obj[key], with JSON null treated as absent (Docker and runc write nulls). */
+json_t *json_member(json_t *obj, const char *key);
 /* Serialises compactly; caller frees. */
 char *json_dump_compact(const json_t *j);

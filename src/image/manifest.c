@@ -59,31 +59,6 @@ _printf_(4, 5) static int field_error(LadeError **err, const char *where, const 
         return lade_error_msg(err, EINVAL, "%s: %s", path, msg);
 }
 
-static const char *json_type_name(const json_t *j)
-{
-        uint64_t big;
-        if (json_get_big_uint(j, &big))
-                return "an integer";
-        switch (json_typeof(j)) {
-        case JSON_OBJECT:
-                return "an object";
-        case JSON_ARRAY:
-                return "an array";
-        case JSON_STRING:
-                return "a string";
-        case JSON_INTEGER:
-                return "an integer";
-        case JSON_REAL:
-                return "a real number";
-        case JSON_TRUE:
-        case JSON_FALSE:
-                return "a boolean";
-        case JSON_NULL:
-                return "null";
-        }
-        return "an unknown value";
-}
-
 static int type_error(LadeError **err, const char *where, const char *key, const char *expected,
                       const json_t *got)
 {
@@ -101,8 +76,7 @@ static bool is_string(const json_t *v)
 
 static json_t *member(json_t *obj, const char *key)
 {
-        json_t *v = json_object_get(obj, key);
-        return json_is_null(v) ? NULL : v;
+        return json_member(obj, key);
 }
 
 static int check_count(size_t n, const char *where, const char *key, LadeError **err)

@@ -20,27 +20,6 @@
 
 /* ---- field readers ---- */
 
-static const char *json_type_name(const json_t *j)
-{
-        switch (json_typeof(j)) {
-        case JSON_OBJECT:
-                return "an object";
-        case JSON_ARRAY:
-                return "an array";
-        case JSON_STRING:
-                return "a string";
-        case JSON_INTEGER:
-                return "an integer";
-        case JSON_REAL:
-                return "a real number";
-        case JSON_TRUE:
-        case JSON_FALSE:
-                return "a boolean";
-        case JSON_NULL:
-                return "null";
-        }
-        return "an unknown value";
-}
 
 char *spec_path(const char *where, const char *key)
 {
@@ -70,8 +49,7 @@ int spec_type_error(LadeError **err, const char *where, const char *key, const c
 
 json_t *spec_member(json_t *obj, const char *key)
 {
-        json_t *v = json_object_get(obj, key);
-        return json_is_null(v) ? NULL : v;
+        return json_member(obj, key);
 }
 
 static int check_size(size_t n, const char *where, const char *key, LadeError **err)
