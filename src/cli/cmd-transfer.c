@@ -8,12 +8,64 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "format.h"
 #include "util.h"
+
+/* Progress: one line per blob. On a terminal each line is redrawn in place (at most every
+ * 100 ms per blob) with a bar, as docker does; otherwise only the final state is printed. */
+#define PROGRESS_MAX 256
+static struct {
+        char ids[PROGRESS_MAX][16];
+        uint64_t last_ns[PROGRESS_MAX];
+        int n;
+        bool tty;
+} prog;
+
+static int progress_slot(const char *shortid)
+{
+        for (int i = 0; i < prog.n; i++)
+                if (streq(prog.ids[i], shortid))
+                        return i;
+        if (prog.n == PROGRESS_MAX)
+                return -1;
+        snprintf(prog.ids[prog.n], sizeof(prog.ids[0]), "%s", shortid);
+        printf("%s: Waiting\n", shortid);
+        return prog.n++;
+}
+
+static void progress_bar(char *buf, size_t len, int64_t cur, int64_t total)
+{
+        _cleanup_free_ char *c = format_size(cur), *t = total > 0 ? format_size(total) : xstrdup("?");
+        int width = 40, fill = total > 0 ? (int) (width * (double) cur / (double) total) : 0;
+        char bar[64];
+        for (int i = 0; i < width; i++)
+                bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
+        bar[width] = '\0';
+        snprintf(buf, len, "[%s]  %s/%s", bar, c, t);
+}
 
 static void progress_lines(void *ud, const char *id, const char *action, int64_t cur, int64_t total, bool done)
 {
-        if (done && id)
-                printf("%.12s: %s\n", startswith(id, "sha256:") ? id + 7 : id, action);
+        if (!id)
+                return;
+        char shortid[16];
+        snprintf(shortid, sizeof(shortid), "%.12s", startswith(id, "sha256:") ? id + 7 : id);
+        if (!prog.tty) {
+                if (done)
+                        printf("%s: %s\n", shortid, action);
+                return;
+        }
+        int slot = progress_slot(shortid);
+        uint64_t now = now_ns();
+        if (slot < 0 || (!done && now - prog.last_ns[slot] < 100000000ULL))
+                return;
+        prog.last_ns[slot] = now;
+        char bar[160] = "";
+        if (!done && cur >= 0)
+                progress_bar(bar, sizeof(bar), cur, total);
+        int up = prog.n - slot;
+        printf("\033[%dA\r\033[2K%s: %s %s\033[%dB\r", up, shortid, action, bar, up);
+        fflush(stdout);
 }
 
 int cmd_pull(Cli *c, int argc, char **argv)
@@ -40,6 +92,7 @@ int cmd_pull(Cli *c, int argc, char **argv)
                 printf("Using default tag: latest\n");
         if (!quiet) {
                 c->opts.progress = progress_lines;
+                prog.tty = isatty(STDOUT_FILENO);
                 printf("%s: Pulling from %s\n", ref->tag ? ref->tag : ref->digest, ref->path);
         }
         char id[72];
@@ -74,8 +127,10 @@ int cmd_push(Cli *c, int argc, char **argv)
         }
         if (optind + 1 != argc)
                 return cli_usage("\"push\" requires exactly 1 argument.");
-        if (!quiet)
+        if (!quiet) {
                 c->opts.progress = progress_lines;
+                prog.tty = isatty(STDOUT_FILENO);
+        }
         LadeError *err = NULL;
         if (engine_image_push(cli_engine(c), argv[optind], &err) < 0)
                 return cli_fail(err);
