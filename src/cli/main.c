@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "runtime.h"
 #include "config.h"
 #include "log.h"
 #include "util.h"
@@ -43,6 +44,12 @@ static const Verb verbs[] = {
         { NULL, "import", cmd_import, "Import the contents from a tarball to create an image" },
         { "image", "import", cmd_import, NULL },
         { "system", "df", cmd_system_df, "Show disk usage" },
+        { NULL, "run", cmd_run, "Create and run a new container from an image" },
+        { "container", "run", cmd_run, NULL },
+        { NULL, "ps", cmd_ps, "List containers" },
+        { "container", "ls", cmd_ps, NULL },
+        { NULL, "rm", cmd_rm, "Remove one or more containers" },
+        { "container", "rm", cmd_rm, NULL },
 };
 
 static Cli *the_cli;
@@ -151,6 +158,12 @@ int main(int argc, char **argv)
         const Verb *v = find_verb(argc - optind, argv + optind, &consumed);
         if (!v)
                 return cli_usage("'%s' is not a lade command.", argv[optind]);
+        if (v->fn == cmd_run) {
+                /* the container init is forked from us: run from a sealed copy (CVE-2019-5736) */
+                LadeError *err = NULL;
+                if (runtime_ensure_sealed_binary(argv, &err) < 0)
+                        return cli_fail(err);
+        }
         int sub_argc = argc - optind - consumed + 1;
         char **sub_argv = argv + optind + consumed - 1;
         optind = 0;

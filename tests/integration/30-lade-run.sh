@@ -1,0 +1,52 @@
+#!/bin/bash
+# `lade run` in the foreground from the bundled busybox image: Docker's semantics for the
+# command, env, user, workdir, exit codes, --rm, names, ps/rm, and Docker's default confinement.
+. "$(dirname "$0")/lib.sh"
+LADE=${LADE:?set LADE to the lade binary}
+BUSYBOX_IMAGE=${BUSYBOX_IMAGE:?}
+lade() { "$LADE" --root "$T/lade" "$@"; }
+lade load -i "$BUSYBOX_IMAGE" >/dev/null
+
+expect_eq "run --rm busybox echo" "hello from lade" "$(lade run --rm busybox echo hello from lade)"
+lade run --rm busybox sh -c 'exit 3'
+expect_eq "the container's exit status" 3 $?
+out=$(lade run --rm busybox no-such-command 2>&1)
+expect_eq "an unknown command exits 127" 127 $?
+expect_contains "... saying why" "executable file not found" "$out"
+out=$(lade run --rm --pull never no-such-image true 2>&1)
+expect_eq "an unknown image exits 125" 125 $?
+expect_contains "... with Docker's message" "No such image" "$out"
+expect_eq "image Cmd is the default command" "sh" "$(echo 'echo $0' | lade run --rm -i busybox)"
+expect_eq "-e, -w and env merge (PATH from the image, HOSTNAME set)" "bar /tmp yes" \
+        "$(lade run --rm -e FOO=bar -w /tmp busybox sh -c 'echo $FOO $(pwd) $([ -n "$HOSTNAME" ] && [ -n "$PATH" ] && echo yes)')"
+expect_eq "-u resolves a name in the image's /etc/passwd" "65534:65534" "$(lade run --rm -u nobody busybox sh -c 'echo $(id -u):$(id -g)')"
+expect_eq "--entrypoint" "ep" "$(lade run --rm --entrypoint echo busybox ep)"
+expect_eq "stdin with -i" "piped" "$(echo piped | lade run --rm -i busybox cat)"
+expect_eq "the container is pid 1 in its own pid namespace" 1 "$(lade run --rm busybox sh -c 'echo $$')"
+expect_eq "the hostname is the short container id" 12 "$(lade run --rm busybox hostname | tr -d '\n' | wc -c)"
+
+# Docker's default confinement
+expect_eq "default capabilities (Docker's 14)" "00000000a80425fb" "$(lade run --rm busybox sh -c 'grep CapEff /proc/self/status | cut -f2')"
+expect_eq "Docker's seccomp profile denies unshare" denied "$(lade run --rm busybox sh -c 'unshare -U true 2>/dev/null && echo allowed || echo denied')"
+expect_eq "masked /proc paths" 0 "$(lade run --rm busybox sh -c 'cat /proc/timer_list 2>/dev/null | wc -c')"
+expect_eq "--read-only" ro "$(lade run --rm --read-only busybox sh -c 'touch /x 2>/dev/null || echo ro')"
+expect_eq "--privileged lifts it (every capability, no seccomp)" "$(grep CapBnd /proc/self/status | cut -f2) allowed" \
+        "$(lade run --rm --privileged busybox sh -c 'echo $(grep CapEff /proc/self/status | cut -f2) $(unshare -U true 2>/dev/null && echo allowed || echo denied)')"
+expect_eq "--memory is applied" 67108864 "$(lade run --rm -m 64m busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"
+mkdir -p "$T/host" && echo data >"$T/host/f"
+expect_eq "-v host:ctr:ro" "data ro" "$(lade run --rm -v "$T/host:/data:ro" busybox sh -c 'cat /data/f; touch /data/x 2>/dev/null || echo ro' | tr '\n' ' ' | sed 's/ $//')"
+
+# names, ps, rm
+lade run --name keepme busybox true
+expect_eq "ps -a shows an exited container" "keepme Exited (0)" "$(lade ps -a --format '{{.Names}} {{.Status}}')"
+out=$(lade run --name keepme busybox true 2>&1)
+expect_eq "a name in use is refused" 125 $?
+expect_contains "... with Docker's message" 'The container name "/keepme" is already in use' "$out"
+lade rm keepme >/dev/null
+expect_eq "rm removes it" "" "$(lade ps -aq)"
+out=$(lade rm nosuch 2>&1)
+expect_eq "rm of an unknown container fails" 1 $?
+expect_contains "... with Docker's message" "No such container: nosuch" "$out"
+check "no container dirs or mounts are left" bash -c "[ -z \"\$(ls '$T/lade/containers' 2>/dev/null)\" ] && ! grep -q '$T/lade' /proc/self/mounts"
+check "no cgroups are left" bash -c "[ -z \"\$(find /sys/fs/cgroup/*/lade -mindepth 1 -maxdepth 1 -type d 2>/dev/null)\" ]"
+finish
