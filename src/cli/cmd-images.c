@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "containers.h"
 #include "format.h"
 #include "util.h"
 
@@ -254,7 +255,7 @@ int cmd_rmi(Cli *c, int argc, char **argv)
         int rc = 0;
         for (int i = optind; i < argc; i++) {
                 LadeError *err = NULL;
-                if (image_store_remove(engine_images(cli_engine(c)), argv[i], force, print_removed, NULL, &err) < 0)
+                if (engine_image_remove(cli_engine(c), argv[i], force, print_removed, NULL, &err) < 0)
                         rc = cli_fail(err);
         }
         return rc;
@@ -279,7 +280,8 @@ int cmd_image_prune(Cli *c, int argc, char **argv)
         bool any = false;
         for (size_t i = 0; i < n; i++) {
                 bool dangling = !l[i]->repo_tags || !l[i]->repo_tags[0];
-                if (!dangling && !all)
+                /* as docker: images any container uses are never pruned */
+                if ((!dangling && !all) || engine_image_in_use(cli_engine(c), l[i]->id) != 0)
                         continue;
                 if (!any)
                         printf("Deleted Images:\n");

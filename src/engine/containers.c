@@ -396,3 +396,40 @@ int engine_container_remove(Engine *e, const char *name_or_id, bool force, LadeE
         ctr_done(&c);
         return 0;
 }
+
+int engine_image_in_use(Engine *e, const char *image_id)
+{
+        _cleanup_(image_db_closep) sqlite3 *db = NULL;
+        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
+        if (open_db(e, &db, NULL) < 0 ||
+            image_db_prepare(db, "SELECT 1 FROM containers WHERE image_id = ?1", &st, NULL, image_id, NULL) < 0)
+                return -EIO;
+        return sqlite3_step(st) == SQLITE_ROW;
+}
+
+int engine_image_remove(Engine *e, const char *name, bool force, ImageRemoveFn fn, void *ud, LadeError **err)
+{
+        _cleanup_(image_info_freep) ImageInfo *info = NULL;
+        int r = image_store_resolve(engine_images(e), name, &info, err);
+        if (r < 0)
+                return r;
+        _cleanup_(image_db_closep) sqlite3 *db = NULL;
+        if ((r = open_db(e, &db, err)) < 0)
+                return r;
+        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
+        r = image_db_prepare(db, "SELECT id, state FROM containers WHERE image_id = ?1 ORDER BY state = 'running' DESC",
+                             &st, err, info->id, NULL);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                const char *cid = (const char *) sqlite3_column_text(st, 0);
+                bool running = streq((const char *) sqlite3_column_text(st, 1), "running");
+                /* Docker: a stopped container's image goes only with -f; a running one's never */
+                if (running || !force)
+                        return lade_error_msg(err, EBUSY,
+                                              "conflict: unable to delete %.12s (%s) - image is being used by %s container %.12s",
+                                              info->id + 7, running ? "cannot be forced" : "must be forced",
+                                              running ? "running" : "stopped", cid);
+        }
+        return image_store_remove(engine_images(e), name, force, fn, ud, err);
+}

@@ -34,3 +34,8 @@ int engine_container_run(Engine *e, const RunRequest *req, int *ret_status, Lade
 int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err);
 int engine_container_remove(Engine *e, const char *name_or_id, bool force, LadeError **err);
 void container_info_list_free(ContainerInfo **l, size_t n);
+/* rmi: refuses an image a container uses (Docker's rules: a stopped container's with -f only,
+ * a running container's never), then image_store_remove(). */
+/* 1 when a container (in any state) uses the image, 0 when none, negative on error. */
+int engine_image_in_use(Engine *e, const char *image_id);
+int engine_image_remove(Engine *e, const char *name, bool force, ImageRemoveFn fn, void *ud, LadeError **err);

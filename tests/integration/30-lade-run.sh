@@ -42,6 +42,9 @@ expect_eq "ps -a shows an exited container" "keepme Exited (0)" "$(lade ps -a --
 out=$(lade run --name keepme busybox true 2>&1)
 expect_eq "a name in use is refused" 125 $?
 expect_contains "... with Docker's message" 'The container name "/keepme" is already in use' "$out"
+out=$(lade rmi busybox 2>&1)
+expect_eq "rmi refuses an image a container uses" 1 $?
+expect_contains "... with Docker's message" "image is being used by stopped container" "$out"
 lade rm keepme >/dev/null
 expect_eq "rm removes it" "" "$(lade ps -aq)"
 out=$(lade rm nosuch 2>&1)
