@@ -19,6 +19,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <grp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "container-internal.h"
 #include "fs-safe.h"
@@ -52,6 +55,19 @@ static int set_hostname(const Spec *s, bool has_uts, LadeError **err)
         if (s->domainname && *s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
                 return lade_error(err, errno, "setdomainname '%s'", s->domainname);
         return 0;
+}
+
+/* A new network namespace starts with lo down; bring it up as crun (and Docker) do, so
+ * localhost works in every container. Best effort: a missing lo is not an error. */
+static void loopback_up(void)
+{
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = { 0 };
+        strcpy(ifr.ifr_name, "lo");
+        if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return;
+        ifr.ifr_flags |= IFF_UP;
+        (void) ioctl(fd, SIOCSIFFLAGS, &ifr);
 }
 
 static bool has_ns(const InitPlan *p, SpecNamespaceType t, unsigned long flag)
@@ -234,6 +250,8 @@ _noreturn_ void linux_init_main(InitPlan *p)
                 p->state_json = xstrdup(m.text);
         }
         CHECK(set_hostname(p->spec, has_ns(p, SPEC_NS_UTS, CLONE_NEWUTS), err));
+        if (p->clone_flags & CLONE_NEWNET)
+                loopback_up();
         CHECK(mounts_prepare_rootfs(p, err));
         if (p->parent_hooks) {
                 CHECK(sync_send(p->sync_fd, SYNC_RUN_HOOKS, 0, NULL));
