@@ -41,8 +41,23 @@ static void add_image_rows(json_t *rows, const ImageInfo *i)
         }
 }
 
-static bool image_matches(const ImageInfo *i, char **filters, const char *repo_arg)
+/* before=/since= compare creation times with another image (Docker's image filters). */
+static bool time_filter_ok(ImageStore *s, const ImageInfo *i, const char *f)
 {
+        bool before = startswith(f, "before=");
+        if (!before && !startswith(f, "since="))
+                return true;
+        _cleanup_(image_info_freep) ImageInfo *ref = NULL;
+        if (image_store_resolve(s, strchr(f, '=') + 1, &ref, NULL) < 0)
+                return false;
+        return before ? i->created < ref->created : i->created > ref->created;
+}
+
+static bool image_matches(ImageStore *s, const ImageInfo *i, char **filters, const char *repo_arg)
+{
+        for (char **f = filters; f && *f; f++)
+                if (!time_filter_ok(s, i, *f))
+                        return false;
         bool dangling = !i->repo_tags || !i->repo_tags[0];
         for (char **f = filters; f && *f; f++) {
                 if (streq(*f, "dangling=true") && !dangling)
@@ -88,12 +103,24 @@ int cmd_images(Cli *c, int argc, char **argv)
         const char *format = NULL;
         _cleanup_strv_free_ char **filters = NULL;
         int o;
+        static const char *const known[] = { "dangling=", "reference=", "label=", "before=", "since=", NULL };
         while ((o = getopt_long(argc, argv, "aqf:", opts, NULL)) != -1) {
                 switch (o) {
                 case 'a': break;
                 case 'q': quiet = true; break;
                 case 'D': digests = true; break;
-                case 'f': filters = strv_append(filters, optarg); break;
+                case 'f': {
+                        bool ok = false;
+                        for (size_t k = 0; known[k]; k++)
+                                ok = ok || startswith(optarg, known[k]);
+                        if (!ok) {
+                                fprintf(stderr, "Error response from daemon: invalid filter '%.*s'\n",
+                                        (int) strcspn(optarg, "="), optarg);
+                                return 1;
+                        }
+                        filters = strv_append(filters, optarg);
+                        break;
+                }
                 case 'F': format = optarg; break;
                 case 'n': no_trunc = true; break;
                 default: return 125;
@@ -107,7 +134,7 @@ int cmd_images(Cli *c, int argc, char **argv)
                 return cli_fail(err);
         json_t *rows = json_array();
         for (size_t i = 0; i < n; i++) {
-                if (!image_matches(l[i], filters, repo))
+                if (!image_matches(engine_images(cli_engine(c)), l[i], filters, repo))
                         continue;
                 if (quiet) {
                         printf("%s\n", no_trunc ? l[i]->id : short_id(l[i]->id));

@@ -49,6 +49,11 @@ out=$(lade import -c 'RUN true' "$T/rootfs.tar" bad:1 2>&1)
 expect_eq "import with an unknown --change fails" 1 $?
 expect_contains "... naming the instruction" "RUN" "$out"
 
+expect_eq "images --filter since=busybox shows the newer import" "imported" "$(lade images --filter since=busybox --format '{{.Repository}}')"
+expect_eq "images --filter before=imported:v1 shows busybox" "busybox" "$(lade images --filter before=imported:v1 --format '{{.Repository}}')"
+out=$(lade images --filter bogus=1 2>&1)
+expect_eq "an unknown filter is refused" 1 $?
+expect_contains "... naming it" "invalid filter 'bogus'" "$out"
 out=$(lade image inspect nosuch 2>&1)
 expect_eq "inspect of an unknown image fails" 1 $?
 expect_contains "... with Docker's message" "No such image: nosuch" "$out"
