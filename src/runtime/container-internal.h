@@ -99,6 +99,9 @@ typedef struct InitPlan {
         bool two_stage;              /* namespaces were entered by an intermediate process */
 } InitPlan;
 
+/* Compiles spec's linux.seccomp through the program cache under state_root. */
+int plan_compile_seccomp(const Spec *spec, const char *state_root, SeccompProgram **ret, LadeError **err);
+
 /* True when the container has its own namespace of type t (new or joined). */
 bool plan_has_ns(const InitPlan *p, SpecNamespaceType t);
 

@@ -191,6 +191,15 @@ static void add_default_device_rules(CreateCtx *c)
         c->resources->n_devices = k;
 }
 
+int plan_compile_seccomp(const Spec *spec, const char *state_root, SeccompProgram **ret, LadeError **err)
+{
+        json_t *obj = json_object_get(json_object_get(spec->json, "linux"), "seccomp");
+        _cleanup_free_ char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        _cleanup_free_ char *dir = xasprintf("%s/.seccomp-cache", state_root);
+        int r = state_root_prepare(&(RuntimeContext){ .state_root = state_root }, NULL);
+        return seccomp_program_compile_cached(spec->linux_.seccomp, text, r == 0 ? dir : NULL, ret, err);
+}
+
 static int prepare_plan(CreateCtx *c, LadeError **err)
 {
         InitPlan *p = &c->plan;
@@ -209,7 +218,7 @@ static int prepare_plan(CreateCtx *c, LadeError **err)
                 p->has_caps = true;
         }
         if (s->linux_.seccomp) {
-                int r = seccomp_program_compile(s->linux_.seccomp, &p->seccomp, err);
+                int r = plan_compile_seccomp(s, c->rt->state_root, &p->seccomp, err);
                 if (r < 0)
                         return r;
         }

@@ -93,7 +93,7 @@ static int prepare(ExecCtx *c, const RuntimeContext *rt, const char *id, const E
         if (o->process->has_caps && (r = caps_parse(&o->process->caps, &p->caps, err)) < 0)
                 return r;
         p->has_caps = o->process->has_caps;
-        if (c->spec->linux_.seccomp && (r = seccomp_program_compile(c->spec->linux_.seccomp, &p->seccomp, err)) < 0)
+        if (c->spec->linux_.seccomp && (r = plan_compile_seccomp(c->spec, rt->state_root, &p->seccomp, err)) < 0)
                 return r;
         if ((r = cgroup_reopen(c->st, &c->cgroup, err)) < 0)
                 return r;

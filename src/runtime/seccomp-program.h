@@ -18,6 +18,11 @@ int seccomp_program_compile(const SpecSeccomp *s, SeccompProgram **ret, LadeErro
  * *ret_notify_fd gets the listener fd (else -1). Safe to call after fork. */
 int seccomp_program_load(const SeccompProgram *p, int *ret_notify_fd, LadeError **err);
 bool seccomp_program_wants_notify(const SeccompProgram *p);
+/* Like seccomp_program_compile, but reuses a program compiled earlier for the same profile text
+ * (profile_json: the seccomp object serialised with sorted keys), libseccomp and kernel, kept in
+ * cache_dir (created 0700 if missing). cache_dir NULL = no cache. */
+int seccomp_program_compile_cached(const SpecSeccomp *s, const char *profile_json, const char *cache_dir,
+                                   SeccompProgram **ret, LadeError **err);
 SeccompProgram *seccomp_program_free(SeccompProgram *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(SeccompProgram *, seccomp_program_free)
 

@@ -17,6 +17,8 @@
  * after loading the filter to hand the listener fd on. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <inttypes.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -697,4 +699,89 @@ const char *seccomp_library_version(void)
                 return "unknown";
         snprintf(buf, sizeof(buf), "%u.%u.%u", v->major, v->minor, v->micro);
         return buf;
+}
+
+/* ---- compiled-program cache ----
+ * Compiling a large profile (Docker's default) with libseccomp costs ~10 ms per container, yet
+ * the result depends only on the profile, the libseccomp version and the kernel. So programs are
+ * cached as files keyed by exactly that text; a cache entry is used only when its stored key is
+ * byte-for-byte the current one, so a hash collision or a stale entry can never apply a wrong
+ * filter. The cache lives under the runtime's (root-only) state root. */
+
+
+static uint64_t fnv1a64(const char *s, size_t n)
+{
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (size_t i = 0; i < n; i++) {
+                h ^= (unsigned char) s[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+static char *cache_key(const char *profile_json)
+{
+        struct utsname u;
+        if (uname(&u) < 0)
+                return NULL;
+        return xasprintf("lade-seccomp-v1\n%s\n%s %s %s\n%s", seccomp_library_version(), u.sysname,
+                         u.release, u.machine, profile_json);
+}
+
+static int cache_read(const char *path, const char *key, SeccompProgram **ret)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        if (read_file_at(AT_FDCWD, path, 64u << 20, &data, &len, NULL) < 0)
+                return -ENOENT;
+        size_t klen = strlen(key);
+        uint32_t flags, n;
+        size_t head = klen + 1 + 2 * sizeof(uint32_t) + 1;
+        if (len < head || memcmp(data, key, klen + 1) != 0)
+                return -ENOENT;
+        memcpy(&flags, data + klen + 1, sizeof(flags));
+        memcpy(&n, data + klen + 1 + sizeof(flags), sizeof(n));
+        bool notify = data[klen + 1 + 2 * sizeof(uint32_t)] != 0;
+        if (n == 0 || n > BPF_MAXINSNS || len != head + (size_t) n * sizeof(struct sock_filter))
+                return -ENOENT;
+        SeccompProgram *p = xmalloc0(sizeof(*p));
+        p->insns = xmalloc((size_t) n * sizeof(struct sock_filter));
+        memcpy(p->insns, data + head, (size_t) n * sizeof(struct sock_filter));
+        p->n_insns = n;
+        p->flags = flags;
+        p->notify = notify;
+        *ret = p;
+        return 0;
+}
+
+static void cache_write(const char *dir, const char *path, const char *key, const SeccompProgram *p)
+{
+        size_t klen = strlen(key), isz = p->n_insns * sizeof(struct sock_filter);
+        size_t len = klen + 1 + 2 * sizeof(uint32_t) + 1 + isz;
+        _cleanup_free_ char *buf = xmalloc(len);
+        uint32_t flags = p->flags, n = (uint32_t) p->n_insns;
+        memcpy(buf, key, klen + 1);
+        memcpy(buf + klen + 1, &flags, sizeof(flags));
+        memcpy(buf + klen + 1 + sizeof(flags), &n, sizeof(n));
+        buf[klen + 1 + 2 * sizeof(uint32_t)] = p->notify ? 1 : 0;
+        memcpy(buf + klen + 1 + 2 * sizeof(uint32_t) + 1, p->insns, isz);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return;
+        (void) write_file_atomic_at(AT_FDCWD, path, buf, len, 0600, NULL);
+}
+
+int seccomp_program_compile_cached(const SpecSeccomp *s, const char *profile_json, const char *cache_dir,
+                                   SeccompProgram **ret, LadeError **err)
+{
+        _cleanup_free_ char *key = cache_dir && profile_json ? cache_key(profile_json) : NULL;
+        if (!key)
+                return seccomp_program_compile(s, ret, err);
+        _cleanup_free_ char *path = xasprintf("%s/%016llx", cache_dir,
+                                              (unsigned long long) fnv1a64(key, strlen(key)));
+        if (cache_read(path, key, ret) == 0)
+                return 0;
+        int r = seccomp_program_compile(s, ret, err);
+        if (r == 0)
+                cache_write(cache_dir, path, key, *ret);
+        return r;
 }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/seccomp.h>
@@ -331,6 +332,41 @@ static void test_load_errno(void **state)
         assert_int_equal(errno, ENOENT);
 }
 
+/* The program cache: a second compile of the same profile text reuses the stored program (it
+ * still filters), and a different profile text gets its own entry, never the first one's. */
+static void test_compile_cached(void **state)
+{
+        char dir[PATH_MAX], cache[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s/made", tmpdir);
+        snprintf(cache, sizeof(cache), "%s/cache", tmpdir);
+        SpecSeccomp s = PROFILE("SCMP_ACT_ALLOW",
+                { .names = NAMES("mkdir", "mkdirat"), .action = "SCMP_ACT_ERRNO", ERRNO_RET(EXDEV) },
+                { .names = NAMES("getppid"), .action = "SCMP_ACT_ERRNO" });
+        LadeError *err = NULL;
+        SeccompProgram *p = NULL;
+        assert_int_equal(seccomp_program_compile_cached(&s, "{\"profile\":\"A\"}", cache, &p, &err), 0);
+        p = seccomp_program_free(p);
+        _cleanup_closedir_ DIR *d = opendir(cache);
+        assert_non_null(d);
+        int entries = 0;
+        for (struct dirent *de; (de = readdir(d));)
+                entries += de->d_name[0] != '.';
+        assert_int_equal(entries, 1);
+        /* from the cache: behaves exactly like the compiled program */
+        assert_int_equal(seccomp_program_compile_cached(&s, "{\"profile\":\"A\"}", cache, &p, &err), 0);
+        assert_exit_ok(wait_child(spawn_filtered(p, child_errno, dir)));
+        p = seccomp_program_free(p);
+        SpecSeccomp allow = PROFILE("SCMP_ACT_ALLOW", { .names = NAMES("getppid"), .action = "SCMP_ACT_ERRNO" });
+        assert_int_equal(seccomp_program_compile_cached(&allow, "{\"profile\":\"B\"}", cache, &p, &err), 0);
+        p = seccomp_program_free(p);
+        rewinddir(d);
+        entries = 0;
+        for (struct dirent *de; (de = readdir(d));)
+                entries += de->d_name[0] != '.';
+        assert_int_equal(entries, 2);
+        assert_null(err);
+}
+
 static int child_args(int notify_fd, void *userdata)
 {
         int r = 0;
@@ -577,6 +613,7 @@ int main(void)
                 cmocka_unit_test(test_compile_errors),
                 cmocka_unit_test(test_known_lists),
                 cmocka_unit_test_setup_teardown(test_load_errno, setup_tmp, teardown_tmp),
+                cmocka_unit_test_setup_teardown(test_compile_cached, setup_tmp, teardown_tmp),
                 cmocka_unit_test(test_load_arg_filters),
                 cmocka_unit_test(test_load_kill_process),
                 cmocka_unit_test(test_load_trap),
