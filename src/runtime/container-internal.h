@@ -36,6 +36,8 @@ typedef struct SyncMsg {
         char text[SYNC_MAX_PAYLOAD];
 } SyncMsg;
 
+/* The close-on-exec SOCK_SEQPACKET pair: parent end, child end. */
+int sync_pair(int *ret_parent, int *ret_child, LadeError **err);
 int sync_send(int fd, SyncType type, int value, const char *text);
 int sync_send_fd(int fd, SyncType type, int passfd);
 /* Receives one message; returns -EPIPE on EOF. If ret_fd is non-NULL, takes a passed fd. */

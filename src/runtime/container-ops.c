@@ -55,6 +55,12 @@ static int load_spec(const ContainerState *st, Spec **ret, LadeError **err)
 
 static int run_hooks_json(const ContainerState *st, SpecHookKind kind, ContainerStatus status)
 {
+        /* start and delete run on every container: only parse the saved config when it has hooks
+         * of this kind */
+        json_t *hooks = st->config ? json_object_get(json_object_get(st->config, "hooks"),
+                                                     spec_hook_kind_to_string(kind)) : NULL;
+        if (json_array_size(hooks) == 0)
+                return 0;
         _cleanup_(spec_freep) Spec *spec = NULL;
         _cleanup_(lade_error_freep) LadeError *e = NULL;
         if (load_spec(st, &spec, &e) < 0 || spec->n_hooks[kind] == 0)
@@ -242,28 +248,27 @@ static int with_cgroup(const RuntimeContext *rt, const char *id, bool need_runni
         return cgroup_reopen(l->st, ret, err);
 }
 
-int container_pause(const RuntimeContext *rt, const char *id, LadeError **err)
+/* pause needs a running container, resume a paused one. */
+static int set_frozen(const RuntimeContext *rt, const char *id, bool freeze, LadeError **err)
 {
         _cleanup_(loaded_done) Loaded l = { .dirfd = -EBADF };
         _cleanup_(cgroup_manager_freep) CgroupManager *cg = NULL;
         int r = with_cgroup(rt, id, true, &l, &cg, err);
         if (r < 0)
                 return r;
-        if (l.status != CONTAINER_RUNNING)
-                return lade_error_msg(err, EINVAL, "container %s is not running", id);
-        return cgroup_manager_freeze(cg, true, err);
+        if (l.status != (freeze ? CONTAINER_RUNNING : CONTAINER_PAUSED))
+                return lade_error_msg(err, EINVAL, "container %s is not %s", id, freeze ? "running" : "paused");
+        return cgroup_manager_freeze(cg, freeze, err);
+}
+
+int container_pause(const RuntimeContext *rt, const char *id, LadeError **err)
+{
+        return set_frozen(rt, id, true, err);
 }
 
 int container_resume(const RuntimeContext *rt, const char *id, LadeError **err)
 {
-        _cleanup_(loaded_done) Loaded l = { .dirfd = -EBADF };
-        _cleanup_(cgroup_manager_freep) CgroupManager *cg = NULL;
-        int r = with_cgroup(rt, id, true, &l, &cg, err);
-        if (r < 0)
-                return r;
-        if (l.status != CONTAINER_PAUSED)
-                return lade_error_msg(err, EINVAL, "container %s is not paused", id);
-        return cgroup_manager_freeze(cg, false, err);
+        return set_frozen(rt, id, false, err);
 }
 
 int container_update(const RuntimeContext *rt, const char *id, const SpecResources *res,

@@ -244,12 +244,7 @@ static int prepare_stdio_and_sockets(CreateCtx *c, bool proxy_tty, LadeError **e
                 if (p->listener_fd < 0)
                         return lade_error_wrap(err, "linux.seccomp.listenerPath");
         }
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return lade_error(err, errno, "socketpair");
-        c->sock = sv[0];
-        p->sync_fd = sv[1];
-        return 0;
+        return sync_pair(&c->sock, &p->sync_fd, err);
 }
 
 static int make_state_dir(CreateCtx *c, LadeError **err)

@@ -107,12 +107,7 @@ static int make_sockets(ExecCtx *c, const ExecOptions *o, LadeError **err)
                                 &c->console_peer, err);
         if (r < 0)
                 return r;
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return lade_error(err, errno, "socketpair");
-        c->sock = sv[0];
-        p->sync_fd = sv[1];
-        return 0;
+        return sync_pair(&c->sock, &p->sync_fd, err);
 }
 
 _noreturn_ static void exec_process_main(InitPlan *p)

@@ -98,3 +98,13 @@ int sync_expect(int fd, SyncType type, SyncMsg *m, LadeError **err)
                                       m->type, type);
         return 0;
 }
+
+int sync_pair(int *ret_parent, int *ret_child, LadeError **err)
+{
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return lade_error(err, errno, "socketpair");
+        *ret_parent = sv[0];
+        *ret_child = sv[1];
+        return 0;
+}
