@@ -1,8 +1,9 @@
-/* run, ps, rm (this milestone: containers run in the foreground; -d needs the monitor). */
+/* run, create, start, attach, ps, rm: Docker's flags, output and exit codes over the engine. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "containers.h"
@@ -10,109 +11,390 @@
 #include "run-flags.h"
 #include "util.h"
 
+static bool attach_has(char **list, const char *name)
+{
+        for (; list && *list; list++)
+                if (strcasecmp(*list, name) == 0)
+                        return true;
+        return false;
+}
+
+/* The caller's stdio as Docker's CLI attaches it: stdin with -i, stdout/stderr unless -a
+ * narrows them, raw mode for -it on a terminal, signals proxied without a tty. */
+static AttachStdio run_stdio(const RunFlags *f)
+{
+        bool some = f->attach && *f->attach;
+        AttachStdio io = {
+                .in = f->interactive || attach_has(f->attach, "stdin") ? 0 : -1,
+                .out = !some || attach_has(f->attach, "stdout") ? 1 : -1,
+                .err = !some || attach_has(f->attach, "stderr") ? 2 : -1,
+                .detach_keys = f->detach_keys,
+                .sig_proxy = f->sig_proxy && !f->tty,
+        };
+        io.tty_raw = f->tty && io.in >= 0 && isatty(0);
+        return io;
+}
+
+static int parse_run(int argc, char **argv, RunFlags *f)
+{
+        LadeError *err = NULL;
+        if (run_flags_parse(argc, argv, f, &err) < 0) {
+                int rc = run_flags_print_error(argv[0], err);
+                lade_error_free(err);
+                return rc;
+        }
+        return 0;
+}
+
+static int print_run_error(const char *verb, LadeError *err)
+{
+        fprintf(stderr, "lade: Error response from daemon: %s.\nSee 'lade %s --help'.\n", lade_error_message(err), verb);
+        lade_error_free(err);
+        return 125;
+}
+
 int cmd_run(Cli *c, int argc, char **argv)
 {
         RunFlags f = { 0 };
-        LadeError *err = NULL;
-        if (run_flags_parse(argc, argv, &f, &err) < 0) {
-                int rc = run_flags_print_error(argv[0], err);
-                lade_error_free(err);
+        int rc = parse_run(argc, argv, &f);
+        if (rc || f.help) {
                 run_flags_done(&f);
                 return rc;
         }
-        if (f.detach) {
-                run_flags_done(&f);
-                fprintf(stderr, "lade: detached containers (-d) are not supported yet: they need the container monitor\n");
-                return 125;
-        }
-        RunRequest req = { .create = f.body, .name = f.name, .rm = f.rm, .pull = f.pull, .platform = f.platform };
-        int status = 0;
-        if (engine_container_run(cli_engine(c), &req, &status, &err) < 0) {
+        RunRequest req = { .create = f.body, .name = f.name, .pull = f.pull, .platform = f.platform };
+        AttachStdio io = run_stdio(&f);
+        char id[65];
+        int status = 125;
+        LadeError *err = NULL;
+        if (engine_container_run(cli_engine(c), &req, f.detach ? NULL : &io, id, &status, &err) < 0) {
                 fprintf(stderr, "lade: Error response from daemon: %s.\n", lade_error_message(err));
                 lade_error_free(err);
+        } else if (f.detach) {
+                printf("%s\n", id);
+        } else if (status == -1) {
+                status = 0; /* detached with the detach keys */
         }
         run_flags_done(&f);
         return status;
 }
 
-static const char *status_text(const ContainerInfo *ci, char *buf, size_t len)
+int cmd_create(Cli *c, int argc, char **argv)
 {
-        if (streq(ci->state, "exited"))
-                snprintf(buf, len, "Exited (%d)", ci->exit_code);
-        else if (streq(ci->state, "running"))
-                snprintf(buf, len, "Up");
+        RunFlags f = { 0 };
+        int rc = parse_run(argc, argv, &f);
+        if (rc || f.help) {
+                run_flags_done(&f);
+                return rc;
+        }
+        RunRequest req = { .create = f.body, .name = f.name, .pull = f.pull, .platform = f.platform };
+        char id[65];
+        LadeError *err = NULL;
+        if (engine_container_create(cli_engine(c), &req, id, &err) < 0)
+                rc = print_run_error("create", err);
         else
-                snprintf(buf, len, "Created");
-        return buf;
+                printf("%s\n", id);
+        run_flags_done(&f);
+        return rc;
+}
+
+/* start/attach share these: the container's Tty decides raw mode and signal proxying. */
+static AttachStdio attached_stdio(Cli *c, const char *name, bool in, const char *keys, bool sig_proxy)
+{
+        json_t *doc = NULL;
+        bool tty = false;
+        if (engine_container_inspect(cli_engine(c), name, &doc, NULL) == 0)
+                tty = json_is_true(json_object_get(json_object_get(doc, "Config"), "Tty"));
+        json_decref(doc);
+        AttachStdio io = { .in = in ? 0 : -1, .out = 1, .err = 2, .detach_keys = keys, .sig_proxy = sig_proxy && !tty };
+        io.tty_raw = tty && in && isatty(0);
+        return io;
+}
+
+int cmd_start(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "attach", no_argument, NULL, 'a' },
+                                              { "interactive", no_argument, NULL, 'i' },
+                                              { "detach-keys", required_argument, NULL, 'k' },
+                                              { NULL, 0, NULL, 0 } };
+        bool attach = false, interactive = false;
+        const char *keys = NULL;
+        int o;
+        while ((o = getopt_long(argc, argv, "ai", opts, NULL)) != -1) {
+                if (o == 'a') attach = true;
+                else if (o == 'i') interactive = true;
+                else if (o == 'k') keys = optarg;
+                else return 125;
+        }
+        if (optind >= argc)
+                return cli_usage("\"start\" requires at least 1 argument.");
+        if ((attach || interactive) && argc - optind > 1)
+                return cli_usage("you cannot start and attach multiple containers at once");
+        int rc = 0;
+        for (int i = optind; i < argc; i++) {
+                LadeError *err = NULL;
+                if (attach || interactive) {
+                        AttachStdio io = attached_stdio(c, argv[i], interactive, keys, true);
+                        int status = 0;
+                        if (engine_container_start(cli_engine(c), argv[i], &io, &status, &err) < 0)
+                                return cli_fail(err);
+                        return status < 0 ? 0 : status;
+                }
+                if (engine_container_start(cli_engine(c), argv[i], NULL, NULL, &err) < 0)
+                        rc = cli_fail(err);
+                else
+                        printf("%s\n", argv[i]);
+        }
+        return rc;
+}
+
+int cmd_attach(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "no-stdin", no_argument, NULL, 'n' },
+                                              { "sig-proxy", optional_argument, NULL, 's' },
+                                              { "detach-keys", required_argument, NULL, 'k' },
+                                              { NULL, 0, NULL, 0 } };
+        bool no_stdin = false, sig_proxy = true;
+        const char *keys = NULL;
+        int o;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                if (o == 'n') no_stdin = true;
+                else if (o == 's') sig_proxy = !optarg || streq(optarg, "true");
+                else if (o == 'k') keys = optarg;
+                else return 125;
+        }
+        if (argc - optind != 1)
+                return cli_usage("\"attach\" requires exactly 1 argument.");
+        AttachStdio io = attached_stdio(c, argv[optind], !no_stdin, keys, sig_proxy);
+        int status = 0;
+        LadeError *err = NULL;
+        if (engine_container_attach(cli_engine(c), argv[optind], &io, &status, &err) < 0)
+                return cli_fail(err);
+        return status < 0 ? 0 : status;
+}
+
+/* Docker's STATUS column: "Up 5 minutes", "Exited (0) 2 seconds ago", "Created", … */
+static char *status_text(const ContainerInfo *ci)
+{
+        int64_t now = realtime_ns_cli();
+        if (streq(ci->state, "running") || streq(ci->state, "paused")) {
+                _cleanup_free_ char *d = format_duration((now - ci->started_ns) / 1000000000);
+                const char *h = *ci->health ? ci->health : NULL;
+                return xasprintf("Up %s%s%s%s", d, h ? (streq(h, "starting") ? " (health: starting)" : "") : "",
+                                 h && !streq(h, "starting") ? (streq(h, "healthy") ? " (healthy)" : " (unhealthy)") : "",
+                                 streq(ci->state, "paused") ? " (Paused)" : "");
+        }
+        if (streq(ci->state, "restarting")) {
+                _cleanup_free_ char *d = format_duration((now - ci->finished_ns) / 1000000000);
+                return xasprintf("Restarting (%d) %s ago", ci->exit_code, d);
+        }
+        if (streq(ci->state, "exited") && ci->finished_ns > 0) {
+                _cleanup_free_ char *d = format_duration((now - ci->finished_ns) / 1000000000);
+                return xasprintf("Exited (%d) %s ago", ci->exit_code, d);
+        }
+        if (streq(ci->state, "dead"))
+                return xstrdup("Dead");
+        return xstrdup("Created");
+}
+
+/* "0.0.0.0:8080->80/tcp, 443/tcp" */
+static char *ports_text(const ContainerInfo *ci)
+{
+        char *s = xstrdup("");
+        const char *key;
+        json_t *binds;
+        json_object_foreach(ci->ports, key, binds) {
+                size_t i;
+                json_t *b;
+                bool any = false;
+                json_array_foreach(binds, i, b) {
+                        char *t = xasprintf("%s%s%s:%s->%s", s, *s ? ", " : "",
+                                            json_string_value(json_object_get(b, "HostIp")),
+                                            json_string_value(json_object_get(b, "HostPort")), key);
+                        free(s);
+                        s = t;
+                        any = true;
+                }
+                if (!any) {
+                        char *t = xasprintf("%s%s%s", s, *s ? ", " : "", key);
+                        free(s);
+                        s = t;
+                }
+        }
+        return s;
+}
+
+typedef struct PsFilter {
+        char **status, **name, **label, **ancestor, **id;
+        int exited;
+        bool has_exited;
+} PsFilter;
+
+static int ps_filter_add(PsFilter *f, const char *kv)
+{
+        const char *eq = strchr(kv, '=');
+        if (!eq)
+                return cli_usage("bad format of filter (expected name=value)");
+        _cleanup_free_ char *k = xstrndup(kv, (size_t) (eq - kv));
+        const char *v = eq + 1;
+        if (streq(k, "status")) f->status = strv_append(f->status, v);
+        else if (streq(k, "name")) f->name = strv_append(f->name, v);
+        else if (streq(k, "label")) f->label = strv_append(f->label, v);
+        else if (streq(k, "ancestor")) f->ancestor = strv_append(f->ancestor, v);
+        else if (streq(k, "id")) f->id = strv_append(f->id, v);
+        else if (streq(k, "exited")) {
+                f->exited = atoi(v);
+                f->has_exited = true;
+        } else {
+                fprintf(stderr, "Error response from daemon: invalid filter '%s'\n", k);
+                return 1;
+        }
+        return 0;
+}
+
+static bool any_match(char **l, bool (*fn)(const ContainerInfo *, const char *), const ContainerInfo *ci)
+{
+        if (!l)
+                return true;
+        for (; *l; l++)
+                if (fn(ci, *l))
+                        return true;
+        return false;
+}
+
+static bool m_status(const ContainerInfo *ci, const char *v) { return streq(ci->state, v); }
+static bool m_name(const ContainerInfo *ci, const char *v) { return strstr(ci->name, v[0] == '/' ? v + 1 : v) != NULL; }
+static bool m_id(const ContainerInfo *ci, const char *v) { return startswith(ci->id, v); }
+static bool m_ancestor(const ContainerInfo *ci, const char *v)
+{
+        return streq(ci->image, v) || startswith(ci->image_id + 7, v) || streq(ci->image_id, v) ||
+               (strchr(ci->image, ':') && !strchr(v, ':') && strncmp(ci->image, v, strlen(v)) == 0 &&
+                ci->image[strlen(v)] == ':');
+}
+static bool m_label(const ContainerInfo *ci, const char *v)
+{
+        const char *eq = strchr(v, '=');
+        _cleanup_free_ char *k = eq ? xstrndup(v, (size_t) (eq - v)) : xstrdup(v);
+        json_t *x = json_object_get(ci->labels, k);
+        return x && (!eq || streq(json_string_value(x), eq + 1));
+}
+
+static bool ps_match(const PsFilter *f, const ContainerInfo *ci)
+{
+        if (f->has_exited && (!streq(ci->state, "exited") || ci->exit_code != f->exited))
+                return false;
+        return any_match(f->status, m_status, ci) && any_match(f->name, m_name, ci) &&
+               any_match(f->id, m_id, ci) && any_match(f->ancestor, m_ancestor, ci) &&
+               (!f->label || ({
+                       bool all = true;
+                       for (char **l = f->label; *l; l++)
+                               all = all && m_label(ci, *l);
+                       all;
+               }));
+}
+
+static json_t *ps_row(const ContainerInfo *ci, bool no_trunc)
+{
+        char id[65];
+        snprintf(id, sizeof(id), no_trunc ? "%s" : "%.12s", ci->id);
+        _cleanup_free_ char *cmd = xstrdup("");
+        for (char **a = ci->command; a && *a; a++) {
+                char *t = xasprintf("%s%s%s", cmd, *cmd ? " " : "", *a);
+                free(cmd);
+                cmd = t;
+        }
+        _cleanup_free_ char *q = !no_trunc && strlen(cmd) > 20 ? xasprintf("\"%.19s…\"", cmd) : xasprintf("\"%s\"", cmd);
+        _cleanup_free_ char *since = format_since(ci->created);
+        _cleanup_free_ char *st = status_text(ci), *ports = ports_text(ci);
+        _cleanup_free_ char *created = format_unix_time(ci->created);
+        _cleanup_free_ char *labels = xstrdup("");
+        const char *k;
+        json_t *v;
+        json_object_foreach(ci->labels, k, v) {
+                char *t = xasprintf("%s%s%s=%s", labels, *labels ? "," : "", k, json_string_value(v));
+                free(labels);
+                labels = t;
+        }
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", ci->image, "Command", q,
+                         "RunningFor", since, "Status", st, "Ports", ports, "Names", ci->name, "State", ci->state,
+                         "CreatedAt", created, "Labels", labels, "Size", "0B");
 }
 
 int cmd_ps(Cli *c, int argc, char **argv)
 {
         static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "quiet", no_argument, NULL, 'q' },
-                                              { "no-trunc", no_argument, NULL, 'n' },
+                                              { "no-trunc", no_argument, NULL, 'N' }, { "last", required_argument, NULL, 'n' },
+                                              { "latest", no_argument, NULL, 'l' }, { "size", no_argument, NULL, 's' },
+                                              { "filter", required_argument, NULL, 'f' },
                                               { "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 } };
         bool all = false, quiet = false, no_trunc = false;
+        long last = -1;
         const char *format = NULL;
-        int o;
-        while ((o = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
+        PsFilter f = { 0 };
+        int o, rc = 0;
+        while ((o = getopt_long(argc, argv, "aqn:lsf:", opts, NULL)) != -1) {
                 if (o == 'a') all = true;
                 else if (o == 'q') quiet = true;
-                else if (o == 'n') no_trunc = true;
-                else if (o == 'F') format = optarg;
+                else if (o == 'N') no_trunc = true;
+                else if (o == 'n') last = strtol(optarg, NULL, 10);
+                else if (o == 'l') last = 1;
+                else if (o == 's') continue;
+                else if (o == 'f') {
+                        if ((rc = ps_filter_add(&f, optarg)))
+                                return rc;
+                } else if (o == 'F') format = optarg;
                 else return 125;
         }
+        if (last >= 0 || f.status || f.has_exited)
+                all = true;
         ContainerInfo **l = NULL;
         size_t n = 0;
         LadeError *err = NULL;
         if (engine_container_list(cli_engine(c), all, &l, &n, &err) < 0)
                 return cli_fail(err);
         json_t *rows = json_array();
-        for (size_t i = 0; i < n; i++) {
-                char id[65], st[64];
-                snprintf(id, sizeof(id), no_trunc ? "%s" : "%.12s", l[i]->id);
-                if (quiet) {
-                        printf("%s\n", id);
+        for (size_t i = 0; i < n && (last < 0 || (long) json_array_size(rows) < last); i++) {
+                if (!ps_match(&f, l[i]))
                         continue;
-                }
-                _cleanup_free_ char *cmd = xstrdup("");
-                for (char **a = l[i]->command; a && *a; a++) {
-                        char *t = xasprintf("%s%s%s", cmd, *cmd ? " " : "", *a);
-                        free(cmd);
-                        cmd = t;
-                }
-                _cleanup_free_ char *q = !no_trunc && strlen(cmd) > 19 ? xasprintf("\"%.19s…\"", cmd) : xasprintf("\"%s\"", cmd);
-                _cleanup_free_ char *since = format_since(l[i]->created);
-                json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", l[i]->image,
-                                                      "Command", q, "RunningFor", since, "Status",
-                                                      status_text(l[i], st, sizeof(st)), "Ports", "", "Names", l[i]->name));
+                if (quiet)
+                        printf(no_trunc ? "%s\n" : "%.12s\n", l[i]->id);
+                else
+                        json_array_append_new(rows, ps_row(l[i], no_trunc));
         }
-        json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID", "Image", "IMAGE", "Command",
-                              "COMMAND", "RunningFor", "CREATED", "Status", "STATUS", "Ports", "PORTS", "Names", "NAMES");
+        json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID", "Image", "IMAGE",
+                              "Command", "COMMAND", "RunningFor", "CREATED", "Status", "STATUS", "Ports", "PORTS",
+                              "Names", "NAMES", "State", "STATE", "CreatedAt", "CREATED AT", "Labels", "LABELS",
+                              "Size", "SIZE");
         if (!quiet)
                 format_print(stdout, format,
                              "{{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}", h, rows);
         json_decref(h);
         json_decref(rows);
         container_info_list_free(l, n);
+        strv_free(f.status);
+        strv_free(f.name);
+        strv_free(f.label);
+        strv_free(f.ancestor);
+        strv_free(f.id);
         return 0;
 }
 
 int cmd_rm(Cli *c, int argc, char **argv)
 {
         static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { "volumes", no_argument, NULL, 'v' },
-                                              { NULL, 0, NULL, 0 } };
-        bool force = false;
+                                              { "link", no_argument, NULL, 'l' }, { NULL, 0, NULL, 0 } };
+        bool force = false, volumes = false;
         int o;
-        while ((o = getopt_long(argc, argv, "fv", opts, NULL)) != -1) {
+        while ((o = getopt_long(argc, argv, "fvl", opts, NULL)) != -1) {
                 if (o == 'f') force = true;
-                else if (o != 'v') return 125;
+                else if (o == 'v') volumes = true;
+                else if (o != 'l') return 125;
         }
         if (optind >= argc)
                 return cli_usage("\"rm\" requires at least 1 argument.");
         int rc = 0;
         for (int i = optind; i < argc; i++) {
                 LadeError *err = NULL;
-                if (engine_container_remove(cli_engine(c), argv[i], force, &err) < 0)
+                if (engine_container_remove(cli_engine(c), argv[i], force, volumes, &err) < 0)
                         rc = cli_fail(err);
                 else
                         printf("%s\n", argv[i]);

@@ -26,7 +26,7 @@ static char *plural(int64_t n, const char *unit)
 }
 
 /* Docker's go-units HumanDuration. */
-static char *human_duration(int64_t s)
+char *format_duration(int64_t s)
 {
         if (s < 1)
                 return xstrdup("Less than a second");
@@ -52,9 +52,27 @@ static char *human_duration(int64_t s)
         return plural(h / 24 / 365, "year");
 }
 
+int64_t realtime_ns_cli(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Go's time.Time.String() in UTC: "2026-11-29 12:00:00 +0000 UTC" */
+char *format_unix_time(int64_t t)
+{
+        time_t s = (time_t) t;
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        char buf[64];
+        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+        return xstrdup(buf);
+}
+
 char *format_since(int64_t t)
 {
-        _cleanup_free_ char *d = human_duration((int64_t) time(NULL) - t);
+        _cleanup_free_ char *d = format_duration((int64_t) time(NULL) - t);
         return xasprintf("%s ago", d);
 }
 

@@ -9,6 +9,11 @@
 
 /* 1.24MB, 4.26kB, 77.8MB (decimal units, 3 significant digits, as Docker's HumanSize). */
 char *format_size(int64_t bytes);
+/* Docker's HumanDuration: "Less than a second", "About a minute", "3 hours". */
+char *format_duration(int64_t seconds);
+/* "2026-11-29 12:00:00 +0000 UTC" */
+char *format_unix_time(int64_t unix_seconds);
+int64_t realtime_ns_cli(void);
 /* "2 years ago", "About an hour ago", "Less than a second ago". */
 char *format_since(int64_t unix_seconds);
 /* Renders one row: `tmpl` with {{.Key}} replaced by row's string values, \t as a tab,

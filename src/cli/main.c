@@ -23,7 +23,7 @@ static const Verb verbs[] = {
         { "image", "ls", cmd_images, "List images" },
         { "image", "list", cmd_images, NULL },
         { "image", "inspect", cmd_image_inspect, "Display detailed information on one or more images" },
-        { NULL, "inspect", cmd_image_inspect, "Return low-level information on images" },
+        { NULL, "inspect", cmd_inspect, "Return low-level information on Docker objects" },
         { NULL, "history", cmd_history, "Show the history of an image" },
         { "image", "history", cmd_history, NULL },
         { NULL, "tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE" },
@@ -46,8 +46,39 @@ static const Verb verbs[] = {
         { "system", "df", cmd_system_df, "Show disk usage" },
         { NULL, "run", cmd_run, "Create and run a new container from an image" },
         { "container", "run", cmd_run, NULL },
+        { NULL, "create", cmd_create, "Create a new container" },
+        { "container", "create", cmd_create, NULL },
+        { NULL, "start", cmd_start, "Start one or more stopped containers" },
+        { "container", "start", cmd_start, NULL },
+        { NULL, "stop", cmd_stop, "Stop one or more running containers" },
+        { "container", "stop", cmd_stop, NULL },
+        { NULL, "restart", cmd_restart, "Restart one or more containers" },
+        { "container", "restart", cmd_restart, NULL },
+        { NULL, "kill", cmd_kill, "Kill one or more running containers" },
+        { "container", "kill", cmd_kill, NULL },
+        { NULL, "wait", cmd_wait, "Block until one or more containers stop, then print their exit codes" },
+        { "container", "wait", cmd_wait, NULL },
+        { NULL, "attach", cmd_attach, "Attach local standard input, output, and error streams to a running container" },
+        { "container", "attach", cmd_attach, NULL },
+        { NULL, "exec", cmd_exec, "Execute a command in a running container" },
+        { "container", "exec", cmd_exec, NULL },
+        { NULL, "logs", cmd_logs, "Fetch the logs of a container" },
+        { "container", "logs", cmd_logs, NULL },
+        { NULL, "pause", cmd_pause, "Pause all processes within one or more containers" },
+        { "container", "pause", cmd_pause, NULL },
+        { NULL, "unpause", cmd_unpause, "Unpause all processes within one or more containers" },
+        { "container", "unpause", cmd_unpause, NULL },
+        { NULL, "rename", cmd_rename, "Rename a container" },
+        { "container", "rename", cmd_rename, NULL },
+        { NULL, "top", cmd_top, "Display the running processes of a container" },
+        { "container", "top", cmd_top, NULL },
+        { NULL, "port", cmd_port, "List port mappings or a specific mapping for the container" },
+        { "container", "port", cmd_port, NULL },
+        { "container", "inspect", cmd_inspect, "Display detailed information on one or more containers" },
+        { "container", "prune", cmd_container_prune, "Remove all stopped containers" },
         { NULL, "ps", cmd_ps, "List containers" },
         { "container", "ls", cmd_ps, NULL },
+        { "container", "list", cmd_ps, NULL },
         { NULL, "rm", cmd_rm, "Remove one or more containers" },
         { "container", "rm", cmd_rm, NULL },
 };
@@ -158,7 +189,7 @@ int main(int argc, char **argv)
         const Verb *v = find_verb(argc - optind, argv + optind, &consumed);
         if (!v)
                 return cli_usage("'%s' is not a lade command.", argv[optind]);
-        if (v->fn == cmd_run) {
+        if (v->fn == cmd_run || v->fn == cmd_start || v->fn == cmd_restart || v->fn == cmd_exec) {
                 /* the container init is forked from us: run from a sealed copy (CVE-2019-5736) */
                 LadeError *err = NULL;
                 if (runtime_ensure_sealed_binary(argv, &err) < 0)

@@ -10,6 +10,7 @@
 
 #include "container-spec-internal.h"
 #include "fs-safe.h"
+#include "json-util.h"
 #include "util.h"
 
 #define ID_MAX 2147483647 /* moby/sys/user's maxID: 1<<31 - 1 */
@@ -339,4 +340,12 @@ int cspec_user(SpecBuild *b, const char *spec, json_t **ret, LadeError **err)
                 *ret = user_json(&u);
         free(u.gids);
         return r;
+}
+
+int container_user_resolve(const char *rootfs, const char *user, json_t **ret, LadeError **err)
+{
+        SpecInputs in = { .rootfs = rootfs };
+        _cleanup_json_ json_t *host = json_object();
+        SpecBuild b = { .in = &in, .host = host };
+        return cspec_user(&b, user, ret, err);
 }

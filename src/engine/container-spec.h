@@ -41,3 +41,7 @@ char *container_spec_dump(const json_t *spec, size_t flags);
 json_t *container_default_seccomp(void);
 /* Docker's default capability set (14 names, "CAP_CHOWN", ...), NULL-terminated. */
 const char *const *container_default_caps(void);
+
+/* `exec -u`: "user[:group]" resolved in rootfs's /etc/passwd and /etc/group as for Config.User;
+ * ret is the OCI process.user object. */
+int container_user_resolve(const char *rootfs, const char *user, json_t **ret, LadeError **err);

@@ -1,50 +1,27 @@
-/* Engine containers (see containers.h). Invariants: a row exists for every container directory
- * we made, and is removed only after the directory and the rootfs mount are gone; a failed
- * create removes everything it made. */
+/* The container lifecycle (see containers.h): create, start (fork the monitor), attach, stop,
+ * kill, wait, pause, rename, remove, and the reconciliation that makes `ps` tell the truth when
+ * a monitor was killed. A failed create removes everything it made. */
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/stat.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "container-spec.h"
-#include "containers.h"
+#include "containers-internal.h"
 #include "image-db.h"
 #include "json-util.h"
-#include "runtime.h"
 #include "util.h"
-
-static const char containers_schema[] =
-        "CREATE TABLE IF NOT EXISTS containers (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-        " image TEXT NOT NULL, image_id TEXT NOT NULL, created INTEGER NOT NULL, state TEXT NOT NULL,"
-        " exit_code INTEGER NOT NULL DEFAULT 0, finished INTEGER NOT NULL DEFAULT 0,"
-        " command TEXT NOT NULL DEFAULT '[]',"
-        " create_json TEXT NOT NULL)";
-
-static int open_db(Engine *e, sqlite3 **ret, LadeError **err)
-{
-        _cleanup_free_ char *path = xasprintf("%s/lade.db", engine_root(e));
-        int r = image_db_open(path, ret, err);
-        if (r == 0 && (r = image_db_exec(*ret, containers_schema, "create containers table", err)) < 0)
-                *ret = image_db_close(*ret);
-        return r;
-}
-
-static char *run_root(Engine *e)
-{
-        const char *env = getenv("LADE_RUN_ROOT");
-        if (env && *env)
-                return xstrdup(env);
-        if (streq(engine_root(e), "/var/lib/lade"))
-                return xstrdup("/run/lade");
-        return xasprintf("%s/run", engine_root(e));
-}
 
 static void random_id(char out[static 65])
 {
@@ -74,6 +51,8 @@ static char *random_name(void)
 static bool name_valid(const char *n)
 {
         /* Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+        if (n && n[0] == '/')
+                n++;
         if (!n || strlen(n) < 2 || !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') ||
                                      (n[0] >= '0' && n[0] <= '9')))
                 return false;
@@ -84,61 +63,35 @@ static bool name_valid(const char *n)
         return true;
 }
 
-typedef struct Ctr {
-        Engine *e;
-        sqlite3 *db;
-        char id[65];
-        char *name;
-        char *dir, *rootfs;
-        ImageInfo *image;
-        bool row, mounted;
-        json_t *spec;
-} Ctr;
-
-static void ctr_done(Ctr *c)
+static int name_conflict(sqlite3 *db, const char *name, LadeError **err)
 {
-        free(c->name);
-        free(c->dir);
-        free(c->rootfs);
-        image_info_free(c->image);
-        json_decref(c->spec);
-        image_db_close(c->db);
+        _cleanup_free_ char *other = NULL;
+        sqlite3_stmt *q;
+        if (image_db_prepare(db, "SELECT id FROM containers WHERE name = ?1", &q, NULL, name, NULL) == 0) {
+                if (sqlite3_step(q) == SQLITE_ROW)
+                        other = xstrdup((const char *) sqlite3_column_text(q, 0));
+                sqlite3_finalize(q);
+        }
+        return lade_error_msg(err, EEXIST,
+                              "Conflict. The container name \"/%s\" is already in use by container \"%s\"."
+                              " You have to remove (or rename) that container to be able to reuse that name.",
+                              name, other ? other : "?");
 }
 
-static int db_step(sqlite3 *db, sqlite3_stmt *st, const char *what, LadeError **err)
+static int insert_row(Ctr *c, LadeError **err)
 {
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-                return 0;
-        return image_db_error(db, rc, what, err);
-}
-
-static int insert_row(Ctr *c, const char *image, json_t *create, LadeError **err)
-{
-        _cleanup_free_ char *body = json_dump_compact(create);
+        _cleanup_free_ char *body = json_dump_compact(c->create);
         _cleanup_free_ char *now = xasprintf("%lld", (long long) time(NULL));
         sqlite3_stmt *st;
         int r = image_db_prepare(c->db, "INSERT INTO containers (id, name, image, image_id, created, state,"
                                  " create_json) VALUES (?1, ?2, ?3, ?4, CAST(?5 AS INTEGER), 'created', ?6)",
-                                 &st, err, c->id, c->name, image, c->image->id, now, body, NULL);
+                                 &st, err, c->id, c->name, c->image_ref, c->image_id, now, body, NULL);
         if (r < 0)
                 return r;
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
-        if (rc == SQLITE_CONSTRAINT) {
-                _cleanup_free_ char *other = NULL;
-                sqlite3_stmt *q;
-                if (image_db_prepare(c->db, "SELECT id FROM containers WHERE name = ?1", &q, NULL, c->name, NULL) == 0) {
-                        if (sqlite3_step(q) == SQLITE_ROW)
-                                other = xstrdup((const char *) sqlite3_column_text(q, 0));
-                        sqlite3_finalize(q);
-                }
-                return lade_error_msg(err, EEXIST,
-                                      "Conflict. The container name \"/%s\" is already in use by container \"%s\"."
-                                      " You have to remove (or rename) that container to be able to reuse that name.",
-                                      c->name, other ? other : "?");
-        }
+        if (rc == SQLITE_CONSTRAINT)
+                return name_conflict(c->db, c->name, err);
         if (rc != SQLITE_DONE)
                 return image_db_error(c->db, rc, "create container", err);
         c->row = true;
@@ -147,8 +100,7 @@ static int insert_row(Ctr *c, const char *image, json_t *create, LadeError **err
 
 static int make_dirs(Ctr *c, LadeError **err)
 {
-        c->dir = xasprintf("%s/containers/%s", engine_root(c->e), c->id);
-        c->rootfs = xasprintf("%s/rootfs", c->dir);
+        ctr_paths(c);
         static const char *const subs[] = { "", "/rootfs", "/upper", "/work" };
         for (size_t i = 0; i < ELEMENTSOF(subs); i++) {
                 _cleanup_free_ char *p = xasprintf("%s%s", c->dir, subs[i]);
@@ -159,75 +111,7 @@ static int make_dirs(Ctr *c, LadeError **err)
         return 0;
 }
 
-/* overlayfs: lowerdir lists the top layer first */
-static int mount_rootfs(Ctr *c, LadeError **err)
-{
-        _cleanup_strv_free_ char **layers = NULL;
-        int r = image_store_layer_dirs(engine_images(c->e), c->image->id, &layers, err);
-        if (r < 0)
-                return r;
-        size_t n = strv_length(layers);
-        if (n == 0)
-                return lade_error_msg(err, EINVAL, "image %s has no layers", c->image->id);
-        _cleanup_free_ char *lower = xstrdup("");
-        for (size_t i = n; i-- > 0;) {
-                char *t = xasprintf("%s%s%s", lower, *lower ? ":" : "", layers[i]);
-                free(lower);
-                lower = t;
-        }
-        _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, c->dir, c->dir);
-        if (strlen(opts) >= 4096)
-                return lade_error_msg(err, E2BIG, "image has too many layers for one overlay mount");
-        if (mount("overlay", c->rootfs, "overlay", 0, opts) < 0)
-                return lade_error(err, errno, "mount the container's overlay rootfs");
-        c->mounted = true;
-        return 0;
-}
-
-static int build_spec(Ctr *c, json_t *create, LadeError **err)
-{
-        SpecInputs in = { .create = create, .image = c->image->config, .rootfs = c->rootfs,
-                          .id = c->id, .name = c->name, .state_dir = c->dir };
-        int r = container_spec_build(&in, &c->spec, err);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *text = container_spec_dump(c->spec, JSON_INDENT(2));
-        _cleanup_free_ char *path = xasprintf("%s/config.json", c->dir);
-        return write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600, err);
-}
-
-static int set_state(Ctr *c, const char *state, int exit_code, LadeError **err)
-{
-        char code[16], now[32];
-        snprintf(code, sizeof(code), "%d", exit_code);
-        snprintf(now, sizeof(now), "%lld", (long long) time(NULL));
-        _cleanup_free_ char *cmd = json_dump_compact(json_object_get(json_object_get(c->spec, "process"), "args"));
-        sqlite3_stmt *st;
-        int r = image_db_prepare(c->db, "UPDATE containers SET state = ?2, exit_code = CAST(?3 AS INTEGER),"
-                                 " finished = CAST(?4 AS INTEGER), command = ?5 WHERE id = ?1", &st, err,
-                                 c->id, state, code, now, cmd ? cmd : "[]", NULL);
-        return r < 0 ? r : db_step(c->db, st, "update container", err);
-}
-
-/* Undoes what create made: the mount, the directory, and (when asked) the row. */
-static void teardown(Ctr *c, bool remove_row)
-{
-        /* EINVAL: not a mount point (never mounted, or already gone) */
-        if (c->mounted && (umount2(c->rootfs, MNT_DETACH) == 0 || errno == EINVAL || errno == ENOENT))
-                c->mounted = false;
-        if (!remove_row)
-                return;
-        if (c->dir && !c->mounted)
-                (void) rm_rf_at(AT_FDCWD, c->dir);
-        if (c->row) {
-                sqlite3_stmt *st;
-                if (image_db_prepare(c->db, "DELETE FROM containers WHERE id = ?1", &st, NULL, c->id, NULL) == 0)
-                        (void) db_step(c->db, st, "remove container", NULL);
-        }
-}
-
-/* Docker's exit codes for failures to start: 127 not found, 126 not executable, else 125. */
-static int start_failure_code(const LadeError *err)
+int engine_start_failure_code(const LadeError *err)
 {
         const char *m = lade_error_message(err);
         if (strstr(m, "executable file not found") || strstr(m, "no such file or directory") ||
@@ -262,39 +146,657 @@ static int create(Ctr *c, const RunRequest *req, LadeError **err)
                 return lade_error_msg(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                       req->name);
         random_id(c->id);
-        c->name = req->name ? xstrdup(req->name) : random_name();
-        int r;
-        if ((r = resolve_image(c, req, image, err)) < 0 || (r = open_db(c->e, &c->db, err)) < 0 ||
-            (r = insert_row(c, image, req->create, err)) < 0 || (r = make_dirs(c, err)) < 0 ||
-            (r = mount_rootfs(c, err)) < 0 || (r = build_spec(c, req->create, err)) < 0)
+        c->name = req->name ? xstrdup(req->name[0] == '/' ? req->name + 1 : req->name) : random_name();
+        c->create = json_incref(req->create);
+        c->image_ref = xstrdup(image);
+        c->state = xstrdup("created");
+        int r = resolve_image(c, req, image, err);
+        if (r < 0)
                 return r;
-        return 0;
+        c->image_id = xstrdup(c->image->id);
+        if ((r = ctr_open_db(c->e, &c->db, err)) < 0 || (r = insert_row(c, err)) < 0 ||
+            (r = make_dirs(c, err)) < 0 || (r = ctr_mount_rootfs(c, err)) < 0)
+                return r;
+        /* the spec is built at every start; building it now refuses bad requests at create */
+        r = ctr_build_spec(c, err);
+        if (r < 0)
+                return r;
+        return ctr_save(c, err);
 }
 
-int engine_container_run(Engine *e, const RunRequest *req, int *ret_status, LadeError **err)
+int engine_container_create(Engine *e, const RunRequest *req, char ret_id[static 65], LadeError **err)
 {
         Ctr c = { .e = e };
         int r = create(&c, req, err);
+        if (r < 0)
+                ctr_destroy(&c);
+        else
+                memcpy(ret_id, c.id, 65);
+        ctr_done(&c);
+        return r;
+}
+
+static bool state_is(const Ctr *c, const char *s)
+{
+        return c->state && streq(c->state, s);
+}
+
+static bool active(const Ctr *c)
+{
+        return state_is(c, "running") || state_is(c, "paused") || state_is(c, "restarting");
+}
+
+/* A monitor that died (kill -9, a reboot) left its row "running": tell the truth. A container
+ * whose process still runs stays running (stop/kill/rm reach it through the runtime). */
+void ctr_reconcile(Ctr *c)
+{
+        if (!active(c) || pid_alive(c->monitor_pid))
+                return;
+        if (c->pid > 0 && pid_alive(c->pid))
+                return;
+        (void) container_delete(&c->rt, c->id, true, NULL);
+        free(c->state);
+        c->state = xstrdup("exited");
+        c->exit_code = 255;
+        c->pid = 0;
+        c->monitor_pid = 0;
+        c->finished_ns = realtime_ns();
+        free(c->error);
+        c->error = xstrdup("container monitor exited unexpectedly");
+        (void) ctr_save(c, NULL);
+}
+
+static int load(Engine *e, Ctr *c, const char *name_or_id, LadeError **err)
+{
+        *c = (Ctr) { .e = e };
+        int r = ctr_load(c, name_or_id, err);
+        if (r < 0)
+                return r;
+        ctr_reconcile(c);
+        return 0;
+}
+
+/* ---- starting: the monitor ---- */
+
+static int open_attach_socket(Ctr *c, LadeError **err)
+{
+        _cleanup_close_ int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return lade_error(err, errno, "open '%s'", c->dir);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        mon_socket_path(dirfd, sa.sun_path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return lade_error(err, errno, "connect to the monitor of container %.12s", c->id);
+        return TAKE_FD(fd);
+}
+
+/* fork, setsid, fork: the monitor is nobody's child but init's (or the subreaper's). */
+static int spawn_monitor(Ctr *c, bool attach, int *ret_sock, LadeError **err)
+{
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return lade_error(err, errno, "socketpair for the monitor");
+        /* no SQLite connection may be open across the fork (their locks are per process) */
+        c->db = image_db_close(c->db);
+        image_store_release_db(engine_images(c->e));
+        pid_t p = fork();
+        if (p < 0) {
+                safe_close(sv[0]);
+                safe_close(sv[1]);
+                (void) image_store_reopen_db(engine_images(c->e), NULL);
+                (void) ctr_open_db(c->e, &c->db, NULL);
+                return lade_error(err, errno, "fork the monitor");
+        }
+        if (p == 0) {
+                (void) setsid();
+                pid_t q = fork();
+                if (q != 0)
+                        _exit(q < 0);
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                for (int fd = 0; fd < 3; fd++)
+                        (void) dup2(null, fd);
+                /* only the control socket survives; the parent's database fds are not ours */
+                (void) dup3(sv[1], 3, O_CLOEXEC);
+                (void) close_range(4, ~0U, 0);
+                MonitorArgs a = { .c = c, .ctl = 3, .attach = attach };
+                monitor_main(&a);
+        }
+        safe_close(sv[1]);
+        int status;
+        (void) waitpid(p, &status, 0);
+        *ret_sock = sv[0];
+        int r = image_store_reopen_db(engine_images(c->e), err);
+        if (r >= 0)
+                r = ctr_open_db(c->e, &c->db, err);
+        return r;
+}
+
+static int send_attach(int sock, const AttachStdio *io, bool tty, bool open_stdin)
+{
+        MonMsg m = { .type = MON_ATTACH };
+        int fds[3] = { io->in >= 0 && open_stdin ? io->in : -1, io->out, io->err };
+        int send[3], n = 0;
+        uint32_t bits[3] = { MON_F_STDIN, MON_F_STDOUT, MON_F_STDERR };
+        /* the fd slots are positional: a missing one is sent as /dev/null */
+        _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int i = 0; i < 3; i++) {
+                if (fds[i] >= 0)
+                        m.flags |= bits[i];
+                send[n++] = fds[i] >= 0 ? fds[i] : null;
+        }
+        if (tty && io->err < 0)
+                m.flags &= ~(uint32_t) MON_F_STDERR;
+        if (io->detach_keys) {
+                m.flags |= MON_F_KEYS;
+                snprintf(m.text, sizeof(m.text), "%s", io->detach_keys);
+        }
+        struct winsize ws;
+        if (tty && io->out >= 0 && ioctl(io->out, TIOCGWINSZ, &ws) == 0) {
+                m.rows = ws.ws_row;
+                m.cols = ws.ws_col;
+        }
+        return mon_send(sock, &m, send, (size_t) n);
+}
+
+/* The attached client's side: raw tty, SIGWINCH -> resize, signals -> the container, until
+ * MON_EXIT or MON_DETACHED. */
+static int session(Engine *e, const char *id, int sock, const AttachStdio *io, int *ret_status, LadeError **err)
+{
+        struct termios saved;
+        bool raw = io->tty_raw && io->in >= 0 && tcgetattr(io->in, &saved) == 0;
+        if (raw) {
+                struct termios t = saved;
+                cfmakeraw(&t);
+                t.c_oflag |= OPOST;
+                (void) tcsetattr(io->in, TCSANOW, &t);
+        }
+        sigset_t set, old;
+        sigemptyset(&set);
+        sigaddset(&set, SIGWINCH);
+        if (io->sig_proxy)
+                for (int s = 1; s < 32; s++)
+                        if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD && s != SIGWINCH && s != SIGPIPE &&
+                            s != SIGTSTP && s != SIGTTIN && s != SIGTTOU && s != SIGURG)
+                                sigaddset(&set, s);
+        sigprocmask(SIG_BLOCK, &set, &old);
+        _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        int status = -2;
+        while (status == -2) {
+                struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+                if (poll(p, 2, -1) < 0 && errno != EINTR)
+                        break;
+                if (p[1].revents) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+                                MonMsg m = { .type = si.ssi_signo == SIGWINCH ? MON_RESIZE : MON_SIGNAL,
+                                             .value = (int32_t) si.ssi_signo };
+                                struct winsize ws;
+                                if (si.ssi_signo == SIGWINCH && io->out >= 0 && ioctl(io->out, TIOCGWINSZ, &ws) == 0) {
+                                        m.rows = ws.ws_row;
+                                        m.cols = ws.ws_col;
+                                }
+                                (void) mon_send(sock, &m, NULL, 0);
+                        }
+                }
+                if (p[0].revents) {
+                        MonMsg m;
+                        int fds[3];
+                        int r = mon_recv(sock, &m, fds);
+                        for (int k = 0; k < 3; k++)
+                                safe_close(fds[k]);
+                        if (r < 0 || m.type == 0)
+                                status = -3;
+                        else if (m.type == MON_EXIT)
+                                status = m.value;
+                        else if (m.type == MON_DETACHED)
+                                status = -1;
+                }
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (raw)
+                (void) tcsetattr(io->in, TCSANOW, &saved);
+        if (status == -3) {
+                /* the monitor went away without a word: what does the database say? */
+                Ctr c;
+                int r = load(e, &c, id, NULL);
+                status = r == 0 && !active(&c) ? c.exit_code : -3;
+                ctr_done(&c);
+                if (status == -3)
+                        return lade_error_msg(err, EIO, "lost the connection to the container's monitor");
+        }
+        *ret_status = status;
+        return 0;
+}
+
+static int wait_started(int sock, int *ret_code, LadeError **err)
+{
+        MonMsg m;
+        int fds[3];
+        for (;;) {
+                int r = mon_recv(sock, &m, fds);
+                for (int k = 0; k < 3; k++)
+                        safe_close(fds[k]);
+                if (r < 0 || m.type == 0)
+                        return lade_error_msg(err, EIO, "the container's monitor exited before starting it");
+                if (m.type == MON_STARTED)
+                        return 0;
+                if (m.type == MON_ERROR) {
+                        if (ret_code)
+                                *ret_code = m.value;
+                        return lade_error_msg(err, EIO, "%s", m.text);
+                }
+        }
+}
+
+static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, LadeError **err)
+{
+        if (state_is(c, "paused"))
+                return lade_error_msg(err, EBUSY, "cannot start a paused container, try unpause instead");
+        if (active(c)) {
+                if (io)
+                        return lade_error_msg(err, EBUSY, "container %s is already running", c->name);
+                return 0;
+        }
+        int r = ctr_mount_rootfs(c, err);
+        if (r < 0)
+                return r;
+        if (!c->image && (r = image_store_resolve(engine_images(c->e), c->image_id, &c->image, err)) < 0)
+                return lade_error_wrap(err, "image of container %s", c->name);
+        c->stop_requested = false;
+        if ((r = ctr_save(c, err)) < 0)
+                return r;
+        _cleanup_close_ int sock = -EBADF;
+        if ((r = spawn_monitor(c, io != NULL, &sock, err)) < 0)
+                return r;
+        bool tty = json_is_true(json_object_get(c->create, "Tty"));
+        bool open_stdin = json_is_true(json_object_get(c->create, "OpenStdin"));
+        if (io && send_attach(sock, io, tty, open_stdin) < 0)
+                return lade_error(err, errno, "attach to the container's monitor");
+        int code = 125;
+        if ((r = wait_started(sock, &code, err)) < 0) {
+                if (ret_status)
+                        *ret_status = code;
+                return r;
+        }
+        if (!io)
+                return 0;
+        return session(c->e, c->id, sock, io, ret_status, err);
+}
+
+int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
+                           LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r >= 0)
+                r = start_loaded(&c, io, ret_status, err);
+        ctr_done(&c);
+        return r;
+}
+
+int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io, char ret_id[static 65],
+                         int *ret_status, LadeError **err)
+{
+        *ret_status = 125;
+        Ctr c = { .e = e };
+        int r = create(&c, req, err);
         if (r < 0) {
-                *ret_status = 125;
-                teardown(&c, true);
+                ctr_destroy(&c);
                 ctr_done(&c);
                 return r;
         }
-        _cleanup_free_ char *rr = run_root(e), *state = xasprintf("%s/runtime", rr);
-        RuntimeContext rt = { .state_root = state };
-        CreateOptions o = { .id = c.id, .bundle = c.dir };
-        (void) set_state(&c, "running", 0, NULL);
-        int status = 0;
-        r = container_run(&rt, &o, &status, err);
-        if (r < 0)
-                status = start_failure_code(*err);
-        (void) set_state(&c, r < 0 ? "created" : "exited", status, NULL);
-        teardown(&c, req->rm);
+        memcpy(ret_id, c.id, 65);
+        r = start_loaded(&c, io, ret_status, err);
+        if (r < 0 && json_is_true(json_object_get(json_object_get(c.create, "HostConfig"), "AutoRemove"))) {
+                Ctr again;
+                if (load(e, &again, c.id, NULL) == 0 && !active(&again))
+                        ctr_destroy(&again);
+                ctr_done(&again);
+        }
+        if (r == 0 && !io)
+                *ret_status = 0;
         ctr_done(&c);
-        *ret_status = status;
         return r;
 }
+
+int engine_container_attach(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
+                            LadeError **err)
+{
+        Ctr c;
+        _cleanup_close_ int sock = -EBADF;
+        int r = load(e, &c, name_or_id, err);
+        if (r < 0)
+                goto out;
+        if (state_is(&c, "paused")) {
+                r = lade_error_msg(err, EBUSY, "You cannot attach to a paused container, unpause it first");
+                goto out;
+        }
+        if (!active(&c)) {
+                r = lade_error_msg(err, EBUSY, "You cannot attach to a stopped container, start it first");
+                goto out;
+        }
+        sock = open_attach_socket(&c, err);
+        if (sock < 0) {
+                r = sock;
+                goto out;
+        }
+        bool tty = json_is_true(json_object_get(c.create, "Tty"));
+        bool open_stdin = json_is_true(json_object_get(c.create, "OpenStdin"));
+        if (send_attach(sock, io, tty, open_stdin) < 0) {
+                r = lade_error(err, errno, "attach to the container's monitor");
+                goto out;
+        }
+        r = session(e, c.id, sock, io, ret_status, err);
+out:
+        ctr_done(&c);
+        return r;
+}
+
+/* ---- stopping ---- */
+
+/* Waits until the monitor says the container exited (or is gone); timeout_ms < 0: forever.
+ * Returns 1 when it stopped, 0 on timeout. */
+static int wait_monitor(Ctr *c, int timeout_ms)
+{
+        _cleanup_close_ int sock = open_attach_socket(c, NULL);
+        if (sock < 0)
+                return !pid_alive(c->pid) || !pid_alive(c->monitor_pid);
+        MonMsg w = { .type = MON_WAIT };
+        (void) mon_send(sock, &w, NULL, 0);
+        int64_t end = (int64_t) (now_ns() / 1000000) + timeout_ms;
+        for (;;) {
+                int left = timeout_ms < 0 ? -1 : (int) (end - (int64_t) (now_ns() / 1000000));
+                if (timeout_ms >= 0 && left <= 0)
+                        return 0;
+                struct pollfd p = { .fd = sock, .events = POLLIN };
+                int n = poll(&p, 1, left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return 0;
+                MonMsg m;
+                int fds[3];
+                int r = mon_recv(sock, &m, fds);
+                for (int k = 0; k < 3; k++)
+                        safe_close(fds[k]);
+                if (r < 0 || m.type == 0 || m.type == MON_EXIT)
+                        return 1;
+        }
+}
+
+/* Nudges a monitor waiting to restart so it re-reads stop_requested. */
+static void wake_monitor(Ctr *c)
+{
+        _cleanup_close_ int sock = open_attach_socket(c, NULL);
+        MonMsg m = { .type = MON_SIGNAL, .value = 0 };
+        if (sock >= 0)
+                (void) mon_send(sock, &m, NULL, 0);
+}
+
+static int kill_init(Ctr *c, int sig, LadeError **err)
+{
+        return container_kill(&c->rt, c->id, sig, false, err);
+}
+
+static int stop_signal(Ctr *c)
+{
+        const char *s = json_string_value(json_object_get(c->create, "StopSignal"));
+        if ((!s || !*s) && c->image && c->image->config)
+                s = c->image->config->stop_signal;
+        int sig = s && *s ? runtime_parse_signal(s) : SIGTERM;
+        return sig > 0 ? sig : SIGTERM;
+}
+
+static int stop_loaded(Ctr *c, int timeout, LadeError **err)
+{
+        if (!active(c))
+                return 0;
+        c->stop_requested = true;
+        int r = ctr_save(c, err);
+        if (r < 0)
+                return r;
+        if (timeout < 0) {
+                json_t *t = json_object_get(c->create, "StopTimeout");
+                timeout = json_is_integer(t) ? (int) json_integer_value(t) : 10;
+        }
+        if (state_is(c, "paused")) {
+                (void) container_resume(&c->rt, c->id, NULL);
+        }
+        if (state_is(c, "restarting"))
+                wake_monitor(c);
+        else if (timeout != 0 && !c->image)
+                (void) image_store_resolve(engine_images(c->e), c->image_id, &c->image, NULL);
+        if (!state_is(c, "restarting") && timeout != 0 && kill_init(c, stop_signal(c), NULL) == 0 &&
+            wait_monitor(c, timeout < 0 ? -1 : timeout * 1000) == 1)
+                return 0;
+        (void) kill_init(c, SIGKILL, NULL);
+        if (wait_monitor(c, 30000) == 1)
+                return 0;
+        return lade_error_msg(err, ETIMEDOUT, "cannot stop container: %s: the container did not exit", c->name);
+}
+
+int engine_container_stop(Engine *e, const char *name_or_id, int timeout, LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r >= 0)
+                r = stop_loaded(&c, timeout, err);
+        ctr_done(&c);
+        if (r >= 0) {
+                /* an orphan (no monitor) has nobody to record its end */
+                Ctr again;
+                if (load(e, &again, name_or_id, NULL) == 0)
+                        ctr_reconcile(&again);
+                ctr_done(&again);
+        }
+        return r;
+}
+
+int engine_container_restart(Engine *e, const char *name_or_id, int timeout, LadeError **err)
+{
+        int r = engine_container_stop(e, name_or_id, timeout, err);
+        if (r < 0)
+                return r;
+        return engine_container_start(e, name_or_id, NULL, NULL, err);
+}
+
+int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r < 0)
+                goto out;
+        if (!state_is(&c, "running") && !state_is(&c, "paused")) {
+                r = lade_error_msg(err, EBUSY, "Cannot kill container: %s: Container %s is not running", name_or_id,
+                                   c.id);
+                goto out;
+        }
+        if (sig == SIGKILL || sig == stop_signal(&c)) {
+                /* as Docker: a kill with the stop signal is a stop; no restart follows */
+                c.stop_requested = true;
+                (void) ctr_save(&c, NULL);
+        }
+        r = kill_init(&c, sig, err);
+out:
+        ctr_done(&c);
+        return r;
+}
+
+int engine_container_wait(Engine *e, const char *name_or_id, const char *condition, int *ret_status,
+                          LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r < 0) {
+                ctr_done(&c);
+                return r;
+        }
+        bool removed = condition && streq(condition, "removed");
+        if (active(&c) || (condition && streq(condition, "next-exit")))
+                (void) wait_monitor(&c, -1);
+        char id[65];
+        memcpy(id, c.id, sizeof(id));
+        ctr_done(&c);
+        for (;;) {
+                r = load(e, &c, id, NULL);
+                if (r < 0) {
+                        /* removed (--rm) after it exited: its status went with it */
+                        ctr_done(&c);
+                        *ret_status = 0;
+                        return 0;
+                }
+                if (!removed || !pid_alive(c.monitor_pid)) {
+                        *ret_status = c.exit_code;
+                        ctr_done(&c);
+                        if (!removed)
+                                return 0;
+                        break;
+                }
+                ctr_done(&c);
+                (void) usleep(50000);
+        }
+        while (load(e, &c, id, NULL) == 0) {
+                ctr_done(&c);
+                (void) usleep(50000);
+        }
+        ctr_done(&c);
+        return 0;
+}
+
+static int set_paused(Engine *e, const char *name_or_id, bool pause, LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r < 0)
+                goto out;
+        if (pause ? !state_is(&c, "running") : !state_is(&c, "paused")) {
+                r = pause ? lade_error_msg(err, EBUSY, "Container %s is not running", c.id)
+                          : lade_error_msg(err, EBUSY, "Container %s is not paused", c.id);
+                goto out;
+        }
+        r = pause ? container_pause(&c.rt, c.id, err) : container_resume(&c.rt, c.id, err);
+        if (r >= 0) {
+                free(c.state);
+                c.state = xstrdup(pause ? "paused" : "running");
+                r = ctr_save(&c, err);
+        }
+out:
+        ctr_done(&c);
+        return r;
+}
+
+int engine_container_pause(Engine *e, const char *name_or_id, LadeError **err)
+{
+        return set_paused(e, name_or_id, true, err);
+}
+
+int engine_container_unpause(Engine *e, const char *name_or_id, LadeError **err)
+{
+        return set_paused(e, name_or_id, false, err);
+}
+
+int engine_container_rename(Engine *e, const char *name_or_id, const char *new_name, LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r < 0)
+                goto out;
+        const char *n = new_name && new_name[0] == '/' ? new_name + 1 : new_name;
+        if (!name_valid(n)) {
+                r = lade_error_msg(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                                   new_name ? new_name : "");
+                goto out;
+        }
+        if (streq(n, c.name)) {
+                r = lade_error_msg(err, EINVAL, "Renaming a container with the same name as its current name");
+                goto out;
+        }
+        sqlite3_stmt *st;
+        r = image_db_prepare(c.db, "UPDATE containers SET name = ?2 WHERE id = ?1", &st, err, c.id, n, NULL);
+        if (r >= 0) {
+                int rc = sqlite3_step(st);
+                sqlite3_finalize(st);
+                if (rc == SQLITE_CONSTRAINT)
+                        r = name_conflict(c.db, n, err);
+                else if (rc != SQLITE_DONE)
+                        r = image_db_error(c.db, rc, "rename container", err);
+        }
+out:
+        ctr_done(&c);
+        return r;
+}
+
+int engine_container_remove(Engine *e, const char *name_or_id, bool force, bool volumes, LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r < 0)
+                goto out;
+        if (active(&c) && !force) {
+                r = lade_error_msg(err, EBUSY,
+                                   "cannot remove container \"/%s\": container is %s: stop the container before removing or force remove",
+                                   c.name, state_is(&c, "paused") ? "paused" : "running");
+                goto out;
+        }
+        if (active(&c)) {
+                c.stop_requested = true;
+                (void) ctr_save(&c, NULL);
+                if (state_is(&c, "restarting"))
+                        wake_monitor(&c);
+                (void) kill_init(&c, SIGKILL, NULL);
+                if (state_is(&c, "paused")) {
+                        (void) container_resume(&c.rt, c.id, NULL);
+                }
+                (void) wait_monitor(&c, 30000);
+        }
+        (void) container_delete(&c.rt, c.id, true, NULL);
+        (void) volumes;
+        ctr_destroy(&c);
+out:
+        ctr_done(&c);
+        return r;
+}
+
+int engine_container_lookup(Engine *e, const char *name_or_id, char ret_id[static 65], LadeError **err)
+{
+        Ctr c = { .e = e };
+        int r = ctr_load(&c, name_or_id, err);
+        if (r >= 0)
+                memcpy(ret_id, c.id, 65);
+        ctr_done(&c);
+        return r;
+}
+
+int engine_container_paths(Engine *e, const char *name_or_id, char **ret_dir, char **ret_rootfs,
+                           LadeError **err)
+{
+        Ctr c = { .e = e };
+        int r = ctr_load(&c, name_or_id, err);
+        if (r >= 0) {
+                if (ret_dir)
+                        *ret_dir = xstrdup(c.dir);
+                if (ret_rootfs)
+                        *ret_rootfs = xstrdup(c.rootfs);
+        }
+        ctr_done(&c);
+        return r;
+}
+
+int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t *ret_n, LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r >= 0 && !state_is(&c, "running") && !state_is(&c, "paused"))
+                r = lade_error_msg(err, EBUSY, "container %s is not running", c.id);
+        if (r >= 0) {
+                r = container_pids(&c.rt, c.id, ret, ret_n, err);
+        }
+        ctr_done(&c);
+        return r;
+}
+
+/* ---- listing ---- */
 
 void container_info_list_free(ContainerInfo **l, size_t n)
 {
@@ -305,7 +807,11 @@ void container_info_list_free(ContainerInfo **l, size_t n)
                 free(l[i]->image_id);
                 free(l[i]->state);
                 free(l[i]->created_at);
+                free(l[i]->health);
                 strv_free(l[i]->command);
+                json_decref(l[i]->labels);
+                json_decref(l[i]->ports);
+                json_decref(l[i]->mounts);
                 free(l[i]);
         }
         free(l);
@@ -315,7 +821,7 @@ static char **command_of(const char *json)
 {
         _cleanup_json_ json_t *a = NULL;
         char **v = xmalloc0(sizeof(char *));
-        if (json_parse_text(json, strlen(json), "command", &a, NULL) < 0)
+        if (!json || json_parse_text(json, strlen(json), "command", &a, NULL) < 0)
                 return v;
         size_t i;
         json_t *x;
@@ -325,83 +831,81 @@ static char **command_of(const char *json)
         return v;
 }
 
+static ContainerInfo *info_of(Ctr *c, const char *command)
+{
+        ContainerInfo *ci = xmalloc0(sizeof(*ci));
+        ci->id = xstrdup(c->id);
+        ci->name = xstrdup(c->name);
+        ci->image = xstrdup(c->image_ref);
+        ci->image_id = xstrdup(c->image_id);
+        ci->state = xstrdup(c->state);
+        ci->exit_code = c->exit_code;
+        ci->created = c->created;
+        ci->started_ns = c->started_ns;
+        ci->finished_ns = c->finished_ns;
+        ci->pid = c->pid;
+        ci->restart_count = c->restart_count;
+        ci->health = xstrdup(c->health ? c->health : "");
+        ci->command = command_of(command);
+        json_t *labels = json_object_get(c->create, "Labels");
+        ci->labels = json_is_object(labels) ? json_incref(labels) : json_object();
+        ci->ports = json_incref(json_object_get(c->net, "Ports"));
+        return ci;
+}
+
 int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err)
 {
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        int r = open_db(e, &db, err);
+        int r = ctr_open_db(e, &db, err);
         if (r < 0)
                 return r;
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
-        r = image_db_prepare(db, all ? "SELECT id, name, image, image_id, state, exit_code, created, command"
-                                       " FROM containers ORDER BY created DESC"
-                                     : "SELECT id, name, image, image_id, state, exit_code, created, command"
-                                       " FROM containers WHERE state = 'running' ORDER BY created DESC",
-                             &st, err, NULL);
+        r = image_db_prepare(db, "SELECT id, command FROM containers ORDER BY created DESC, rowid DESC", &st, err, NULL);
         if (r < 0)
                 return r;
         ContainerInfo **l = xmalloc0(sizeof(*l));
         size_t n = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
-                ContainerInfo *ci = xmalloc0(sizeof(*ci));
-                ci->id = xstrdup((const char *) sqlite3_column_text(st, 0));
-                ci->name = xstrdup((const char *) sqlite3_column_text(st, 1));
-                ci->image = xstrdup((const char *) sqlite3_column_text(st, 2));
-                ci->image_id = xstrdup((const char *) sqlite3_column_text(st, 3));
-                ci->state = xstrdup((const char *) sqlite3_column_text(st, 4));
-                ci->exit_code = sqlite3_column_int(st, 5);
-                ci->created = sqlite3_column_int64(st, 6);
-                ci->command = command_of((const char *) sqlite3_column_text(st, 7));
+                Ctr c;
+                _cleanup_free_ char *command = xstrdup((const char *) sqlite3_column_text(st, 1));
+                if (load(e, &c, (const char *) sqlite3_column_text(st, 0), NULL) < 0 || (!all && !active(&c))) {
+                        ctr_done(&c);
+                        continue;
+                }
                 l = xreallocarray(l, n + 2, sizeof(*l));
-                l[n++] = ci;
+                l[n++] = info_of(&c, command);
                 l[n] = NULL;
+                ctr_done(&c);
         }
         *ret = l;
         *ret_n = n;
         return 0;
 }
 
-int engine_container_remove(Engine *e, const char *name_or_id, bool force, LadeError **err)
+int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err)
 {
-        Ctr c = { .e = e };
-        int r = open_db(e, &c.db, err);
+        ContainerInfo **l = NULL;
+        size_t n = 0;
+        int r = engine_container_list(e, true, &l, &n, err);
         if (r < 0)
                 return r;
-        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
-        _cleanup_free_ char *prefix = xasprintf("%s%%", name_or_id);
-        r = image_db_prepare(c.db, "SELECT id, state FROM containers WHERE name = ?1 OR id LIKE ?2", &st, err,
-                             name_or_id, prefix, NULL);
-        if (r < 0 || sqlite3_step(st) != SQLITE_ROW) {
-                ctr_done(&c);
-                return r < 0 ? r : lade_error_msg(err, ENOENT, "No such container: %s", name_or_id);
-        }
-        snprintf(c.id, sizeof(c.id), "%s", (const char *) sqlite3_column_text(st, 0));
-        bool running = streq((const char *) sqlite3_column_text(st, 1), "running");
-        st = image_db_finalize(st);
-        if (running && !force) {
-                ctr_done(&c);
-                return lade_error_msg(err, EBUSY,
-                                      "cannot remove container \"%s\": container is running: stop the container before removing or force remove",
-                                      name_or_id);
-        }
-        if (running) {
-                _cleanup_free_ char *rr = run_root(e), *state = xasprintf("%s/runtime", rr);
-                RuntimeContext rt = { .state_root = state };
-                (void) container_delete(&rt, c.id, true, NULL);
-        }
-        c.dir = xasprintf("%s/containers/%s", engine_root(e), c.id);
-        c.rootfs = xasprintf("%s/rootfs", c.dir);
-        c.row = true;
-        c.mounted = true; /* unmount if still mounted; EINVAL otherwise is fine */
-        teardown(&c, true);
-        ctr_done(&c);
+        char **ids = xmalloc0(sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+                if ((streq(l[i]->state, "exited") || streq(l[i]->state, "created") || streq(l[i]->state, "dead")) &&
+                    engine_container_remove(e, l[i]->id, false, false, NULL) == 0)
+                        ids = strv_append(ids, l[i]->id);
+        container_info_list_free(l, n);
+        *ret_ids = ids;
         return 0;
 }
+
+/* ---- images in use ---- */
 
 int engine_image_in_use(Engine *e, const char *image_id)
 {
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
-        if (open_db(e, &db, NULL) < 0 ||
+        if (ctr_open_db(e, &db, NULL) < 0 ||
             image_db_prepare(db, "SELECT 1 FROM containers WHERE image_id = ?1", &st, NULL, image_id, NULL) < 0)
                 return -EIO;
         return sqlite3_step(st) == SQLITE_ROW;
@@ -414,7 +918,7 @@ int engine_image_remove(Engine *e, const char *name, bool force, ImageRemoveFn f
         if (r < 0)
                 return r;
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        if ((r = open_db(e, &db, err)) < 0)
+        if ((r = ctr_open_db(e, &db, err)) < 0)
                 return r;
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
         r = image_db_prepare(db, "SELECT id, state FROM containers WHERE image_id = ?1 ORDER BY state = 'running' DESC",

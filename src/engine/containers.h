@@ -1,12 +1,14 @@
 /* Containers of the engine: rows in lade.db, a directory per container
  * (<root>/containers/<id>/: the overlay rootfs and its upper/work dirs, the generated
- * config.json bundle, hosts/hostname/resolv.conf), run through the runtime library in-process.
- * This milestone runs containers in the foreground (`lade run` without -d); the monitor that
- * keeps detached containers comes next. */
+ * config.json bundle, hosts/hostname/resolv.conf, the json-file log), and for each started
+ * container a monitor process (a fork of the caller, in its own session) that runs it through
+ * the runtime library, holds its stdio, logs, serves attach, records the exit, applies the
+ * restart policy and --rm. No daemon: every call here works on the database and the monitors. */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -16,24 +18,100 @@ typedef struct ContainerInfo {
         char *id, *name, *image, *image_id, *state, *created_at;
         int exit_code;
         char **command;     /* process.args */
-        int64_t created;
+        int64_t created;    /* seconds */
+        int64_t started_ns, finished_ns;
+        pid_t pid;
+        int restart_count;
+        char *health;       /* "" when there is no health check */
+        json_t *labels;     /* owned */
+        json_t *ports;      /* NetworkSettings.Ports, owned, may be NULL */
+        json_t *mounts;     /* HostConfig binds etc. as Docker's Mounts list (owned, may be NULL) */
 } ContainerInfo;
 
 typedef struct RunRequest {
         json_t *create;      /* Docker's container-create body (borrowed) */
         const char *name;    /* NULL = generated */
-        bool rm;             /* remove when it exits */
         const char *pull;    /* "missing" (NULL), "always", "never" */
         const char *platform;
 } RunRequest;
 
-/* Creates and runs the container in the foreground with the caller's stdio; sets *ret_status to
- * its exit status. Errors before the process starts use Docker's exit codes: 125 (engine),
- * 126 (command cannot be invoked), 127 (command not found) in *ret_status, with err set. */
-int engine_container_run(Engine *e, const RunRequest *req, int *ret_status, LadeError **err);
+/* The caller's stdio for attach: fds to read stdin from / write output to (-1: not attached),
+ * the detach key sequence ("ctrl-p,ctrl-q" default when NULL; "" none). */
+typedef struct AttachStdio {
+        int in, out, err;
+        const char *detach_keys;
+        bool tty_raw;        /* put `in` (a terminal) in raw mode while attached */
+        bool sig_proxy;      /* forward SIGINT/SIGTERM/... to the container */
+} AttachStdio;
+
+/* Creates the container (row, directory, overlay rootfs, validated spec) in state "created".
+ * Errors are Docker's ("No such image", name conflicts, invalid flags). */
+int engine_container_create(Engine *e, const RunRequest *req, char ret_id[static 65], LadeError **err);
+/* Starts a created or stopped container: a monitor is forked and the call returns once the
+ * container's process runs (or failed to start: Docker's 125/126/127 in *ret_code if not NULL).
+ * With io, the caller's stdio is attached from the first byte and the call waits for the exit
+ * (or the detach keys), setting *ret_status (-1 when detached). */
+int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
+                           LadeError **err);
+/* Attaches io to a running container and waits for its exit (*ret_status) or detach (-1). */
+int engine_container_attach(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
+                            LadeError **err);
+/* create + start, for `lade run`: with io NULL the container is detached (ret_id set). */
+int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io, char ret_id[static 65],
+                         int *ret_status, LadeError **err);
+/* Sends the stop signal (the container's StopSignal, else SIGTERM), waits timeout seconds
+ * (negative: the container's StopTimeout, else 10), then SIGKILL. No restart follows. */
+int engine_container_stop(Engine *e, const char *name_or_id, int timeout, LadeError **err);
+int engine_container_restart(Engine *e, const char *name_or_id, int timeout, LadeError **err);
+int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError **err);
+/* Waits for the container to stop ("not-running", the default; "next-exit"; "removed"). */
+int engine_container_wait(Engine *e, const char *name_or_id, const char *condition, int *ret_status,
+                          LadeError **err);
+int engine_container_pause(Engine *e, const char *name_or_id, LadeError **err);
+int engine_container_unpause(Engine *e, const char *name_or_id, LadeError **err);
+int engine_container_rename(Engine *e, const char *name_or_id, const char *new_name, LadeError **err);
+int engine_container_remove(Engine *e, const char *name_or_id, bool force, bool volumes, LadeError **err);
+/* Resolves a name, id or unique id prefix: the full id. */
+int engine_container_lookup(Engine *e, const char *name_or_id, char ret_id[static 65], LadeError **err);
+/* Docker's GET /containers/{id}/json document. */
+int engine_container_inspect(Engine *e, const char *name_or_id, json_t **ret, LadeError **err);
 int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err);
-int engine_container_remove(Engine *e, const char *name_or_id, bool force, LadeError **err);
 void container_info_list_free(ContainerInfo **l, size_t n);
+/* The container's processes (host pids) for `top`. */
+int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t *ret_n, LadeError **err);
+/* Stopped containers removed; ret_ids gets their ids. */
+int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err);
+/* Paths of a container's files (for logs, cp, export, diff): its directory and rootfs. */
+int engine_container_paths(Engine *e, const char *name_or_id, char **ret_dir, char **ret_rootfs,
+                           LadeError **err);
+
+/* ---- logs (json-file) ---- */
+typedef struct LogsOptions {
+        bool follow, timestamps, stdout_, stderr_;
+        int64_t since_ns, until_ns;   /* 0 = unbounded */
+        long tail;                    /* -1 = all */
+} LogsOptions;
+/* Calls fn for each line in order (stream "stdout"/"stderr", time in ns); with follow, keeps
+ * going until the container stops. */
+typedef int (*LogsFn)(const char *stream, int64_t time_ns, const char *line, size_t len, void *ud);
+int engine_container_logs(Engine *e, const char *name_or_id, const LogsOptions *o, LogsFn fn, void *ud,
+                          LadeError **err);
+
+/* ---- exec ---- */
+typedef struct ExecRequest {
+        char **cmd;
+        char **env;           /* extra KEY=VALUE */
+        const char *user, *workdir;
+        bool tty, interactive, detach, privileged;
+} ExecRequest;
+/* Runs a process in a running container with the caller's stdio (detach: stdio /dev/null). */
+int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *req, int *ret_status,
+                          LadeError **err);
+
+/* Docker's exit codes for failures to start a process: 127 not found, 126 not executable,
+ * else 125. */
+int engine_start_failure_code(const LadeError *err);
+
 /* rmi: refuses an image a container uses (Docker's rules: a stopped container's with -f only,
  * a running container's never), then image_store_remove(). */
 /* 1 when a container (in any state) uses the image, 0 when none, negative on error. */

@@ -34,6 +34,19 @@ int image_store_open(const char *root, ImageStore **ret, LadeError **err)
         return 0;
 }
 
+void image_store_release_db(ImageStore *s)
+{
+        s->db = image_db_close(s->db);
+}
+
+int image_store_reopen_db(ImageStore *s, LadeError **err)
+{
+        if (s->db)
+                return 0;
+        _cleanup_free_ char *dbpath = xasprintf("%s/lade.db", s->root);
+        return image_db_open(dbpath, &s->db, err);
+}
+
 ImageStore *image_store_free(ImageStore *s)
 {
         if (!s)

@@ -31,6 +31,10 @@ typedef struct ImageInfo {
 int image_store_open(const char *root, ImageStore **ret, LadeError **err);
 ImageStore *image_store_free(ImageStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ImageStore *, image_store_free)
+/* SQLite connections must not cross fork(): release the store's before forking a process that
+ * will use the database, reopen after (in the parent; the child opens its own). */
+void image_store_release_db(ImageStore *s);
+int image_store_reopen_db(ImageStore *s, LadeError **err);
 BlobStore *image_store_blobs(ImageStore *s);
 
 /* Registers an image whose manifest (and config and layer blobs) are in the blob store:

@@ -211,7 +211,8 @@ int container_delete(const RuntimeContext *rt, const char *id, bool force, LadeE
         _cleanup_(loaded_done) Loaded l = { .dirfd = -EBADF };
         int r = load(rt, id, &l, err);
         if (r == -ENOENT && force) {
-                lade_error_freep(err);
+                if (err)
+                        lade_error_freep(err);
                 return 0;
         }
         if (r < 0)

@@ -538,6 +538,27 @@ int container_create(const RuntimeContext *rt, const CreateOptions *o, LadeError
         return r;
 }
 
+int container_create_child(const RuntimeContext *rt, const CreateOptions *o, pid_t *ret_pid,
+                           int *ret_master, LadeError **err)
+{
+        CreateCtx c;
+        create_ctx_init(&c, rt, o);
+        int r = create_internal(&c, true, err);
+        pid_t pid = c.init;
+        _cleanup_close_ int peer = TAKE_FD(c.console_peer);
+        create_ctx_done(&c, r < 0);
+        if (r < 0)
+                return r;
+        int master = -EBADF;
+        if (peer >= 0 && (master = console_recv_master(peer, err)) < 0) {
+                (void) container_delete(rt, o->id, true, NULL);
+                return master;
+        }
+        *ret_pid = pid;
+        *ret_master = master;
+        return 0;
+}
+
 int container_run(const RuntimeContext *rt, const CreateOptions *o, int *ret_status, LadeError **err)
 {
         CreateCtx c;

@@ -56,6 +56,12 @@ int container_id_validate(const char *id, LadeError **err);
 /* create: returns once the init waits for `start`. */
 int container_create(const RuntimeContext *ctx, const CreateOptions *o, LadeError **err);
 int container_start(const RuntimeContext *ctx, const char *id, LadeError **err);
+/* create for a supervisor (the engine's monitor): the init is the caller's child, stdio is the
+ * caller's fds 0-2, and with process.terminal the pty master comes back in *ret_master (else
+ * -EBADF) instead of going to a console socket. Start it with container_start(); reap it
+ * yourself, then container_delete(). */
+int container_create_child(const RuntimeContext *ctx, const CreateOptions *o, pid_t *ret_pid,
+                           int *ret_master, LadeError **err);
 /* run: create + start; unless detached, waits and sets *ret_status to the exit code
  * (128+signal when killed by a signal), forwarding signals to the container. */
 int container_run(const RuntimeContext *ctx, const CreateOptions *o, int *ret_status,

@@ -40,7 +40,7 @@ expect_eq "-v host:ctr:ro" "data ro" "$(lade run --rm -v "$T/host:/data:ro" busy
 
 # names, ps, rm
 lade run --name keepme busybox true
-expect_eq "ps -a shows an exited container" "keepme Exited (0)" "$(lade ps -a --format '{{.Names}} {{.Status}}')"
+expect_contains "ps -a shows an exited container" "keepme Exited (0) " "$(lade ps -a --format '{{.Names}} {{.Status}}')"
 out=$(lade run --name keepme busybox true 2>&1)
 expect_eq "a name in use is refused" 125 $?
 expect_contains "... with Docker's message" 'The container name "/keepme" is already in use' "$out"

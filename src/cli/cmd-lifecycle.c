@@ -1,0 +1,446 @@
+/* stop, restart, kill, wait, pause, unpause, rename, logs, exec, inspect, top, port,
+ * container prune: Docker's flags and output over the engine. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "containers.h"
+#include "format.h"
+#include "runtime.h"
+#include "util.h"
+
+typedef int (*EachFn)(Engine *e, const char *name, void *ud, LadeError **err);
+
+/* Runs fn on every argument, printing each name that worked (Docker's output). */
+static int for_each(Cli *c, int argc, char **argv, const char *verb, EachFn fn, void *ud)
+{
+        if (optind >= argc)
+                return cli_usage("\"%s\" requires at least 1 argument.", verb);
+        int rc = 0;
+        for (int i = optind; i < argc; i++) {
+                LadeError *err = NULL;
+                if (fn(cli_engine(c), argv[i], ud, &err) < 0)
+                        rc = cli_fail(err);
+                else
+                        printf("%s\n", argv[i]);
+        }
+        return rc;
+}
+
+static int parse_time_flag(int argc, char **argv, int *ret_timeout)
+{
+        static const struct option opts[] = { { "time", required_argument, NULL, 't' },
+                                              { "timeout", required_argument, NULL, 't' },
+                                              { "signal", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+        int o;
+        *ret_timeout = -1;
+        while ((o = getopt_long(argc, argv, "t:s:", opts, NULL)) != -1) {
+                if (o == 't') {
+                        int64_t v;
+                        if (parse_int64(optarg, &v) < 0)
+                                return cli_usage("invalid argument \"%s\" for \"-t, --timeout\" flag", optarg);
+                        *ret_timeout = (int) v;
+                } else if (o != 's')
+                        return 125;
+        }
+        return 0;
+}
+
+static int do_stop(Engine *e, const char *name, void *ud, LadeError **err)
+{
+        return engine_container_stop(e, name, *(int *) ud, err);
+}
+
+static int do_restart(Engine *e, const char *name, void *ud, LadeError **err)
+{
+        return engine_container_restart(e, name, *(int *) ud, err);
+}
+
+int cmd_stop(Cli *c, int argc, char **argv)
+{
+        int t, rc = parse_time_flag(argc, argv, &t);
+        return rc ? rc : for_each(c, argc, argv, "stop", do_stop, &t);
+}
+
+int cmd_restart(Cli *c, int argc, char **argv)
+{
+        int t, rc = parse_time_flag(argc, argv, &t);
+        return rc ? rc : for_each(c, argc, argv, "restart", do_restart, &t);
+}
+
+static int do_kill(Engine *e, const char *name, void *ud, LadeError **err)
+{
+        return engine_container_kill(e, name, *(int *) ud, err);
+}
+
+int cmd_kill(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "signal", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+        int sig = SIGKILL, o;
+        while ((o = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
+                if (o != 's')
+                        return 125;
+                sig = runtime_parse_signal(optarg);
+                if (sig <= 0) {
+                        fprintf(stderr, "Error response from daemon: Invalid signal: %s\n", optarg);
+                        return 1;
+                }
+        }
+        return for_each(c, argc, argv, "kill", do_kill, &sig);
+}
+
+static int do_pause(Engine *e, const char *name, void *ud, LadeError **err)
+{
+        return engine_container_pause(e, name, err);
+}
+
+static int do_unpause(Engine *e, const char *name, void *ud, LadeError **err)
+{
+        return engine_container_unpause(e, name, err);
+}
+
+int cmd_pause(Cli *c, int argc, char **argv)
+{
+        optind = 1;
+        return for_each(c, argc, argv, "pause", do_pause, NULL);
+}
+
+int cmd_unpause(Cli *c, int argc, char **argv)
+{
+        optind = 1;
+        return for_each(c, argc, argv, "unpause", do_unpause, NULL);
+}
+
+int cmd_wait(Cli *c, int argc, char **argv)
+{
+        if (argc < 2)
+                return cli_usage("\"wait\" requires at least 1 argument.");
+        int rc = 0;
+        for (int i = 1; i < argc; i++) {
+                LadeError *err = NULL;
+                int status = 0;
+                if (engine_container_wait(cli_engine(c), argv[i], NULL, &status, &err) < 0)
+                        rc = cli_fail(err);
+                else
+                        printf("%d\n", status);
+        }
+        return rc;
+}
+
+int cmd_rename(Cli *c, int argc, char **argv)
+{
+        if (argc != 3)
+                return cli_usage("\"rename\" requires exactly 2 arguments.");
+        LadeError *err = NULL;
+        if (engine_container_rename(cli_engine(c), argv[1], argv[2], &err) < 0)
+                return cli_fail(err);
+        return 0;
+}
+
+/* ---- logs ---- */
+
+typedef struct LogsOut {
+        bool timestamps;
+} LogsOut;
+
+static int print_line(const char *stream, int64_t ns, const char *line, size_t len, void *ud)
+{
+        LogsOut *o = ud;
+        FILE *f = streq(stream, "stderr") ? stderr : stdout;
+        if (o->timestamps) {
+                time_t s = (time_t) (ns / 1000000000);
+                struct tm tm;
+                gmtime_r(&s, &tm);
+                char buf[40];
+                strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+                fprintf(f, "%s.%09lldZ ", buf, (long long) (ns % 1000000000));
+        }
+        fwrite(line, 1, len, f);
+        fflush(f);
+        return ferror(f) ? -EPIPE : 0;
+}
+
+/* --since/--until: RFC 3339, a unix timestamp, or a duration ago (10m, 1h30m, 45s). */
+static int parse_since(const char *s, int64_t *ret)
+{
+        struct tm tm = { 0 };
+        const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (p && (*p == 0 || *p == 'Z' || *p == '.')) {
+                *ret = (int64_t) timegm(&tm) * 1000000000;
+                return 0;
+        }
+        char *end;
+        double v = strtod(s, &end);
+        if (end != s && *end == 0) {
+                *ret = (int64_t) (v * 1e9);
+                return 0;
+        }
+        int64_t total = 0;
+        const char *q = s;
+        while (*q) {
+                double n = strtod(q, &end);
+                if (end == q)
+                        return -EINVAL;
+                int64_t mul = *end == 'h' ? 3600000000000LL : *end == 'm' ? 60000000000LL : *end == 's' ? 1000000000LL : 0;
+                if (!mul)
+                        return -EINVAL;
+                total += (int64_t) (n * (double) mul);
+                q = end + 1;
+        }
+        *ret = realtime_ns_cli() - total;
+        return 0;
+}
+
+int cmd_logs(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "follow", no_argument, NULL, 'f' }, { "timestamps", no_argument, NULL, 't' },
+                                              { "tail", required_argument, NULL, 'n' }, { "since", required_argument, NULL, 'S' },
+                                              { "until", required_argument, NULL, 'U' }, { "details", no_argument, NULL, 'd' },
+                                              { NULL, 0, NULL, 0 } };
+        LogsOptions o = { .stdout_ = true, .stderr_ = true, .tail = -1 };
+        int opt;
+        while ((opt = getopt_long(argc, argv, "ftn:", opts, NULL)) != -1) {
+                if (opt == 'f') o.follow = true;
+                else if (opt == 't') o.timestamps = true;
+                else if (opt == 'n') o.tail = streq(optarg, "all") ? -1 : strtol(optarg, NULL, 10);
+                else if (opt == 'S' || opt == 'U') {
+                        int64_t ns;
+                        if (parse_since(optarg, &ns) < 0)
+                                return cli_usage("invalid value for \"%s\": %s", opt == 'S' ? "since" : "until", optarg);
+                        *(opt == 'S' ? &o.since_ns : &o.until_ns) = ns;
+                } else if (opt != 'd')
+                        return 125;
+        }
+        if (argc - optind != 1)
+                return cli_usage("\"logs\" requires exactly 1 argument.");
+        LogsOut out = { .timestamps = o.timestamps };
+        LadeError *err = NULL;
+        if (engine_container_logs(cli_engine(c), argv[optind], &o, print_line, &out, &err) < 0)
+                return cli_fail(err);
+        return 0;
+}
+
+/* ---- exec ---- */
+
+int cmd_exec(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "detach", no_argument, NULL, 'd' }, { "interactive", no_argument, NULL, 'i' },
+                                              { "tty", no_argument, NULL, 't' }, { "env", required_argument, NULL, 'e' },
+                                              { "env-file", required_argument, NULL, 'E' }, { "user", required_argument, NULL, 'u' },
+                                              { "workdir", required_argument, NULL, 'w' },
+                                              { "privileged", no_argument, NULL, 'P' },
+                                              { "detach-keys", required_argument, NULL, 'k' }, { NULL, 0, NULL, 0 } };
+        ExecRequest req = { 0 };
+        _cleanup_strv_free_ char **env = NULL;
+        int o;
+        while ((o = getopt_long(argc, argv, "+dite:u:w:", opts, NULL)) != -1) {
+                switch (o) {
+                case 'd': req.detach = true; break;
+                case 'i': req.interactive = true; break;
+                case 't': req.tty = true; break;
+                case 'e': env = strv_append(env, optarg); break;
+                case 'E': {
+                        _cleanup_free_ char *text = NULL;
+                        if (read_file_at(AT_FDCWD, optarg, 1 << 20, &text, NULL, NULL) < 0) {
+                                fprintf(stderr, "open %s: no such file or directory\n", optarg);
+                                return 125;
+                        }
+                        char *save = NULL;
+                        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                                if (*l && *l != '#')
+                                        env = strv_append(env, l);
+                        break;
+                }
+                case 'u': req.user = optarg; break;
+                case 'w': req.workdir = optarg; break;
+                case 'P': req.privileged = true; break;
+                case 'k': break;
+                default: return 125;
+                }
+        }
+        if (argc - optind < 2)
+                return cli_usage("\"exec\" requires at least 2 arguments.");
+        /* -e NAME without a value takes it from our environment, as Docker does */
+        for (char **e = env; e && *e; e++)
+                if (!strchr(*e, '=') && getenv(*e)) {
+                        char *kv = xasprintf("%s=%s", *e, getenv(*e));
+                        free(*e);
+                        *e = kv;
+                }
+        req.env = env;
+        req.cmd = argv + optind + 1;
+        int status = 0;
+        LadeError *err = NULL;
+        if (engine_container_exec(cli_engine(c), argv[optind], &req, &status, &err) < 0) {
+                fprintf(stderr, "Error response from daemon: %s\n", lade_error_message(err));
+                lade_error_free(err);
+                return status ? status : 1;
+        }
+        return status;
+}
+
+/* ---- inspect (containers first, then images, as docker inspect) ---- */
+
+int cmd_inspect(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+                                              { "type", required_argument, NULL, 't' },
+                                              { "size", no_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+        const char *format = NULL, *type = NULL;
+        int o;
+        while ((o = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
+                if (o == 'f') format = optarg;
+                else if (o == 't') type = optarg;
+                else if (o != 's') return 125;
+        }
+        if (optind >= argc)
+                return cli_usage("\"inspect\" requires at least 1 argument.");
+        json_t *all = json_array();
+        int rc = 0;
+        for (int i = optind; i < argc; i++) {
+                json_t *doc = NULL;
+                if ((!type || streq(type, "container")) &&
+                    engine_container_inspect(cli_engine(c), argv[i], &doc, NULL) == 0) {
+                        json_array_append_new(all, doc);
+                        continue;
+                }
+                _cleanup_(image_info_freep) ImageInfo *info = NULL;
+                if ((!type || streq(type, "image")) &&
+                    image_store_resolve(engine_images(cli_engine(c)), argv[i], &info, NULL) == 0) {
+                        json_array_append_new(all, engine_image_inspect_json(cli_engine(c), info));
+                        continue;
+                }
+                fprintf(stderr, "Error: No such object: %s\n", argv[i]);
+                rc = 1;
+        }
+        size_t i;
+        json_t *v;
+        if (format) {
+                json_array_foreach(all, i, v) {
+                        _cleanup_free_ char *s = format_template(format, v);
+                        printf("%s\n", s);
+                }
+        } else {
+                char *s = json_dumps(all, JSON_INDENT(4));
+                printf("%s\n", s);
+                free(s);
+        }
+        json_decref(all);
+        return rc;
+}
+
+/* ---- top ---- */
+
+int cmd_top(Cli *c, int argc, char **argv)
+{
+        if (argc < 2)
+                return cli_usage("\"top\" requires at least 1 argument.");
+        pid_t *pids = NULL;
+        size_t n = 0;
+        LadeError *err = NULL;
+        if (engine_container_pids(cli_engine(c), argv[1], &pids, &n, &err) < 0)
+                return cli_fail(err);
+        printf("%-10s %-10s %-10s %-5s %-10s %-10s %-10s %s\n", "UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD");
+        for (size_t i = 0; i < n; i++) {
+                char path[64];
+                _cleanup_free_ char *stat = NULL, *cmdline = NULL, *status = NULL;
+                size_t len = 0;
+                snprintf(path, sizeof(path), "/proc/%d/stat", (int) pids[i]);
+                if (read_file_at(AT_FDCWD, path, 4096, &stat, NULL, NULL) < 0)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pids[i]);
+                (void) read_file_at(AT_FDCWD, path, 65536, &cmdline, &len, NULL);
+                for (size_t k = 0; cmdline && k + 1 < len; k++)
+                        if (cmdline[k] == 0)
+                                cmdline[k] = ' ';
+                snprintf(path, sizeof(path), "/proc/%d/status", (int) pids[i]);
+                (void) read_file_at(AT_FDCWD, path, 65536, &status, NULL, NULL);
+                const char *u = status ? strstr(status, "\nUid:") : NULL;
+                unsigned uid = u ? (unsigned) strtoul(u + 5, NULL, 10) : 0;
+                const char *rp = strrchr(stat, ')');
+                int ppid = 0;
+                if (rp)
+                        (void) sscanf(rp + 2, "%*c %d", &ppid);
+                printf("%-10u %-10d %-10d %-5d %-10s %-10s %-10s %s\n", uid, (int) pids[i], ppid, 0, "-", "?",
+                       "00:00:00", cmdline && *cmdline ? cmdline : "");
+        }
+        free(pids);
+        return 0;
+}
+
+/* ---- port ---- */
+
+int cmd_port(Cli *c, int argc, char **argv)
+{
+        if (argc < 2)
+                return cli_usage("\"port\" requires at least 1 argument.");
+        json_t *doc = NULL;
+        LadeError *err = NULL;
+        if (engine_container_inspect(cli_engine(c), argv[1], &doc, &err) < 0)
+                return cli_fail(err);
+        json_t *ports = json_object_get(json_object_get(doc, "NetworkSettings"), "Ports");
+        const char *key;
+        json_t *binds;
+        bool found = false;
+        json_object_foreach(ports, key, binds) {
+                if (argc > 2) {
+                        _cleanup_free_ char *want = strchr(argv[2], '/') ? xstrdup(argv[2]) : xasprintf("%s/tcp", argv[2]);
+                        if (!streq(want, key))
+                                continue;
+                }
+                size_t i;
+                json_t *b;
+                json_array_foreach(binds, i, b) {
+                        const char *ip = json_string_value(json_object_get(b, "HostIp"));
+                        if (argc > 2)
+                                printf("%s:%s\n", ip, json_string_value(json_object_get(b, "HostPort")));
+                        else
+                                printf("%s -> %s:%s\n", key, ip, json_string_value(json_object_get(b, "HostPort")));
+                        found = true;
+                }
+        }
+        json_decref(doc);
+        if (argc > 2 && !found) {
+                fprintf(stderr, "Error: No public port '%s' published for %s\n", argv[2], argv[1]);
+                return 1;
+        }
+        return 0;
+}
+
+/* ---- container prune ---- */
+
+int cmd_container_prune(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { "filter", required_argument, NULL, 'F' },
+                                              { NULL, 0, NULL, 0 } };
+        bool force = false;
+        int o;
+        while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+                if (o == 'f') force = true;
+                else if (o != 'F') return 125;
+        }
+        if (!force) {
+                fprintf(stderr, "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
+                char buf[16] = "";
+                if (!fgets(buf, sizeof(buf), stdin) || (buf[0] != 'y' && buf[0] != 'Y'))
+                        return 0;
+        }
+        _cleanup_strv_free_ char **ids = NULL;
+        LadeError *err = NULL;
+        if (engine_container_prune(cli_engine(c), &ids, &err) < 0)
+                return cli_fail(err);
+        if (ids && *ids) {
+                printf("Deleted Containers:\n");
+                for (char **i = ids; *i; i++)
+                        printf("%s\n", *i);
+                printf("\n");
+        }
+        printf("Total reclaimed space: 0B\n");
+        return 0;
+}

@@ -1,0 +1,317 @@
+/* The containers table and a container's files. Invariants: a row exists for every container
+ * directory we made, and is removed only after the directory and the rootfs mount are gone. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container-spec.h"
+#include "containers-internal.h"
+#include "image-db.h"
+#include "json-util.h"
+#include "util.h"
+
+static const char containers_schema[] =
+        "CREATE TABLE IF NOT EXISTS containers (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+        " image TEXT NOT NULL, image_id TEXT NOT NULL, created INTEGER NOT NULL, state TEXT NOT NULL,"
+        " exit_code INTEGER NOT NULL DEFAULT 0, finished INTEGER NOT NULL DEFAULT 0,"
+        " command TEXT NOT NULL DEFAULT '[]',"
+        " create_json TEXT NOT NULL)";
+
+/* Columns added after the first release of the table: ALTER TABLE on old databases. */
+static const char *const containers_columns[] = {
+        "pid INTEGER NOT NULL DEFAULT 0",
+        "monitor_pid INTEGER NOT NULL DEFAULT 0",
+        "started_ns INTEGER NOT NULL DEFAULT 0",
+        "finished_ns INTEGER NOT NULL DEFAULT 0",
+        "restart_count INTEGER NOT NULL DEFAULT 0",
+        "stop_requested INTEGER NOT NULL DEFAULT 0",
+        "error TEXT NOT NULL DEFAULT ''",
+        "health TEXT NOT NULL DEFAULT ''",
+        "net_json TEXT",
+};
+
+int ctr_open_db(Engine *e, sqlite3 **ret, LadeError **err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/lade.db", engine_root(e));
+        int r = image_db_open(path, ret, err);
+        if (r < 0)
+                return r;
+        r = image_db_exec(*ret, containers_schema, "create containers table", err);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(containers_columns); i++) {
+                _cleanup_free_ char *sql = xasprintf("ALTER TABLE containers ADD COLUMN %s", containers_columns[i]);
+                /* "duplicate column name" on a database that has it already */
+                (void) sqlite3_exec(*ret, sql, NULL, NULL, NULL);
+        }
+        if (r < 0)
+                *ret = image_db_close(*ret);
+        return r;
+}
+
+void ctr_done(Ctr *c)
+{
+        free(c->name);
+        free(c->dir);
+        free(c->rootfs);
+        free(c->image_ref);
+        free(c->image_id);
+        free(c->state);
+        free(c->error);
+        free(c->health);
+        free(c->rt_root);
+        json_decref(c->create);
+        json_decref(c->net);
+        image_info_free(c->image);
+        json_decref(c->spec);
+        image_db_close(c->db);
+        *c = (Ctr) { 0 };
+}
+
+void ctr_paths(Ctr *c)
+{
+        if (!c->rt_root) {
+                _cleanup_free_ char *rr = engine_run_root(c->e);
+                c->rt_root = xasprintf("%s/runtime", rr);
+                c->rt = (RuntimeContext) { .state_root = c->rt_root };
+        }
+        if (!c->dir)
+                c->dir = xasprintf("%s/containers/%s", engine_root(c->e), c->id);
+        if (!c->rootfs)
+                c->rootfs = xasprintf("%s/rootfs", c->dir);
+}
+
+char *engine_run_root(Engine *e)
+{
+        const char *env = getenv("LADE_RUN_ROOT");
+        if (env && *env)
+                return xstrdup(env);
+        if (streq(engine_root(e), "/var/lib/lade"))
+                return xstrdup("/run/lade");
+        return xasprintf("%s/run", engine_root(e));
+}
+
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+        const unsigned char *t = sqlite3_column_text(st, i);
+        return xstrdup(t ? (const char *) t : "");
+}
+
+static json_t *col_json(sqlite3_stmt *st, int i)
+{
+        const char *t = (const char *) sqlite3_column_text(st, i);
+        json_t *j = NULL;
+        if (t && *t)
+                (void) json_parse_text(t, strlen(t), "container row", &j, NULL);
+        return j;
+}
+
+#define CTR_COLUMNS "id, name, image, image_id, state, created, exit_code, create_json, pid, monitor_pid," \
+                    " started_ns, finished_ns, restart_count, stop_requested, error, health, net_json"
+
+static void ctr_from_row(Ctr *c, sqlite3_stmt *st)
+{
+        snprintf(c->id, sizeof(c->id), "%s", (const char *) sqlite3_column_text(st, 0));
+        c->name = col_text(st, 1);
+        c->image_ref = col_text(st, 2);
+        c->image_id = col_text(st, 3);
+        c->state = col_text(st, 4);
+        c->created = sqlite3_column_int64(st, 5);
+        c->exit_code = sqlite3_column_int(st, 6);
+        c->create = col_json(st, 7);
+        if (!c->create)
+                c->create = json_object();
+        c->pid = (pid_t) sqlite3_column_int(st, 8);
+        c->monitor_pid = (pid_t) sqlite3_column_int(st, 9);
+        c->started_ns = sqlite3_column_int64(st, 10);
+        c->finished_ns = sqlite3_column_int64(st, 11);
+        c->restart_count = sqlite3_column_int(st, 12);
+        c->stop_requested = sqlite3_column_int(st, 13) != 0;
+        c->error = col_text(st, 14);
+        c->health = col_text(st, 15);
+        c->net = col_json(st, 16);
+        c->row = true;
+        ctr_paths(c);
+}
+
+/* Docker's lookup order: full id, exact name, then a unique id prefix. */
+int ctr_load(Ctr *c, const char *name_or_id, LadeError **err)
+{
+        int r = c->db ? 0 : ctr_open_db(c->e, &c->db, err);
+        if (r < 0)
+                return r;
+        if (!name_or_id || !*name_or_id)
+                return lade_error_msg(err, ENOENT, "No such container: %s", name_or_id ? name_or_id : "");
+        const char *n = name_or_id[0] == '/' ? name_or_id + 1 : name_or_id;
+        _cleanup_free_ char *prefix = xasprintf("%s%%", n);
+        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
+        r = image_db_prepare(c->db, "SELECT " CTR_COLUMNS ", (id = ?1) * 2 + (name = ?1) AS rank FROM containers"
+                             " WHERE id = ?1 OR name = ?1 OR (length(?1) >= 1 AND id LIKE ?2)"
+                             " ORDER BY rank DESC LIMIT 2", &st, err, n, prefix, NULL);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return lade_error_msg(err, ENOENT, "No such container: %s", name_or_id);
+        int rank = sqlite3_column_int(st, 17);
+        ctr_from_row(c, st);
+        if (rank == 0 && sqlite3_step(st) == SQLITE_ROW)
+                return lade_error_msg(err, EINVAL, "multiple IDs found with provided prefix: %s", name_or_id);
+        return 0;
+}
+
+int ctr_save(Ctr *c, LadeError **err)
+{
+        char pid[16], mpid[16], st_ns[24], fin[24], rc[16], code[16], stop[4];
+        snprintf(pid, sizeof(pid), "%d", (int) c->pid);
+        snprintf(mpid, sizeof(mpid), "%d", (int) c->monitor_pid);
+        snprintf(st_ns, sizeof(st_ns), "%lld", (long long) c->started_ns);
+        snprintf(fin, sizeof(fin), "%lld", (long long) c->finished_ns);
+        snprintf(rc, sizeof(rc), "%d", c->restart_count);
+        snprintf(code, sizeof(code), "%d", c->exit_code);
+        snprintf(stop, sizeof(stop), "%d", c->stop_requested);
+        _cleanup_free_ char *net = c->net ? json_dump_compact(c->net) : NULL;
+        _cleanup_free_ char *cmd = c->spec ? json_dump_compact(json_object_get(json_object_get(c->spec, "process"),
+                                                                               "args")) : NULL;
+        sqlite3_stmt *st;
+        int r = image_db_prepare(c->db, "UPDATE containers SET state = ?2, pid = CAST(?3 AS INTEGER),"
+                                 " monitor_pid = CAST(?4 AS INTEGER), started_ns = CAST(?5 AS INTEGER),"
+                                 " finished_ns = CAST(?6 AS INTEGER), restart_count = CAST(?7 AS INTEGER),"
+                                 " exit_code = CAST(?8 AS INTEGER), stop_requested = CAST(?9 AS INTEGER),"
+                                 " error = ?10, health = ?11, net_json = ?12, command = coalesce(?13, command)"
+                                 " WHERE id = ?1",
+                                 &st, err, c->id, c->state, pid, mpid, st_ns, fin, rc, code, stop,
+                                 c->error ? c->error : "", c->health ? c->health : "", net ? net : "",
+                                 cmd, NULL);
+        if (r < 0)
+                return r;
+        int rc2 = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return rc2 == SQLITE_DONE ? 0 : image_db_error(c->db, rc2, "update container", err);
+}
+
+int ctr_delete_row(Ctr *c, LadeError **err)
+{
+        sqlite3_stmt *st;
+        int r = image_db_prepare(c->db, "DELETE FROM containers WHERE id = ?1", &st, err, c->id, NULL);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return image_db_error(c->db, rc, "remove container", err);
+        c->row = false;
+        return 0;
+}
+
+static bool is_mounted(const char *path)
+{
+        struct stat a, b;
+        _cleanup_free_ char *parent = xasprintf("%s/..", path);
+        return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/* overlayfs: lowerdir lists the top layer first */
+int ctr_mount_rootfs(Ctr *c, LadeError **err)
+{
+        ctr_paths(c);
+        if (is_mounted(c->rootfs)) {
+                c->mounted = true;
+                return 0;
+        }
+        _cleanup_strv_free_ char **layers = NULL;
+        int r = image_store_layer_dirs(engine_images(c->e), c->image_id, &layers, err);
+        if (r < 0)
+                return r;
+        size_t n = strv_length(layers);
+        if (n == 0)
+                return lade_error_msg(err, EINVAL, "image %s has no layers", c->image_id);
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++)
+                len += strlen(layers[i]) + 1;
+        _cleanup_free_ char *lower = xmalloc(len + 1);
+        char *p = lower;
+        for (size_t i = n; i-- > 0;)
+                p += sprintf(p, "%s%s", p == lower ? "" : ":", layers[i]);
+        _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, c->dir, c->dir);
+        if (strlen(opts) >= 4096)
+                return lade_error_msg(err, E2BIG, "image has too many layers for one overlay mount");
+        if (mount("overlay", c->rootfs, "overlay", 0, opts) < 0)
+                return lade_error(err, errno, "mount the container's overlay rootfs");
+        c->mounted = true;
+        return 0;
+}
+
+void ctr_unmount_rootfs(Ctr *c)
+{
+        ctr_paths(c);
+        /* EINVAL: not a mount point (never mounted, or already gone) */
+        if (umount2(c->rootfs, MNT_DETACH) == 0 || errno == EINVAL || errno == ENOENT)
+                c->mounted = false;
+}
+
+int ctr_build_spec(Ctr *c, LadeError **err)
+{
+        if (!c->image) {
+                int r = image_store_resolve(engine_images(c->e), c->image_id, &c->image, err);
+                if (r < 0)
+                        return lade_error_wrap(err, "image of container %s", c->name);
+        }
+        const char *ip = json_string_value(json_object_get(c->net, "IPAddress"));
+        SpecInputs in = { .create = c->create, .image = c->image->config, .rootfs = c->rootfs,
+                          .id = c->id, .name = c->name, .state_dir = c->dir, .ip_address = ip };
+        c->spec = json_decref_null(c->spec);
+        int r = container_spec_build(&in, &c->spec, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *text = container_spec_dump(c->spec, JSON_INDENT(2));
+        _cleanup_free_ char *path = xasprintf("%s/config.json", c->dir);
+        return write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600, err);
+}
+
+void ctr_destroy(Ctr *c)
+{
+        ctr_paths(c);
+        ctr_unmount_rootfs(c);
+        if (!c->mounted)
+                (void) rm_rf_at(AT_FDCWD, c->dir);
+        if (c->row && c->db)
+                (void) ctr_delete_row(c, NULL);
+}
+
+bool pid_alive(pid_t pid)
+{
+        if (pid <= 0)
+                return false;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        _cleanup_free_ char *s = NULL;
+        if (read_file_at(AT_FDCWD, path, 4096, &s, NULL, NULL) < 0)
+                return false;
+        const char *rp = strrchr(s, ')');
+        /* a zombie is as good as gone */
+        return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+int64_t realtime_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+char *format_rfc3339_ns(int64_t ns)
+{
+        if (ns <= 0)
+                return xstrdup("0001-01-01T00:00:00Z");
+        time_t s = (time_t) (ns / 1000000000);
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        char buf[64];
+        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf + n, sizeof(buf) - n, ".%09lldZ", (long long) (ns % 1000000000));
+        return xstrdup(buf);
+}

@@ -1,0 +1,353 @@
+/* The json-file log driver, as Docker writes it: one JSON object per line,
+ * {"log":"text\n","stream":"stdout","time":"2026-11-29T12:00:00.123456789Z"}, lines longer than
+ * 16 KiB split into partial records, rotation at max-size into <log>.1 … <log>.(max-file - 1).
+ * The writer runs in the monitor; the reader (`lade logs`) reads the files directly. */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "containers-internal.h"
+#include "json-util.h"
+#include "util.h"
+
+#define LOG_LINE_MAX 16384
+
+struct LogWriter {
+        int fd;
+        char *path;
+        uint64_t size, max_size;
+        int max_file;
+        char buf[2][LOG_LINE_MAX];
+        size_t len[2];
+};
+
+/* Docker's units for max-size: k, m, g (powers of 1024), optional "b". */
+static int parse_log_size(const char *s, uint64_t *ret)
+{
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || end == s)
+                return -EINVAL;
+        uint64_t mul = 1;
+        switch (*end) {
+        case 'k': case 'K': mul = 1024; end++; break;
+        case 'm': case 'M': mul = 1024 * 1024; end++; break;
+        case 'g': case 'G': mul = 1024 * 1024 * 1024; end++; break;
+        default: break;
+        }
+        if (*end == 'b' || *end == 'B')
+                end++;
+        if (*end)
+                return -EINVAL;
+        *ret = v * mul;
+        return 0;
+}
+
+int log_writer_open(const char *path, json_t *config, LogWriter **ret, LadeError **err)
+{
+        _cleanup_free_ LogWriter *w = xmalloc0(sizeof(*w));
+        w->max_file = 1;
+        const char *ms = json_string_value(json_object_get(config, "max-size"));
+        const char *mf = json_string_value(json_object_get(config, "max-file"));
+        if (ms && parse_log_size(ms, &w->max_size) < 0)
+                return lade_error_msg(err, EINVAL, "invalid value for log-opt max-size: %s", ms);
+        int64_t n;
+        if (mf && (parse_int64(mf, &n) < 0 || n < 1 || n > 1000))
+                return lade_error_msg(err, EINVAL, "invalid value for log-opt max-file: %s", mf);
+        if (mf)
+                w->max_file = (int) n;
+        w->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (w->fd < 0)
+                return lade_error(err, errno, "open log file '%s'", path);
+        struct stat st;
+        w->size = fstat(w->fd, &st) == 0 ? (uint64_t) st.st_size : 0;
+        w->path = xstrdup(path);
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+/* Go's time.RFC3339Nano: trailing zeros of the fraction trimmed. */
+static void log_time(char out[64])
+{
+        int64_t ns = realtime_ns();
+        time_t s = (time_t) (ns / 1000000000);
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        size_t n = strftime(out, 64, "%Y-%m-%dT%H:%M:%S", &tm);
+        long frac = (long) (ns % 1000000000);
+        if (frac) {
+                char f[16];
+                snprintf(f, sizeof(f), "%09ld", frac);
+                for (size_t k = strlen(f); k > 0 && f[k - 1] == '0'; k--)
+                        f[k - 1] = 0;
+                n += (size_t) snprintf(out + n, 64 - n, ".%s", f);
+        }
+        snprintf(out + n, 64 - n, "Z");
+}
+
+static void rotate(LogWriter *w)
+{
+        if (w->max_file <= 1) {
+                /* Docker truncates the single file */
+                (void) ftruncate(w->fd, 0);
+                w->size = 0;
+                return;
+        }
+        for (int i = w->max_file - 1; i > 0; i--) {
+                _cleanup_free_ char *from = i == 1 ? xstrdup(w->path) : xasprintf("%s.%d", w->path, i - 1);
+                _cleanup_free_ char *to = xasprintf("%s.%d", w->path, i);
+                (void) rename(from, to);
+        }
+        safe_close(w->fd);
+        w->fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        w->size = 0;
+}
+
+static void emit(LogWriter *w, const char *stream, const char *text, size_t len)
+{
+        char t[64];
+        log_time(t);
+        json_t *o = json_object();
+        json_object_set_new(o, "log", json_stringn_nocheck(text, len));
+        json_object_set_new(o, "stream", json_string(stream));
+        json_object_set_new(o, "time", json_string(t));
+        char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+        json_decref(o);
+        if (!line)
+                return;
+        size_t n = strlen(line);
+        line[n] = '\n';
+        if (w->max_size && w->size + n + 1 > w->max_size && w->size > 0)
+                rotate(w);
+        if (w->fd >= 0 && write_all(w->fd, line, n + 1) == 0)
+                w->size += n + 1;
+        free(line);
+}
+
+void log_writer_write(LogWriter *w, const char *stream, const char *buf, size_t len)
+{
+        int s = streq(stream, "stderr");
+        while (len > 0) {
+                const char *nl = memchr(buf, '\n', len);
+                size_t take = nl ? (size_t) (nl - buf) + 1 : len;
+                size_t room = LOG_LINE_MAX - w->len[s];
+                if (take > room)
+                        take = room;
+                memcpy(w->buf[s] + w->len[s], buf, take);
+                w->len[s] += take;
+                buf += take;
+                len -= take;
+                if (w->buf[s][w->len[s] - 1] == '\n' || w->len[s] == LOG_LINE_MAX) {
+                        emit(w, stream, w->buf[s], w->len[s]);
+                        w->len[s] = 0;
+                }
+        }
+}
+
+LogWriter *log_writer_free(LogWriter *w)
+{
+        if (!w)
+                return NULL;
+        for (int s = 0; s < 2; s++)
+                if (w->len[s])
+                        emit(w, s ? "stderr" : "stdout", w->buf[s], w->len[s]);
+        safe_close(w->fd);
+        free(w->path);
+        free(w);
+        return NULL;
+}
+
+/* ---- reader ---- */
+
+static int64_t parse_log_time(const char *s)
+{
+        struct tm tm = { 0 };
+        const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+        if (!p)
+                return 0;
+        int64_t ns = (int64_t) timegm(&tm) * 1000000000;
+        if (*p == '.') {
+                int64_t mul = 100000000;
+                for (p++; *p >= '0' && *p <= '9'; p++, mul /= 10)
+                        ns += (*p - '0') * mul;
+        }
+        return ns;
+}
+
+typedef struct LogLine {
+        char *stream, *text;
+        size_t len;
+        int64_t ns;
+} LogLine;
+
+typedef struct LogRead {
+        const LogsOptions *o;
+        LogLine *lines;
+        size_t n, cap;
+} LogRead;
+
+static bool line_wanted(const LogsOptions *o, const char *stream, int64_t ns)
+{
+        bool is_err = streq(stream, "stderr");
+        if ((is_err && !o->stderr_) || (!is_err && !o->stdout_))
+                return false;
+        if (o->since_ns && ns < o->since_ns)
+                return false;
+        return !(o->until_ns && ns > o->until_ns);
+}
+
+static void parse_line(LogRead *lr, const char *l, size_t len)
+{
+        _cleanup_json_ json_t *j = NULL;
+        if (json_parse_text(l, len, "log line", &j, NULL) < 0)
+                return;
+        json_t *log = json_object_get(j, "log");
+        const char *stream = json_string_value(json_object_get(j, "stream"));
+        int64_t ns = parse_log_time(json_string_value(json_object_get(j, "time")));
+        if (!json_is_string(log) || !stream || !line_wanted(lr->o, stream, ns))
+                return;
+        if (lr->n == lr->cap) {
+                lr->cap = lr->cap ? lr->cap * 2 : 64;
+                lr->lines = xreallocarray(lr->lines, lr->cap, sizeof(LogLine));
+        }
+        size_t n = json_string_length(log);
+        lr->lines[lr->n++] = (LogLine) { .stream = xstrdup(stream), .text = xstrndup(json_string_value(log), n),
+                                         .len = n, .ns = ns };
+}
+
+/* Parses the complete lines of buf; returns how many bytes were consumed. */
+static size_t parse_buffer(LogRead *lr, const char *buf, size_t len)
+{
+        size_t off = 0;
+        for (;;) {
+                const char *nl = memchr(buf + off, '\n', len - off);
+                if (!nl)
+                        return off;
+                parse_line(lr, buf + off, (size_t) (nl - buf - off));
+                off = (size_t) (nl - buf) + 1;
+        }
+}
+
+static void read_whole(LogRead *lr, const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if (read_file_at(AT_FDCWD, path, SIZE_MAX / 2, &text, &len, NULL) == 0)
+                (void) parse_buffer(lr, text, len);
+}
+
+static int deliver(LogRead *lr, size_t from, LogsFn fn, void *ud)
+{
+        int r = 0;
+        for (size_t i = from; i < lr->n; i++) {
+                if (r == 0)
+                        r = fn(lr->lines[i].stream, lr->lines[i].ns, lr->lines[i].text, lr->lines[i].len, ud);
+                free(lr->lines[i].stream);
+                free(lr->lines[i].text);
+        }
+        lr->n = 0;
+        return r;
+}
+
+static bool still_running(Engine *e, const char *id)
+{
+        Ctr c = { .e = e };
+        bool running = ctr_load(&c, id, NULL) == 0 &&
+                       (streq(c.state, "running") || streq(c.state, "restarting") || streq(c.state, "paused")) &&
+                       pid_alive(c.monitor_pid);
+        ctr_done(&c);
+        return running;
+}
+
+/* -f: new lines as they are appended; a rotation (the file renamed away) reopens the path. */
+static int follow(Engine *e, const char *id, const char *path, LogRead *lr, LogsFn fn, void *ud, LadeError **err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int in = inotify_init1(IN_CLOEXEC);
+        if (fd < 0 || in < 0)
+                return fd < 0 ? 0 : lade_error(err, errno, "inotify");
+        (void) lseek(fd, 0, SEEK_END);
+        (void) inotify_add_watch(in, path, IN_MODIFY | IN_MOVE_SELF | IN_DELETE_SELF);
+        _cleanup_free_ char *pend = NULL;
+        size_t plen = 0;
+        bool last_round = false;
+        for (;;) {
+                char buf[65536];
+                ssize_t n;
+                while ((n = read(fd, buf, sizeof(buf))) > 0) {
+                        pend = xrealloc(pend, plen + (size_t) n);
+                        memcpy(pend + plen, buf, (size_t) n);
+                        plen += (size_t) n;
+                        size_t used = parse_buffer(lr, pend, plen);
+                        memmove(pend, pend + used, plen - used);
+                        plen -= used;
+                        if (deliver(lr, 0, fn, ud) < 0)
+                                return 0;
+                }
+                if (last_round)
+                        return 0;
+                struct stat a, b;
+                if (stat(path, &a) == 0 && fstat(fd, &b) == 0 && (a.st_ino != b.st_ino || a.st_size < b.st_size)) {
+                        safe_close(fd);
+                        fd = open(path, O_RDONLY | O_CLOEXEC);
+                        (void) inotify_add_watch(in, path, IN_MODIFY | IN_MOVE_SELF | IN_DELETE_SELF);
+                        if (fd < 0)
+                                return 0;
+                        continue;
+                }
+                struct pollfd p = { .fd = in, .events = POLLIN };
+                if (poll(&p, 1, 250) > 0) {
+                        char ev[4096];
+                        (void) read(in, ev, sizeof(ev));
+                        continue;
+                }
+                /* one more read after the container stopped: the monitor's last lines */
+                last_round = !still_running(e, id);
+        }
+}
+
+int engine_container_logs(Engine *e, const char *name_or_id, const LogsOptions *o, LogsFn fn, void *ud,
+                          LadeError **err)
+{
+        Ctr c = { .e = e };
+        int r = ctr_load(&c, name_or_id, err);
+        if (r < 0) {
+                ctr_done(&c);
+                return r;
+        }
+        json_t *lc = json_object_get(json_object_get(c.create, "HostConfig"), "LogConfig");
+        const char *type = json_string_value(json_object_get(lc, "Type"));
+        if (type && *type && !streq(type, "json-file")) {
+                ctr_done(&c);
+                return lade_error_msg(err, EINVAL, "configured logging driver does not support reading");
+        }
+        _cleanup_free_ char *path = xasprintf("%s/%s-json.log", c.dir, c.id);
+        char id[65];
+        snprintf(id, sizeof(id), "%s", c.id);
+        ctr_done(&c);
+        LogRead lr = { .o = o };
+        for (int i = 1000; i > 0; i--) {
+                _cleanup_free_ char *old = xasprintf("%s.%d", path, i);
+                if (access(old, F_OK) == 0)
+                        read_whole(&lr, old);
+        }
+        read_whole(&lr, path);
+        size_t from = o->tail >= 0 && (size_t) o->tail < lr.n ? lr.n - (size_t) o->tail : 0;
+        for (size_t i = 0; i < from; i++) {
+                free(lr.lines[i].stream);
+                free(lr.lines[i].text);
+        }
+        r = deliver(&lr, from, fn, ud);
+        if (r == 0 && o->follow)
+                r = follow(e, id, path, &lr, fn, ud, err);
+        deliver(&lr, 0, fn, ud);
+        free(lr.lines);
+        return r < 0 ? r : 0;
+}
