@@ -241,3 +241,13 @@ int registry_fetch_blobs(RegistryClient *c, RegistryHost *h, const ImageRef *ref
 int registry_fetch_blob_small(RegistryClient *c, RegistryHost *h, const ImageRef *ref,
                               const Descriptor *d, size_t max, char **ret, size_t *ret_len,
                               LadeError **err);
+
+/* ---- pushing blobs (push-blobs.c) ---- */
+
+/* Uploads each distinct digest of digests to ref's repository, up to c->parallel at once: HEAD
+ * to skip what it has, a cross-repository mount when a hint names another repository of the
+ * same registry holding the blob, else an upload session (one monolithic PUT, or PATCH chunks
+ * of chunk_size and a closing PUT). Every blob must be in store. The first failure stops the
+ * run and is returned, naming its blob. scope: "repository:<path>:pull,push". */
+int registry_push_blobs(RegistryClient *c, RegistryHost *h, const ImageRef *ref, BlobStore *store,
+                        const char *scope, const char *const *digests, size_t n, LadeError **err);
