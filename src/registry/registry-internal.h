@@ -89,6 +89,8 @@ typedef struct RegistryHost {
         char *endpoint;               /* host[:port] connected to: "registry-1.docker.io" */
         char *base;                   /* "https://endpoint" once pinged, else NULL */
         bool plain_http_ok;           /* loopback or listed insecure: may fall back to HTTP */
+        bool loopback;                /* localhost, 127.0.0.0/8, ::1 */
+        bool has_certs_dir;           /* certs.d/HOST[:PORT] exists */
         bool skip_verify;             /* listed insecure: TLS certificates are not checked */
         char *ca_blob;                /* system CAs + certs.d CAs, NULL without certs.d CAs */
         size_t ca_blob_len;
