@@ -20,7 +20,7 @@ const char *image_digest_hex(const char *digest);
 bool image_layer_present(ImageStore *s, const char *chain);
 /* Unpacks the queued layers not unpacked yet, waits for all, renames each into layers/<chain>;
  * returns every layer's chain id and unpacked size ((uint64_t) -1: was present already). */
-int image_layer_prep_publish(ImageLayerPrep *p, char ***ret_chains, uint64_t **ret_sizes,
-                             LadeError **err);
+int image_layer_prep_publish(ImageLayerPrep *p, const Manifest *m, char ***ret_chains,
+                             uint64_t **ret_sizes, LadeError **err);
 /* Removes layers/tmp-* dirs no live unpack holds (a killed pull's). */
 void image_layers_clean_stale(const char *root);

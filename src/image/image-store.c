@@ -111,7 +111,7 @@ static int prepare_layers(ImageStore *s, Commit *c, ImageLayerPrep *prep, LadeEr
                         return r;
                 prep = own;
         }
-        return image_layer_prep_publish(prep, &c->chains, &c->sizes, err);
+        return image_layer_prep_publish(prep, c->m, &c->chains, &c->sizes, err);
 }
 
 static int step(sqlite3 *db, sqlite3_stmt *st, LadeError **err)

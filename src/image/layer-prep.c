@@ -273,9 +273,14 @@ static int prep_rename(ImageLayerPrep *p, PrepLayer *l, LadeError **err)
         return 0;
 }
 
-int image_layer_prep_publish(ImageLayerPrep *p, char ***ret_chains, uint64_t **ret_sizes,
-                             LadeError **err)
+int image_layer_prep_publish(ImageLayerPrep *p, const Manifest *m, char ***ret_chains,
+                             uint64_t **ret_sizes, LadeError **err)
 {
+        bool same = m->n_layers == p->n;
+        for (size_t i = 0; same && i < p->n; i++)
+                same = streq(m->layers[i].digest, p->layers[i].digest);
+        if (!same)
+                return lade_error_msg(err, EINVAL, "layers were prepared for another image");
         int r = prep_queue_rest(p, err);
         if (r >= 0)
                 r = prep_wait(p, err);

@@ -59,6 +59,7 @@ struct FetchRun {
         RegistryClient *c;
         RegistryHost *h;
         BlobStore *store;
+        const RegistryPullHooks *hooks;
         char *scope;
         CURLM *multi;
         FetchJob *jobs;
@@ -244,6 +245,23 @@ static bool fetch_curl_transient(CURLcode cc)
         }
 }
 
+/* A verified blob goes to the layer hook (to unpack while the others download); it reads the
+ * writer's temp file, which stays put until commit renames it (same inode) or abort. */
+static void fetch_hand_over(FetchJob *j)
+{
+        const RegistryPullHooks *hooks = j->run->hooks;
+        if (!hooks || !hooks->layer)
+                return;
+        _cleanup_(lade_error_freep) LadeError *e = NULL;
+        int fd = blob_writer_reopen(j->writer, &e);
+        if (fd < 0) {
+                log_debug("blob %s: %s, unpacking it after the commit", j->desc->digest,
+                          lade_error_message(e));
+                return;
+        }
+        hooks->layer(hooks->userdata, j->desc->digest, fd);
+}
+
 /* A complete body: full size and the right sha256, or the job fails. */
 static int fetch_verify(FetchJob *j, LadeError **e, LadeError **err)
 {
@@ -260,6 +278,7 @@ static int fetch_verify(FetchJob *j, LadeError **e, LadeError **err)
         }
         j->state = FETCH_DONE;
         fetch_progress(j, "Verified", false);
+        fetch_hand_over(j);
         return 0;
 }
 
@@ -411,9 +430,12 @@ static int fetch_commit(FetchRun *run, LadeError **err)
 
 int registry_fetch_blobs(RegistryClient *c, RegistryHost *h, const ImageRef *ref,
                          const Descriptor *const *descs, size_t n, BlobStore *store,
-                         LadeError **err)
+                         const RegistryPullHooks *hooks, LadeError **err)
 {
-        FetchRun run = { .c = c, .h = h, .store = store, .scope = registry_scope(ref->path, false) };
+        FetchRun run = {
+                .c = c, .h = h, .store = store, .hooks = hooks,
+                .scope = registry_scope(ref->path, false),
+        };
         int r = fetch_plan(&run, ref, descs, n, err);
         if (r >= 0 && run.n > 0) {
                 run.multi = curl_multi_init();

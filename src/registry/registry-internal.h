@@ -238,7 +238,7 @@ void registry_progress(RegistryClient *c, const char *id, const char *action, in
  * when all arrived and verified are they committed, so a failure leaves the store unchanged. */
 int registry_fetch_blobs(RegistryClient *c, RegistryHost *h, const ImageRef *ref,
                          const Descriptor *const *descs, size_t n, BlobStore *store,
-                         LadeError **err);
+                         const RegistryPullHooks *hooks, LadeError **err);
 /* A small blob (a config) into memory, digest-verified, retried like the others. */
 int registry_fetch_blob_small(RegistryClient *c, RegistryHost *h, const ImageRef *ref,
                               const Descriptor *d, size_t max, char **ret, size_t *ret_len,
