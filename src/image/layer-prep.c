@@ -207,9 +207,20 @@ static void prep_queue(ImageLayerPrep *p, PrepLayer *l, int fd)
         l->fd = fd;
         l->queued = true;
         p->queued++;
-        if (p->n_threads < p->max_threads && p->n_threads < p->queued - p->finished &&
-            pthread_create(&p->threads[p->n_threads], NULL, prep_worker, p) == 0)
-                p->n_threads++;
+        if (p->n_threads < p->max_threads && p->n_threads < p->queued - p->finished) {
+                int r = pthread_create(&p->threads[p->n_threads], NULL, prep_worker, p);
+                if (r == 0)
+                        p->n_threads++;
+                else if (p->n_threads == 0) {
+                        /* Nobody to do it: the layer fails, and with it the commit. */
+                        l->started = l->done = true;
+                        p->finished++;
+                        if (!p->error) {
+                                p->error_r = lade_error(&p->error, r, "start an unpack thread");
+                                atomic_store(&p->cancel, true);
+                        }
+                }
+        }
         pthread_cond_broadcast(&p->cond);
         pthread_mutex_unlock(&p->lock);
 }
