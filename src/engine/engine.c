@@ -52,9 +52,31 @@ const char *engine_root(Engine *e)
         return e->root;
 }
 
+typedef struct PullPrep {
+        ImageStore *images;
+        ImageLayerPrep *prep;
+} PullPrep;
+
 static int client(Engine *e, RegistryClient **ret, LadeError **err)
 {
         return registry_client_new(&e->ropts, ret, err);
+}
+
+/* Layers unpack (image/layer-prep.c) as their blobs arrive verified, while the others still
+ * download; the commit waits for them and publishes everything only when the whole image is
+ * there. A failed pull frees the prep, which removes what it unpacked. */
+static int pull_hook_image(void *userdata, const Manifest *m, const ImageConfig *cfg,
+                           LadeError **err)
+{
+        PullPrep *x = userdata;
+        x->prep = image_layer_prep_free(x->prep);
+        return image_store_prep_layers(x->images, m, cfg, &x->prep, err);
+}
+
+static void pull_hook_layer(void *userdata, const char *digest, int fd)
+{
+        PullPrep *x = userdata;
+        image_layer_prep_add(x->prep, digest, fd);
 }
 
 int engine_image_pull(Engine *e, const char *name, const char *platform, char ret_id[static 72],
@@ -71,14 +93,19 @@ int engine_image_pull(Engine *e, const char *name, const char *platform, char re
                 p = &want;
         }
         _cleanup_(registry_client_freep) RegistryClient *c = NULL;
+        PullPrep x = { .images = e->images };
+        RegistryPullHooks hooks = {
+                .image = pull_hook_image, .layer = pull_hook_layer, .userdata = &x,
+        };
         PullResult res = { { 0 } };
         r = client(e, &c, err);
         if (r == 0)
-                r = registry_pull(c, ref, p, image_store_blobs(e->images), &res, err);
+                r = registry_pull_hooked(c, ref, p, image_store_blobs(e->images), &hooks, &res, err);
         if (r == 0)
-                r = image_store_commit_manifest(e->images, res.manifest_digest,
+                r = image_store_commit_prepared(e->images, x.prep, res.manifest_digest,
                                                 *res.index_digest ? res.index_digest : NULL, ref, true,
                                                 ret_id, err);
+        image_layer_prep_free(x.prep);
         platform_done(&want);
         return r;
 }

@@ -82,6 +82,7 @@ struct BlobWriter {
         uint64_t offset;
         uint64_t writeback_off; /* bytes before this were handed to writeback */
         bool broken; /* a write failed: the file and the hash may disagree */
+        char digest[72]; /* the content's sha256 once blob_writer_digest() closed it, else "" */
 };
 
 static bool blob_is_lower_hex(const char *s, size_t len)
@@ -434,6 +435,11 @@ int blob_writer_write(BlobWriter *w, const void *data, size_t len, LadeError **e
         if (w->broken)
                 return lade_error_msg(err, EIO, "blob%s: an earlier write failed",
                                       blob_writer_label(w, label));
+        if (w->digest[0]) {
+                w->broken = true;
+                return lade_error_msg(err, EBADMSG, "blob%s: write after its digest was taken",
+                                      blob_writer_label(w, label));
+        }
         /* offset never exceeds expected_size, so the subtraction cannot wrap. */
         if (w->expected_size >= 0 && len > (uint64_t) w->expected_size - w->offset) {
                 w->broken = true;
@@ -458,6 +464,24 @@ uint64_t blob_writer_offset(const BlobWriter *w)
         return w->offset;
 }
 
+void blob_writer_digest(BlobWriter *w, char ret_digest[static 72])
+{
+        if (!w->digest[0])
+                sha256_final_string(w->sha256, w->digest);
+        memcpy(ret_digest, w->digest, sizeof(w->digest));
+}
+
+int blob_writer_reopen(BlobWriter *w, LadeError **err)
+{
+        if (!w->tmp_name[0])
+                return lade_error_msg(err, ENOENT, "blob writer has no temp file");
+        int fd = openat(w->store->tmp_fd, w->tmp_name,
+                        O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return lade_error(err, errno, "reopen blob temp file '%s'", w->tmp_name);
+        return fd;
+}
+
 /* Checks size and digest; writes the content's sha256 digest into digest. */
 static int blob_writer_verify(BlobWriter *w, char digest[static 72], LadeError **err)
 {
@@ -469,7 +493,8 @@ static int blob_writer_verify(BlobWriter *w, char digest[static 72], LadeError *
                 return lade_error_msg(err, EBADMSG, "blob%s is short: got %" PRIu64 " of %" PRId64
                                       " bytes", blob_writer_label(w, label), w->offset,
                                       w->expected_size);
-        sha256_final_string(w->sha256, digest);
+        /* The sha256 is finalized once: by blob_writer_digest(), or here. */
+        blob_writer_digest(w, digest);
         if (!w->expected)
                 return 0;
         const char *actual = digest;

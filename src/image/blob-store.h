@@ -39,6 +39,13 @@ int blob_writer_begin(BlobStore *s, const char *expected_digest, int64_t expecte
                       BlobWriter **ret, LadeError **err);
 int blob_writer_write(BlobWriter *w, const void *data, size_t len, LadeError **err);
 uint64_t blob_writer_offset(const BlobWriter *w);
+/* The sha256 digest of what was written so far, which closes the writer to more writes: for a
+ * caller that verifies the content itself (against a descriptor) before committing. Commit then
+ * uses this digest instead of hashing again, so every byte is hashed once. */
+void blob_writer_digest(BlobWriter *w, char ret_digest[static 72]);
+/* A new read-only fd (O_CLOEXEC, offset 0) on the writer's temp file, for reading the content
+ * before it is committed (e.g. to unpack a verified layer while others still download). */
+int blob_writer_reopen(BlobWriter *w, LadeError **err);
 /* Verifies and publishes; on mismatch removes the temp file and fails naming both digests.
  * ret_digest (72 bytes) may be NULL. The writer is freed in every case. */
 int blob_writer_commit(BlobWriter *w, char *ret_digest, LadeError **err);

@@ -1,5 +1,6 @@
-/* The image store (see image-store.h). Layers are unpacked into layers/tmp-* and renamed to
- * layers/<chain hex> only when complete and their diff_id verified; rows are written after. */
+/* The image store (see image-store.h). Layers are unpacked into layers/tmp-* (layer-prep.c, on
+ * worker threads) and renamed to layers/<chain hex> only when all are complete and their
+ * diff_ids verified; rows are written after. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,7 @@ int image_store_open(const char *root, ImageStore **ret, LadeError **err)
                 image_store_free(s);
                 return r;
         }
+        image_layers_clean_stale(root);
         *ret = s;
         return 0;
 }
@@ -88,56 +90,6 @@ static int load_config(ImageStore *s, const char *digest, ImageConfig **ret, Lad
         return image_config_parse(data, len, ret, err);
 }
 
-/* chain(1) = diff(1); chain(n) = sha256(chain(n-1) + " " + diff(n)) */
-static char *chain_id(const char *parent, const char *diff_id)
-{
-        if (!parent)
-                return xstrdup(diff_id);
-        _cleanup_free_ char *s = xasprintf("%s %s", parent, diff_id);
-        return sha256_digest_of(s, strlen(s));
-}
-
-static const char *hex_of(const char *digest)
-{
-        const char *c = strchr(digest, ':');
-        return c ? c + 1 : digest;
-}
-
-static bool layer_present(ImageStore *s, const char *chain)
-{
-        _cleanup_free_ char *p = xasprintf("%s/layers/%s/diff", s->root, hex_of(chain));
-        struct stat st;
-        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Unpacks blob into layers/<chain>, verifying the diff_id; safe against a concurrent unpack. */
-static int unpack_layer(ImageStore *s, const Descriptor *d, const char *diff_id, const char *chain,
-                        uint64_t *ret_size, LadeError **err)
-{
-        _cleanup_close_ int fd = blob_store_open_blob(s->blobs, d->digest, err);
-        if (fd < 0)
-                return fd;
-        char tmpl[64];
-        snprintf(tmpl, sizeof(tmpl), "tmp-%d-%lx", (int) getpid(), (unsigned long) now_ns());
-        _cleanup_free_ char *tmp = xasprintf("%s/layers/%s", s->root, tmpl);
-        _cleanup_free_ char *diff = xasprintf("%s/diff", tmp);
-        if (mkdir(tmp, 0700) < 0)
-                return lade_error(err, errno, "create '%s'", tmp);
-        LayerStats st = { 0 };
-        LayerUnpackOptions o = { 0 };
-        int r = layer_unpack_fd(fd, diff, &o, &st, err);
-        if (r == 0 && !streq(st.diff_id, diff_id))
-                r = lade_error_msg(err, EINVAL, "layer %s: diff_id mismatch: config says %s, content is %s",
-                                   d->digest, diff_id, st.diff_id);
-        _cleanup_free_ char *dest = xasprintf("%s/layers/%s", s->root, hex_of(chain));
-        if (r == 0 && rename(tmp, dest) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-                r = lade_error(err, errno, "publish layer %s", chain);
-        (void) rm_rf_at(AT_FDCWD, tmp); /* no-op after a successful rename */
-        if (r == 0)
-                *ret_size = st.bytes;
-        return r;
-}
-
 static int64_t parse_created(const char *s)
 {
         struct tm tm = { 0 };
@@ -162,25 +114,17 @@ static void commit_done(Commit *c)
         free(c->sizes);
 }
 
-static int prepare_layers(ImageStore *s, Commit *c, LadeError **err)
+/* Every layer of the image unpacked and in place (in parallel, by prep or one made here). */
+static int prepare_layers(ImageStore *s, Commit *c, ImageLayerPrep *prep, LadeError **err)
 {
-        size_t n = c->m->n_layers;
-        if (strv_length(c->cfg->diff_ids) != n)
-                return lade_error_msg(err, EINVAL, "image config has %zu diff_ids but the manifest %zu layers",
-                                      strv_length(c->cfg->diff_ids), n);
-        c->chains = xmalloc0((n + 1) * sizeof(char *));
-        c->sizes = xmalloc0((n + 1) * sizeof(uint64_t));
-        for (size_t i = 0; i < n; i++) {
-                c->chains[i] = chain_id(i ? c->chains[i - 1] : NULL, c->cfg->diff_ids[i]);
-                if (!layer_present(s, c->chains[i])) {
-                        int r = unpack_layer(s, &c->m->layers[i], c->cfg->diff_ids[i], c->chains[i],
-                                             &c->sizes[i], err);
-                        if (r < 0)
-                                return r;
-                } else
-                        c->sizes[i] = (uint64_t) -1; /* known from the db */
+        _cleanup_(image_layer_prep_freep) ImageLayerPrep *own = NULL;
+        if (!prep) {
+                int r = image_store_prep_layers(s, c->m, c->cfg, &own, err);
+                if (r < 0)
+                        return r;
+                prep = own;
         }
-        return 0;
+        return image_layer_prep_publish(prep, c->m, &c->chains, &c->sizes, err);
 }
 
 static int step(sqlite3 *db, sqlite3_stmt *st, LadeError **err)
@@ -237,12 +181,20 @@ int image_store_commit_manifest(ImageStore *s, const char *manifest_digest, cons
                                 const ImageRef *ref, bool repo_digest, char ret_id[static 72],
                                 LadeError **err)
 {
+        return image_store_commit_prepared(s, NULL, manifest_digest, index_digest, ref, repo_digest,
+                                           ret_id, err);
+}
+
+int image_store_commit_prepared(ImageStore *s, ImageLayerPrep *prep, const char *manifest_digest,
+                                const char *index_digest, const ImageRef *ref, bool repo_digest,
+                                char ret_id[static 72], LadeError **err)
+{
         _cleanup_(commit_done) Commit c = { 0 };
         int r = load_manifest(s, manifest_digest, &c.m, err);
         if (r == 0)
                 r = load_config(s, c.m->config.digest, &c.cfg, err);
         if (r == 0)
-                r = prepare_layers(s, &c, err);
+                r = prepare_layers(s, &c, prep, err);
         if (r == 0)
                 r = image_db_begin(s->db, err);
         if (r < 0)

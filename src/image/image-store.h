@@ -44,6 +44,24 @@ BlobStore *image_store_blobs(ImageStore *s);
 int image_store_commit_manifest(ImageStore *s, const char *manifest_digest, const char *index_digest,
                                 const ImageRef *ref, bool repo_digest, char ret_id[static 72],
                                 LadeError **err);
+/* Layers unpacked ahead of a commit, on worker threads (layer-prep.c): made from the image's
+ * manifest and config (chain ids; which layers are missing), fed layer blobs as they become
+ * available (a verified download not yet in the store), then handed to
+ * image_store_commit_prepared(), which unpacks the rest in parallel and publishes them all.
+ * Freed without a commit, it stops its workers and removes every temp dir. */
+typedef struct ImageLayerPrep ImageLayerPrep;
+int image_store_prep_layers(ImageStore *s, const Manifest *m, const ImageConfig *cfg,
+                            ImageLayerPrep **ret, LadeError **err);
+/* Queues the unpack of layer blob digest, read from fd (taken; read from its offset 0), when the
+ * image needs it unpacked; else closes fd. */
+void image_layer_prep_add(ImageLayerPrep *p, const char *digest, int fd);
+ImageLayerPrep *image_layer_prep_free(ImageLayerPrep *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ImageLayerPrep *, image_layer_prep_free)
+/* image_store_commit_manifest() with layers prepared by prep (made from the same manifest and
+ * config); prep NULL = made here. */
+int image_store_commit_prepared(ImageStore *s, ImageLayerPrep *prep, const char *manifest_digest,
+                                const char *index_digest, const ImageRef *ref, bool repo_digest,
+                                char ret_id[static 72], LadeError **err);
 /* Tags image `id` as ref (moving the tag from any other image). */
 int image_store_tag(ImageStore *s, const char *id, const ImageRef *ref, LadeError **err);
 /* Resolves "busybox", "busybox:1", "docker.io/library/busybox@sha256:…", a full or short ID. */

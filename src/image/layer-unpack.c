@@ -735,6 +735,8 @@ static int unpack_entries(Unpack *u, LadeError **err)
 {
         for (;;) {
                 struct archive_entry *ae;
+                if (u->opt.cancel && atomic_load(u->opt.cancel))
+                        return lade_error_msg(err, ECANCELED, "layer unpack cancelled");
                 int r = archive_read_next_header(u->stream.tar, &ae);
                 if (r == ARCHIVE_EOF)
                         return 0;

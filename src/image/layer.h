@@ -9,6 +9,7 @@
  * kept. Limits guard against hostile archives (entry count, path length, total size). */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ typedef struct LayerUnpackOptions {
         bool whiteouts_as_files;  /* keep .wh. files as they are (e.g. for `export` style use) */
         uint64_t max_entries;     /* 0 = default (1,000,000) */
         uint64_t max_bytes;       /* 0 = default (64 GiB) of unpacked file content */
+        const atomic_bool *cancel; /* when set (by another thread), stops at the next entry */
 } LayerUnpackOptions;
 
 typedef struct LayerStats {

@@ -7,8 +7,9 @@
  *   its sha256 matched; then all are committed. A failure anywhere before that aborts every
  *   writer, so the store gains nothing from a failed download (only a local failure while
  *   committing, such as a full disk, can leave some of the verified blobs published).
- * - The blob store cannot verify a writer without publishing it, so each blob is hashed here as
- *   it streams in, and the store hashes it again at commit: the price of all-or-nothing.
+ * - Each blob is hashed once, by its writer as it streams in: verification takes the writer's
+ *   digest (blob_writer_digest) and compares it with the descriptor before anything is
+ *   committed, and commit reuses that digest.
  * - A writer never takes more than its descriptor's size (the writer refuses it), so a server
  *   cannot fill the disk beyond what the manifest announced.
  * - Digest mismatches, 4xx answers and local write errors are final; only the network and 5xx
@@ -45,7 +46,6 @@ typedef struct FetchJob {
         RegistryResponse resp;
         char errbuf[CURL_ERROR_SIZE];
         BlobWriter *writer;
-        Sha256 *hash;
         uint64_t offset;              /* bytes written to the writer */
         uint64_t progress_at;
         bool body_started;
@@ -59,6 +59,7 @@ struct FetchRun {
         RegistryClient *c;
         RegistryHost *h;
         BlobStore *store;
+        const RegistryPullHooks *hooks;
         char *scope;
         CURLM *multi;
         FetchJob *jobs;
@@ -86,7 +87,6 @@ static void fetch_run_done(FetchRun *run)
                 registry_response_done(&j->resp);
                 free(j->url);
                 blob_writer_abort(j->writer);
-                sha256_free(j->hash);
                 lade_error_free(j->write_err);
         }
         free(run->jobs);
@@ -95,13 +95,11 @@ static void fetch_run_done(FetchRun *run)
                 (void) curl_multi_cleanup(run->multi);
 }
 
-/* Starts the blob over: a fresh writer and hash. */
+/* Starts the blob over: a fresh writer. */
 static int fetch_job_reset(FetchJob *j, LadeError **err)
 {
         j->writer = blob_writer_abort(j->writer);
-        j->hash = sha256_free(j->hash);
         j->offset = j->progress_at = 0;
-        j->hash = sha256_new();
         return blob_writer_begin(j->run->store, j->desc->digest, j->desc->size, &j->writer, err);
 }
 
@@ -151,7 +149,6 @@ static size_t fetch_sink(void *userdata, const char *data, size_t len)
         }
         if (blob_writer_write(j->writer, data, len, &j->write_err) < 0)
                 return 0;
-        sha256_update(j->hash, data, len);
         j->offset += len;
         if (j->offset - j->progress_at >= FETCH_PROGRESS_STEP) {
                 j->progress_at = j->offset;
@@ -248,6 +245,23 @@ static bool fetch_curl_transient(CURLcode cc)
         }
 }
 
+/* A verified blob goes to the layer hook (to unpack while the others download); it reads the
+ * writer's temp file, which stays put until commit renames it (same inode) or abort. */
+static void fetch_hand_over(FetchJob *j)
+{
+        const RegistryPullHooks *hooks = j->run->hooks;
+        if (!hooks || !hooks->layer)
+                return;
+        _cleanup_(lade_error_freep) LadeError *e = NULL;
+        int fd = blob_writer_reopen(j->writer, &e);
+        if (fd < 0) {
+                log_debug("blob %s: %s, unpacking it after the commit", j->desc->digest,
+                          lade_error_message(e));
+                return;
+        }
+        hooks->layer(hooks->userdata, j->desc->digest, fd);
+}
+
 /* A complete body: full size and the right sha256, or the job fails. */
 static int fetch_verify(FetchJob *j, LadeError **e, LadeError **err)
 {
@@ -257,13 +271,14 @@ static int fetch_verify(FetchJob *j, LadeError **e, LadeError **err)
                                       " bytes", j->offset, j->desc->size);
                 return fetch_retry(j, e, err);
         }
-        sha256_final_string(j->hash, got);
+        blob_writer_digest(j->writer, got);
         if (!streq(got, j->desc->digest)) {
                 (void) lade_error_msg(e, EBADMSG, "digest mismatch: got %s", got);
                 return fetch_fail(j, e, err);
         }
         j->state = FETCH_DONE;
         fetch_progress(j, "Verified", false);
+        fetch_hand_over(j);
         return 0;
 }
 
@@ -415,9 +430,12 @@ static int fetch_commit(FetchRun *run, LadeError **err)
 
 int registry_fetch_blobs(RegistryClient *c, RegistryHost *h, const ImageRef *ref,
                          const Descriptor *const *descs, size_t n, BlobStore *store,
-                         LadeError **err)
+                         const RegistryPullHooks *hooks, LadeError **err)
 {
-        FetchRun run = { .c = c, .h = h, .store = store, .scope = registry_scope(ref->path, false) };
+        FetchRun run = {
+                .c = c, .h = h, .store = store, .hooks = hooks,
+                .scope = registry_scope(ref->path, false),
+        };
         int r = fetch_plan(&run, ref, descs, n, err);
         if (r >= 0 && run.n > 0) {
                 run.multi = curl_multi_init();

@@ -32,6 +32,7 @@ typedef struct Pull {
         RegistryHost *h;
         const ImageRef *ref;
         BlobStore *store;
+        const RegistryPullHooks *hooks;
         PullManifest index, image;     /* index.data is NULL when the reference named an image */
         Manifest *manifest;            /* the image manifest */
         char *config;                  /* fetched config, NULL when the store has it */
@@ -262,6 +263,28 @@ static int pull_config(Pull *p, const Platform *platform, LadeError **err)
         return 0;
 }
 
+/* The image hook, with the config parsed (from memory, or the store when it had it). */
+static int pull_hook_image(Pull *p, LadeError **err)
+{
+        if (!p->hooks || !p->hooks->image)
+                return 0;
+        _cleanup_free_ char *stored = NULL;
+        _cleanup_(image_config_freep) ImageConfig *cfg = NULL;
+        const char *data = p->config;
+        size_t len = p->config_len;
+        int r = 0;
+        if (!data) {
+                r = blob_store_read(p->store, p->manifest->config.digest, CONFIG_MAX_BYTES, &stored,
+                                    &len, err);
+                data = stored;
+        }
+        if (r >= 0)
+                r = image_config_parse(data, len, &cfg, err);
+        if (r < 0)
+                return lade_error_wrap(err, "config %s", p->manifest->config.digest);
+        return p->hooks->image(p->hooks->userdata, p->manifest, cfg, err);
+}
+
 static int pull_layers(Pull *p, LadeError **err)
 {
         const Manifest *m = p->manifest;
@@ -272,7 +295,8 @@ static int pull_layers(Pull *p, LadeError **err)
                                               "supported", m->layers[i].digest);
                 descs[i] = &m->layers[i];
         }
-        return registry_fetch_blobs(p->c, p->h, p->ref, descs, m->n_layers, p->store, err);
+        return registry_fetch_blobs(p->c, p->h, p->ref, descs, m->n_layers, p->store, p->hooks,
+                                    err);
 }
 
 /* Publishes data and checks that the store named it what we verified. */
@@ -321,6 +345,9 @@ static int pull_run(Pull *p, const Platform *platform, PullResult *ret, LadeErro
         r = pull_config(p, platform, err);
         if (r < 0)
                 return r;
+        r = pull_hook_image(p, err);
+        if (r < 0)
+                return r;
         r = pull_layers(p, err);
         if (r < 0)
                 return r;
@@ -330,7 +357,14 @@ static int pull_run(Pull *p, const Platform *platform, PullResult *ret, LadeErro
 int registry_pull(RegistryClient *c, const ImageRef *ref, const Platform *platform, BlobStore *store,
                   PullResult *ret, LadeError **err)
 {
-        Pull p = { .c = c, .ref = ref, .store = store };
+        return registry_pull_hooked(c, ref, platform, store, NULL, ret, err);
+}
+
+int registry_pull_hooked(RegistryClient *c, const ImageRef *ref, const Platform *platform,
+                         BlobStore *store, const RegistryPullHooks *hooks, PullResult *ret,
+                         LadeError **err)
+{
+        Pull p = { .c = c, .ref = ref, .store = store, .hooks = hooks };
         int r = pull_run(&p, platform, ret, err);
         pull_done(&p);
         if (r < 0) {

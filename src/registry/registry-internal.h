@@ -89,6 +89,8 @@ typedef struct RegistryHost {
         char *endpoint;               /* host[:port] connected to: "registry-1.docker.io" */
         char *base;                   /* "https://endpoint" once pinged, else NULL */
         bool plain_http_ok;           /* loopback or listed insecure: may fall back to HTTP */
+        bool loopback;                /* localhost, 127.0.0.0/8, ::1 */
+        bool has_certs_dir;           /* certs.d/HOST[:PORT] exists */
         bool skip_verify;             /* listed insecure: TLS certificates are not checked */
         char *ca_blob;                /* system CAs + certs.d CAs, NULL without certs.d CAs */
         size_t ca_blob_len;
@@ -236,8 +238,18 @@ void registry_progress(RegistryClient *c, const char *id, const char *action, in
  * when all arrived and verified are they committed, so a failure leaves the store unchanged. */
 int registry_fetch_blobs(RegistryClient *c, RegistryHost *h, const ImageRef *ref,
                          const Descriptor *const *descs, size_t n, BlobStore *store,
-                         LadeError **err);
+                         const RegistryPullHooks *hooks, LadeError **err);
 /* A small blob (a config) into memory, digest-verified, retried like the others. */
 int registry_fetch_blob_small(RegistryClient *c, RegistryHost *h, const ImageRef *ref,
                               const Descriptor *d, size_t max, char **ret, size_t *ret_len,
                               LadeError **err);
+
+/* ---- pushing blobs (push-blobs.c) ---- */
+
+/* Uploads each distinct digest of digests to ref's repository, up to c->parallel at once: HEAD
+ * to skip what it has, a cross-repository mount when a hint names another repository of the
+ * same registry holding the blob, else an upload session (one monolithic PUT, or PATCH chunks
+ * of chunk_size and a closing PUT). Every blob must be in store. The first failure stops the
+ * run and is returned, naming its blob. scope: "repository:<path>:pull,push". */
+int registry_push_blobs(RegistryClient *c, RegistryHost *h, const ImageRef *ref, BlobStore *store,
+                        const char *scope, const char *const *digests, size_t n, LadeError **err);

@@ -44,6 +44,21 @@ typedef struct PullResult {
 int registry_pull(RegistryClient *c, const ImageRef *ref, const Platform *platform, BlobStore *store,
                   PullResult *ret, LadeError **err);
 
+/* Hooks into a pull, so that layers can be unpacked while others still download. */
+typedef struct RegistryPullHooks {
+        /* The image manifest and its config, both verified, before any layer is fetched. */
+        int (*image)(void *userdata, const Manifest *m, const ImageConfig *cfg, LadeError **err);
+        /* A layer blob arrived complete and verified, not yet in the store (that waits for all
+         * of them): fd reads it from offset 0 and is the callee's to close. */
+        void (*layer)(void *userdata, const char *digest, int fd);
+        void *userdata;
+} RegistryPullHooks;
+
+/* registry_pull() calling hooks (NULL: none) on the way. */
+int registry_pull_hooked(RegistryClient *c, const ImageRef *ref, const Platform *platform,
+                         BlobStore *store, const RegistryPullHooks *hooks, PullResult *ret,
+                         LadeError **err);
+
 /* Pushes the image (manifest or index) `manifest_digest` with all blobs it references from store
  * to ref (its tag, or by digest when ref has no tag). */
 int registry_push(RegistryClient *c, const ImageRef *ref, BlobStore *store, const char *manifest_digest,

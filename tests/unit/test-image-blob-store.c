@@ -320,6 +320,42 @@ static void test_digest_mismatch(void **state)
         assert_store_empty();
 }
 
+/* blob_writer_digest() hashes once: commit reuses it, the content is readable before commit
+ * through blob_writer_reopen(), and the writer takes no more bytes. */
+static void test_writer_digest_then_commit(void **state)
+{
+        _cleanup_(blob_store_freep) BlobStore *s = open_store();
+        _cleanup_(lade_error_freep) LadeError *err = NULL;
+        BlobWriter *w = NULL;
+        char digest[72], again[72], committed[72];
+        assert_int_equal(blob_writer_begin(s, HELLO_DIGEST, 5, &w, &err), 0);
+        assert_int_equal(blob_writer_write(w, "hello", 5, &err), 0);
+        blob_writer_digest(w, digest);
+        assert_string_equal(digest, HELLO_DIGEST);
+        blob_writer_digest(w, again);
+        assert_string_equal(again, HELLO_DIGEST);
+        _cleanup_close_ int fd = blob_writer_reopen(w, &err);
+        assert_true(fd >= 0);
+        char buf[8] = "";
+        assert_int_equal(read(fd, buf, sizeof(buf)), 5);
+        assert_memory_equal(buf, "hello", 5);
+        assert_false(blob_store_has(s, HELLO_DIGEST));
+        assert_int_equal(blob_writer_commit(w, committed, &err), 0);
+        assert_string_equal(committed, HELLO_DIGEST);
+        assert_true(blob_store_has(s, HELLO_DIGEST));
+
+        /* A digest taken early still decides: a mismatch is refused at commit. */
+        assert_int_equal(blob_writer_begin(s, OTHER_DIGEST, -1, &w, &err), 0);
+        assert_int_equal(blob_writer_write(w, "hello", 5, &err), 0);
+        blob_writer_digest(w, digest);
+        assert_string_equal(digest, HELLO_DIGEST);
+        assert_int_equal(blob_writer_write(w, "!", 1, &err), -EBADMSG);
+        assert_error_contains(err, "write after its digest was taken");
+        err = lade_error_free(err);
+        assert_true(blob_writer_commit(w, NULL, &err) < 0);
+        assert_false(blob_store_has(s, OTHER_DIGEST));
+}
+
 static void test_size_exceeded(void **state)
 {
         _cleanup_(blob_store_freep) BlobStore *s = open_store();
@@ -609,6 +645,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_empty_blob, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_writer_odd_chunks, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_digest_mismatch, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_writer_digest_then_commit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_size_exceeded, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_size_short, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_sha512_expected, setup, teardown),
