@@ -236,6 +236,9 @@ char *build_go_quote(const char *s)
                         build_buf_puts(&b, "\\t");
                 } else if (r == '\r') {
                         build_buf_puts(&b, "\\r");
+                } else if (r == '\a' || r == '\b' || r == '\f' || r == '\v') {
+                        build_buf_putc(&b, '\\');
+                        build_buf_putc(&b, "abfv"[r == '\a' ? 0 : r == '\b' ? 1 : r == '\f' ? 2 : 3]);
                 } else if (r < 0x20 || r == 0x7f) {
                         snprintf(tmp, sizeof(tmp), "\\x%02x", r);
                         build_buf_puts(&b, tmp);

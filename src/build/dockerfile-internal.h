@@ -24,3 +24,7 @@ void build_strv_push(char ***v, size_t *n, char *s);
 /* MustParseHeredoc: 1 and the here-document (name, expand, chomp, fd; no content) when word is
  * one (`<<EOF`, `<<-"EOF"`, `3<<EOF`), else 0. */
 int dockerfile_word_heredoc(const char *word, DockerfileHeredoc *ret);
+
+/* parser.Parse alone (no instruction checks): the nodes in file order and the warnings. */
+int dockerfile_parse_nodes(const char *data, size_t len, DockerfileInstruction ***ret, size_t *ret_n,
+                           char ***ret_warnings, LadeError **err);

@@ -595,6 +595,25 @@ int dockerfile_parse_instruction(const char *line, char escape, DockerfileInstru
         return 0;
 }
 
+int dockerfile_parse_nodes(const char *data, size_t len, DockerfileInstruction ***ret, size_t *ret_n,
+                           char ***ret_warnings, LadeError **err)
+{
+        Parser p = { .data = data, .len = len, .d = { .escape = '\\' } };
+        int r;
+
+        r = parse_nodes(&p, err);
+        if (r < 0) {
+                parser_done(&p);
+                return r;
+        }
+        *ret = TAKE_PTR(p.nodes);
+        *ret_n = p.n_nodes;
+        p.n_nodes = 0;
+        *ret_warnings = p.warnings ? TAKE_PTR(p.warnings) : xmalloc0(sizeof(char *));
+        parser_done(&p);
+        return 0;
+}
+
 Dockerfile *dockerfile_free(Dockerfile *d)
 {
         if (!d)
