@@ -372,6 +372,7 @@ static int resolve_target(Planner *pl, const char *target, LadeError **err)
         size_t n = 0;
         ssize_t k;
 
+        pl->line = 0;
         if (!target || !*target) {
                 p->target = p->n_stages - 1;
                 return 0;

@@ -14,7 +14,14 @@
 #include "build-util.h"
 #include "dockerfile-internal.h"
 #include "dockerfile.h"
+#include "shell-lex.h"
 #include "util.h"
+
+static const char *build_env_strv_lookup_for_test(char **env, const char *key)
+{
+        const char *v = build_env_strv_lookup(env, key);
+        return v ? v : "(unset)";
+}
 
 static const struct {
         const char *name, *dockerfile, *result;
@@ -1428,6 +1435,88 @@ static void test_mount_expand(void **state)
         assert_string_equal(m->env, "TOKEN");
 }
 
+
+static BuildPlan *plan_ok(const Dockerfile *df, const BuildPlanOptions *o)
+{
+        _cleanup_(lade_error_freep) LadeError *err = NULL;
+        BuildPlan *p = NULL;
+
+        if (build_plan_new(df, o, &p, NULL, &err) < 0)
+                fail_msg("plan: %s", err->msg);
+        return p;
+}
+
+static void test_plan(void **state)
+{
+        _cleanup_(dockerfile_freep) Dockerfile *df = parse_ok(
+                "ARG BASE=busybox\nARG TAG=1\nARG P=${BASE}:${TAG}\n"
+                "FROM $P AS Base\nONBUILD COPY --from=tools /t /t\n"
+                "FROM busybox AS tools\n"
+                "FROM base AS app\nCOPY --from=1 /x /x\nRUN --mount=type=bind,from=alpine,target=/a true\n"
+                "FROM busybox AS unused\n"
+                "FROM scratch\nCOPY --from=APP / /\n");
+        char *args[] = { "TAG=2", "http_proxy=x", "NOPE=1", NULL };
+        BuildPlanOptions o = { .build_args = args, .build_platform = "linux/amd64", .target_platform = "linux/arm/v7" };
+        _cleanup_(build_plan_freep) BuildPlan *p = plan_ok(df, &o);
+        BuildPlanOptions t = { .target = "TOOLS" };
+        _cleanup_(build_plan_freep) BuildPlan *q = plan_ok(df, &t);
+
+        assert_string_equal(p->stages[0].base, "busybox:2");
+        assert_int_equal(p->stages[2].base_stage, 0);
+        assert_true(p->stages[4].scratch);
+        assert_int_equal(p->target, 4);
+        /* base's ONBUILD COPY --from=tools runs in app: app needs tools */
+        assert_int_equal(p->n_order, 4);
+        assert_int_equal(p->order[0], 0);
+        assert_int_equal(p->order[1], 1);
+        assert_int_equal(p->order[2], 2);
+        assert_int_equal(p->order[3], 4);
+        assert_false(p->stages[3].needed);
+        assert_string_equal(p->stages[2].images[0], "alpine");
+        assert_string_equal(build_env_strv_lookup_for_test(p->global_args, "TARGETPLATFORM"), "linux/arm/v7");
+        assert_string_equal(build_env_strv_lookup_for_test(p->global_args, "TARGETVARIANT"), "v7");
+        assert_string_equal(build_env_strv_lookup_for_test(p->global_args, "BUILDARCH"), "amd64");
+        assert_string_equal(build_env_strv_lookup_for_test(p->global_args, "P"), "busybox:2");
+        assert_int_equal(strv_length(p->unused_build_args), 1);
+        assert_string_equal(p->unused_build_args[0], "NOPE");
+        assert_int_equal(q->target, 1);
+        assert_int_equal(q->n_order, 1);
+        assert_string_equal(p->stages[3].display_name, "unused");
+        assert_string_equal(p->stages[4].display_name, "stage-4");
+}
+
+static void expect_plan_error(const char *text, const char *target, const char *msg, unsigned line)
+{
+        _cleanup_(lade_error_freep) LadeError *err = NULL;
+        _cleanup_(dockerfile_freep) Dockerfile *df = parse_ok(text);
+        BuildPlanOptions o = { .target = target };
+        BuildPlan *p = NULL;
+        unsigned got = 99;
+
+        assert_int_equal(build_plan_new(df, &o, &p, &got, &err), -EINVAL);
+        assert_null(p);
+        if (!streq(err->msg, msg))
+                fail_msg("expected \"%s\", got \"%s\"", msg, err->msg);
+        assert_int_equal(got, line);
+}
+
+static void test_plan_errors(void **state)
+{
+        expect_plan_error("FROM busybox AS a\nFROM busybox\n", "b", "target stage \"b\" could not be found (did you mean a?)", 0);
+        expect_plan_error("FROM busybox AS build\n", "nothing", "target stage \"nothing\" could not be found", 0);
+        expect_plan_error("ARG X\nFROM $X\n", NULL, "base name ($X) should not be blank", 2);
+        expect_plan_error("FROM ${X\n", NULL, "failed to process \"${X\": unsupported modifier (\xEF\xBF\xBD) in substitution", 1);
+        expect_plan_error("FROM busybox\nCOPY --from=5 a b\n", NULL, "invalid stage index 5", 2);
+        expect_plan_error("FROM busybox\nCOPY --from=-1 a b\n", NULL, "invalid stage index -1", 2);
+        expect_plan_error("FROM busybox\nARG S=x\nCOPY --from=$S a b\n", NULL,
+                          "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround", 3);
+        expect_plan_error("FROM busybox AS a\nCOPY --from=b x y\nFROM busybox AS b\nCOPY --from=a x y\n", NULL,
+                          "circular dependency detected on stage: a", 1);
+        expect_plan_error("FROM busybox AS a\nCOPY --from=1 x y\nFROM busybox AS b\n", "a",
+                          "cannot copy from stage \"b\", it needs to be defined before current stage \"a\"", 1);
+        expect_plan_error("FROM --platform=$NONE busybox\n", NULL, "empty platform value from expression $NONE", 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1439,6 +1528,8 @@ int main(void)
                 cmocka_unit_test(test_directives),
                 cmocka_unit_test(test_instructions),
                 cmocka_unit_test(test_mount_expand),
+                cmocka_unit_test(test_plan),
+                cmocka_unit_test(test_plan_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
