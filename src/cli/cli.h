@@ -32,3 +32,8 @@ int cmd_system_df(Cli *c, int argc, char **argv);
 int cmd_run(Cli *c, int argc, char **argv);
 int cmd_ps(Cli *c, int argc, char **argv);
 int cmd_rm(Cli *c, int argc, char **argv);
+int cmd_network_create(Cli *c, int argc, char **argv);
+int cmd_network_ls(Cli *c, int argc, char **argv);
+int cmd_network_inspect(Cli *c, int argc, char **argv);
+int cmd_network_rm(Cli *c, int argc, char **argv);
+int cmd_network_prune(Cli *c, int argc, char **argv);

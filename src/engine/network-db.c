@@ -34,12 +34,28 @@ static char *env_or(const char *name, const char *def)
         return xstrdup(v && *v ? v : def);
 }
 
-void net_config_load(NetConfig *c)
+/* Bridge and veth names are recorded in the database when made; the table name is not, so it is
+ * derived from the state root: every process on one root finds the same table, whatever its
+ * environment ("lade" for /var/lib/lade, "lade_<hash of the root>" for any other). */
+static char *table_name(const char *root)
+{
+        const char *env = getenv("LADE_NFT_TABLE");
+        if (env && *env)
+                return xstrdup(env);
+        if (!root || streq(root, "/var/lib/lade"))
+                return xstrdup("lade");
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (const char *p = root; *p; p++)
+                h = (h ^ (uint8_t) *p) * 16777619u;
+        return xasprintf("lade_%08x", h);
+}
+
+void net_config_load(NetConfig *c, Engine *e)
 {
         c->default_bridge = env_or("LADE_BRIDGE_NAME", "lade0");
         c->bridge_prefix = env_or("LADE_BRIDGE_PREFIX", "br-");
         c->veth_prefix = env_or("LADE_VETH_PREFIX", "veth");
-        c->table = env_or("LADE_NFT_TABLE", "lade");
+        c->table = table_name(engine_root(e));
         c->pools = env_or("LADE_NET_POOLS", NET_POOLS_DEFAULT);
 }
 

@@ -114,11 +114,11 @@ typedef struct NetConfig {
         char *default_bridge;    /* LADE_BRIDGE_NAME, "lade0" */
         char *bridge_prefix;     /* LADE_BRIDGE_PREFIX, "br-": user networks' bridges */
         char *veth_prefix;       /* LADE_VETH_PREFIX, "veth" */
-        char *table;             /* LADE_NFT_TABLE, "lade" */
+        char *table;             /* LADE_NFT_TABLE, else derived from the state root */
         char *pools;             /* LADE_NET_POOLS, NET_POOLS_DEFAULT */
 } NetConfig;
 
-void net_config_load(NetConfig *c);
+void net_config_load(NetConfig *c, Engine *e);
 void net_config_done(NetConfig *c);
 
 /* ---- state (network-db.c) ---- */

@@ -156,7 +156,7 @@ int engine_network_create(Engine *e, const char *name, const char *driver, const
         if (!labels_valid(labels))
                 return lade_error_msg(err, EINVAL, "invalid labels: expected an object of strings");
         NetConfig c;
-        net_config_load(&c);
+        net_config_load(&c, e);
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
         char id[65];
         net_random_hex(id, 64);
@@ -190,7 +190,7 @@ int engine_network_list(Engine *e, json_t **ret, LadeError **err)
         int r = net_db_open(e, &db, err);
         if (r < 0 || (r = net_db_list(db, &rows, &n, err)) < 0)
                 return r;
-        net_config_load(&c);
+        net_config_load(&c, e);
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++)
                 json_array_append_new(a, net_network_json(db, &c, &rows[i]));
@@ -208,7 +208,7 @@ int engine_network_inspect_json(Engine *e, const char *name_or_id, json_t **ret,
         int r = net_db_open(e, &db, err);
         if (r < 0 || (r = net_db_find(db, name_or_id, &row, err)) < 0)
                 return r;
-        net_config_load(&c);
+        net_config_load(&c, e);
         *ret = net_network_json(db, &c, &row);
         net_row_done(&row);
         net_config_done(&c);
@@ -253,7 +253,7 @@ int engine_network_remove(Engine *e, const char *name_or_id, LadeError **err)
         int r = net_db_open(e, &db, err);
         if (r < 0 || (r = nl_open(0, &nl, err)) < 0 || (r = image_db_begin(db, err)) < 0)
                 return r;
-        net_config_load(&c);
+        net_config_load(&c, e);
         r = remove_locked(&c, db, nl, name_or_id, err);
         if (r < 0)
                 image_db_rollback(db);
@@ -295,7 +295,7 @@ int engine_network_prune(Engine *e, json_t **ret_names, LadeError **err)
         int r = net_db_open(e, &db, err);
         if (r < 0 || (r = nl_open(0, &nl, err)) < 0 || (r = image_db_begin(db, err)) < 0)
                 return r;
-        net_config_load(&c);
+        net_config_load(&c, e);
         json_t *names = json_array();
         r = prune_locked(&c, db, nl, names, err);
         if (r < 0)

@@ -14,6 +14,7 @@
 
 #include <nftables/libnftables.h>
 
+#include "log.h"
 #include "network-internal.h"
 #include "util.h"
 
@@ -68,6 +69,7 @@ static int run(const char *cmd, const char *what, LadeError **err)
         if (nft_run_cmd_from_buffer(c, cmd) == 0)
                 return 0;
         const char *msg = nft_ctx_get_error_buffer(c);
+        log_debug("nftables: %s failed: %s\n%s", what, msg ? msg : "", cmd);
         _cleanup_free_ char *first = xstrndup(msg ? msg : "", msg ? strcspn(msg, "\n") : 0);
         return lade_error_msg(err, EIO, "%s: nftables: %s", what, *first ? first : "failed");
 }

@@ -452,7 +452,7 @@ int engine_network_attach(Engine *e, const NetAttachRequest *req, NetAttachResul
         int r = validate_request(req, err);
         if (r < 0)
                 return r;
-        net_config_load(&a.cfg);
+        net_config_load(&a.cfg, e);
         r = plan(&a, err);
         if (r == 0)
                 r = configure(&a, err);
@@ -501,7 +501,7 @@ static int detach_matching(Engine *e, const char *container_id, const char *netw
                            LadeError **err)
 {
         NetConfig c;
-        net_config_load(&c);
+        net_config_load(&c, e);
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
         _cleanup_(nl_closep) NetLink *nl = NULL;
         NetEndpoint *eps = NULL;
