@@ -32,14 +32,15 @@ uint32_t net_subnet_mask(const NetSubnet *s)
 int net_subnet_parse(const char *s, NetSubnet *ret, LadeError **err)
 {
         const char *slash = s ? strchr(s, '/') : NULL;
-        if (!slash || slash == s || !slash[1] || strlen(slash + 1) > 2)
+        /* the prefix length: 1-2 digits, no sign, no leading zero */
+        if (!slash || slash == s || !slash[1] || strlen(slash + 1) > 2 ||
+            strspn(slash + 1, "0123456789") != strlen(slash + 1) || (slash[1] == '0' && slash[2]))
                 return lade_error_msg(err, EINVAL, "invalid CIDR address: %s", s ? s : "");
         _cleanup_free_ char *ip = xstrndup(s, (size_t) (slash - s));
         uint32_t a;
         char *end;
         long len = strtol(slash + 1, &end, 10);
-        if (net_ip_parse(ip, &a) < 0 || *end || len < 0 || len > 32 || slash[1] == '+' ||
-            slash[1] == '-')
+        if (net_ip_parse(ip, &a) < 0 || *end || len < 0 || len > 32)
                 return lade_error_msg(err, EINVAL, "invalid CIDR address: %s", s);
         NetSubnet n = { .addr = a, .len = (uint8_t) len };
         if ((a & net_subnet_mask(&n)) != a) {
