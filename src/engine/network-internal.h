@@ -213,6 +213,8 @@ char *net_now_rfc3339(void);
 int net_sysctl_set(const char *path, const char *value, LadeError **err);
 /* A subnet from the pools overlapping no other network and no host route. */
 int net_pick_subnet(const NetConfig *c, sqlite3 *db, NetLink *nl, NetSubnet *ret, LadeError **err);
+/* The table (if missing) and the network's elements in it. */
+int net_nft_network_setup(const NetConfig *c, const NetRow *row, LadeError **err);
 /* Removes the network's bridge and its nftables elements (both may be gone already). */
 int net_network_teardown(const NetConfig *c, NetLink *nl, const NetRow *row, LadeError **err);
 /* Deletes the nftables table when no lade bridge of this state root exists any more. */

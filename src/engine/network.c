@@ -96,44 +96,34 @@ static int ensure_network(const NetConfig *c, NetLink *nl, const NetRow *row, in
         if (r < 0 || net_ip_parse(row->gateway, &gw) < 0)
                 return r < 0 ? r : lade_error_msg(err, EINVAL, "invalid gateway %s", row->gateway);
         int idx = nl_link_index(nl, row->bridge);
-        if (idx == -ENODEV) {
-                if ((r = nl_bridge_create(nl, row->bridge, err)) < 0)
-                        return r;
-                idx = nl_link_index(nl, row->bridge);
+        /* the bridge and the table's elements are made together under the lock: when the
+         * bridge is there, so is the rest (publish() repairs a table flushed behind our back) */
+        if (idx >= 0) {
+                *ret_index = idx;
+                return 0;
         }
-        if (idx < 0)
+        if (idx != -ENODEV)
+                return lade_error(err, -idx, "find bridge %s", row->bridge);
+        if ((r = nl_bridge_create(nl, row->bridge, err)) < 0)
+                return r;
+        if ((idx = nl_link_index(nl, row->bridge)) < 0)
                 return lade_error(err, -idx, "find bridge %s", row->bridge);
         _cleanup_free_ char *localnet = xasprintf("/proc/sys/net/ipv4/conf/%s/route_localnet",
                                                   row->bridge);
         if ((r = nl_addr_add(nl, idx, gw, s.len, err)) < 0 || (r = nl_link_up(nl, idx, err)) < 0 ||
-            (r = net_sysctl_set(localnet, "1", err)) < 0 || (r = net_nft_ensure(c->table, err)) < 0 ||
-            (r = net_nft_network(c->table, row->bridge, &s, row->internal, true, err)) < 0)
+            (r = net_sysctl_set(localnet, "1", err)) < 0 || (r = net_nft_network_setup(c, row, err)) < 0)
                 return r;
         *ret_index = idx;
         return 0;
 }
 
-int net_network_teardown(const NetConfig *c, NetLink *nl, const NetRow *row, LadeError **err)
+int net_nft_network_setup(const NetConfig *c, const NetRow *row, LadeError **err)
 {
         NetSubnet s;
-        if (!*row->subnet || !*row->bridge || net_subnet_parse(row->subnet, &s, NULL) < 0)
-                return 0;
-        (void) net_nft_network(c->table, row->bridge, &s, row->internal, false, NULL);
-        return nl_link_delete(nl, row->bridge, err);
-}
-
-int net_table_gc(const NetConfig *c, sqlite3 *db, NetLink *nl, LadeError **err)
-{
-        NetRow *rows = NULL;
-        size_t n = 0;
-        int r = net_db_list(db, &rows, &n, err);
-        if (r < 0)
+        int r = net_subnet_parse(row->subnet, &s, err);
+        if (r < 0 || (r = net_nft_ensure(c->table, err)) < 0)
                 return r;
-        bool any = false;
-        for (size_t i = 0; i < n && !any; i++)
-                any = *rows[i].bridge && nl_link_index(nl, rows[i].bridge) >= 0;
-        net_rows_free(rows, n);
-        return any ? 0 : net_nft_delete_table(c->table, err);
+        return net_nft_network(c->table, row->bridge, &s, row->internal, true, err);
 }
 
 /* ---- one attach ---- */
@@ -384,6 +374,45 @@ static int plan(Attach *a, LadeError **err)
         return image_db_commit(a->db, err);
 }
 
+/* The container's published ports; when the table is gone (a firewall reload flushed the
+ * ruleset), the network's part is made again and the ports retried once. */
+static int publish(Attach *a, LadeError **err)
+{
+        if (a->ep.n_ports == 0)
+                return 0;
+        if (net_nft_ports(a->cfg.table, a->req->container_id, a->ip, a->ep.ports, a->ep.n_ports,
+                          true, NULL) == 0)
+                return 0;
+        int r = net_nft_network_setup(&a->cfg, &a->net, err);
+        if (r < 0)
+                return r;
+        return net_nft_ports(a->cfg.table, a->req->container_id, a->ip, a->ep.ports, a->ep.n_ports,
+                             true, err);
+}
+
+int net_network_teardown(const NetConfig *c, NetLink *nl, const NetRow *row, LadeError **err)
+{
+        NetSubnet s;
+        if (!*row->subnet || !*row->bridge || net_subnet_parse(row->subnet, &s, NULL) < 0)
+                return 0;
+        (void) net_nft_network(c->table, row->bridge, &s, row->internal, false, NULL);
+        return nl_link_delete(nl, row->bridge, err);
+}
+
+int net_table_gc(const NetConfig *c, sqlite3 *db, NetLink *nl, LadeError **err)
+{
+        NetRow *rows = NULL;
+        size_t n = 0;
+        int r = net_db_list(db, &rows, &n, err);
+        if (r < 0)
+                return r;
+        bool any = false;
+        for (size_t i = 0; i < n && !any; i++)
+                any = *rows[i].bridge && nl_link_index(nl, rows[i].bridge) >= 0;
+        net_rows_free(rows, n);
+        return any ? 0 : net_nft_delete_table(c->table, err);
+}
+
 static int configure(Attach *a, LadeError **err)
 {
         _cleanup_free_ char *nspath = xasprintf("/proc/%d/ns/net", (int) a->req->pid);
@@ -411,8 +440,7 @@ static int configure(Attach *a, LadeError **err)
         if ((r = net_sysctl_set("/proc/sys/net/ipv4/ip_forward", "1", err)) < 0)
                 return r;
         a->ports_made = true;
-        return net_nft_ports(a->cfg.table, a->req->container_id, a->ip, a->ep.ports, a->ep.n_ports,
-                             true, err);
+        return publish(a, err);
 }
 
 static void undo(Attach *a)
