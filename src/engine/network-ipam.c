@@ -146,7 +146,8 @@ int net_ipam_pick(const NetSubnet *s, uint32_t gateway, const uint32_t *used, si
         if (s->len > 30)
                 return -ENOSPC;
         _cleanup_free_ uint32_t *sorted = xreallocarray(NULL, n_used + 1, sizeof(uint32_t));
-        memcpy(sorted, used, n_used * sizeof(uint32_t));
+        if (n_used > 0)
+                memcpy(sorted, used, n_used * sizeof(uint32_t));
         qsort(sorted, n_used, sizeof(uint32_t), cmp_u32);
         uint32_t last = s->addr | ~net_subnet_mask(s);
         size_t k = 0;

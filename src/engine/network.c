@@ -57,7 +57,8 @@ int net_pick_subnet(const NetConfig *c, sqlite3 *db, NetLink *nl, NetSubnet *ret
             (r = nl_routes(nl, &routes, &n_routes, err)) < 0)
                 return r;
         taken = xreallocarray(taken, n_taken + n_routes + 1, sizeof(*taken));
-        memcpy(taken + n_taken, routes, n_routes * sizeof(*routes));
+        if (n_routes > 0)
+                memcpy(taken + n_taken, routes, n_routes * sizeof(*routes));
         if (net_pool_pick(pools, n_pools, taken, n_taken + n_routes, ret) < 0)
                 return lade_error_msg(err, ENOSPC, "could not find an available, non-overlapping "
                                       "IPv4 address pool among the defaults to assign to the network");
@@ -205,7 +206,8 @@ static int used_ports(sqlite3 *db, NetPort **ret, size_t *ret_n, LadeError **err
         NetPort *v = NULL;
         for (size_t i = 0; i < n; i++) {
                 v = xreallocarray(v, k + eps[i].n_ports + 1, sizeof(*v));
-                memcpy(v + k, eps[i].ports, eps[i].n_ports * sizeof(*v));
+                if (eps[i].n_ports > 0)
+                        memcpy(v + k, eps[i].ports, eps[i].n_ports * sizeof(*v));
                 k += eps[i].n_ports;
         }
         net_endpoints_free(eps, n);

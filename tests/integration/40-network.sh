@@ -187,12 +187,13 @@ for i in $(seq 8); do sleeper; PP+=("$LAST"); done
 sleep 0.2
 JOBS=()
 for i in $(seq 8); do
-        nt attach "cp$i$TAG" "par$i" "${PP[$((i - 1))]}" >"$T/par$i.json" 2>&1 &
+        nt attach "cp$i$TAG" "par$i" "${PP[$((i - 1))]}" >"$T/par$i.json" 2>"$T/par$i.err" &
         JOBS+=($!)
 done
 wait "${JOBS[@]}"
 ADDRS=$(cat "$T"/par*.json | jq -r .IPAddress 2>/dev/null | sort)
 expect_eq "8 parallel attaches succeed" "8" "$(grep -c . <<<"$ADDRS")"
+[ "$(grep -c . <<<"$ADDRS")" = 8 ] || cat "$T"/par*.err
 expect_eq "8 distinct addresses" "8" "$(sort -u <<<"$ADDRS" | grep -c .)"
 for i in $(seq 8); do nt detach "cp$i$TAG" || fail "detach cp$i"; done
 
