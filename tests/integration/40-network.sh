@@ -91,7 +91,8 @@ done
 
 # ---- published ports: busybox httpd in A, fetched from the host ----
 mkdir -p "$T/www" && echo "hello from $TAG" >"$T/www/index.html"
-in_ns "$PA" busybox httpd -f -p 80 -h "$T/www" </dev/null >/dev/null 2>&1 &
+# nsenter (not a shell function) in the background, so $! is the process to kill
+nsenter -t "$PA" -n busybox httpd -f -p 80 -h "$T/www" </dev/null >/dev/null 2>&1 &
 SRV+=($!)
 sleep 0.3
 HOSTIP=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v "^10\.$X\." | head -1)
@@ -215,6 +216,9 @@ nt prune >/dev/null || fail "prune"
 expect_eq "no endpoints in the DB" "0" "$(sqlite3 "$ROOT/lade.db" 'SELECT count(*) FROM net_endpoints')"
 check "no veths or bridges left" test -z "$(ip -br link | grep -E "^(ltb|ltu|ltv)$TAG")"
 check "no nftables table left" test -z "$(nft list tables | grep "$LADE_NFT_TABLE")"
+for p in "${SRV[@]}"; do kill "$p" 2>/dev/null; done
+sleep 0.2
+check "no test server left" test -z "$(pgrep -f "httpd -f -p 80 -h $T/www")"
 expect_eq "default network keeps its subnet" "10.$X.0.0/24" \
         "$(lade network inspect -f '{{json .IPAM.Config}}' bridge | jq -r '.[0].Subnet')"
 finish
