@@ -81,6 +81,13 @@ static const Verb verbs[] = {
         { "container", "list", cmd_ps, NULL },
         { NULL, "rm", cmd_rm, "Remove one or more containers" },
         { "container", "rm", cmd_rm, NULL },
+        { "network", "create", cmd_network_create, "Create a network" },
+        { "network", "ls", cmd_network_ls, "List networks" },
+        { "network", "list", cmd_network_ls, NULL },
+        { "network", "inspect", cmd_network_inspect, "Display detailed information on one or more networks" },
+        { "network", "rm", cmd_network_rm, "Remove one or more networks" },
+        { "network", "remove", cmd_network_rm, NULL },
+        { "network", "prune", cmd_network_prune, "Remove all unused networks" },
 };
 
 static Cli *the_cli;
