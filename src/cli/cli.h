@@ -32,7 +32,6 @@ int cmd_system_df(Cli *c, int argc, char **argv);
 int cmd_run(Cli *c, int argc, char **argv);
 int cmd_ps(Cli *c, int argc, char **argv);
 int cmd_rm(Cli *c, int argc, char **argv);
-<<<<<<< HEAD
 int cmd_create(Cli *c, int argc, char **argv);
 int cmd_start(Cli *c, int argc, char **argv);
 int cmd_attach(Cli *c, int argc, char **argv);
@@ -49,10 +48,8 @@ int cmd_inspect(Cli *c, int argc, char **argv);
 int cmd_top(Cli *c, int argc, char **argv);
 int cmd_port(Cli *c, int argc, char **argv);
 int cmd_container_prune(Cli *c, int argc, char **argv);
-=======
 int cmd_network_create(Cli *c, int argc, char **argv);
 int cmd_network_ls(Cli *c, int argc, char **argv);
 int cmd_network_inspect(Cli *c, int argc, char **argv);
 int cmd_network_rm(Cli *c, int argc, char **argv);
 int cmd_network_prune(Cli *c, int argc, char **argv);
->>>>>>> wip-net
