@@ -83,3 +83,18 @@ int image_store_gc(ImageStore *s, uint64_t *ret_reclaimed, LadeError **err);
 ImageInfo *image_info_free(ImageInfo *i);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ImageInfo *, image_info_free)
 void image_info_list_free(ImageInfo **l, size_t n);
+
+/* A new image on top of another (or of nothing), from an optional new layer and a config:
+ * `lade commit` and each step of `lade build`. */
+typedef struct ImageCommit {
+        const char *parent_id;     /* "sha256:…" of the image this one extends; NULL: FROM scratch */
+        const char *layer_path;    /* a layer file made by layer_pack() (tar or tar+gzip), or
+                                    * NULL when the step changed only the config */
+        json_t *config;            /* the whole image config document; the store sets
+                                    * rootfs.diff_ids to the parent's plus the new layer's and
+                                    * checks that history has one non-empty_layer entry per layer */
+        const char *tag;           /* a reference to tag the result with, or NULL */
+} ImageCommit;
+/* Stores the layer blob (and its unpacked dir, shared if the chain exists), the config blob, a
+ * Docker v2 manifest and the rows, all or nothing; sets ret_id ("sha256:…" of the config). */
+int image_store_commit(ImageStore *s, const ImageCommit *c, char ret_id[static 72], LadeError **err);

@@ -1,0 +1,30 @@
+/* Packing a directory tree into an image layer (the opposite of layer-unpack): a tar stream,
+ * optionally gzip-compressed, with entries in sorted order so the same tree gives the same bytes.
+ * Used by `lade commit` (an overlay upper dir) and `lade build` (RUN and COPY steps). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct LayerPackOptions {
+        bool gzip;                 /* compress the stream */
+        bool overlay_upper;        /* the tree is an overlay upper dir: whiteout devices (char 0/0)
+                                    * become ".wh.NAME" entries and opaque dirs
+                                    * (trusted.overlay.opaque=y) get a ".wh..wh..opq" entry */
+        int64_t clamp_mtime;       /* > 0: later mtimes are set to this (SOURCE_DATE_EPOCH) */
+} LayerPackOptions;
+
+typedef struct LayerPackResult {
+        char diff_id[72];          /* "sha256:…" of the uncompressed tar */
+        char digest[72];           /* "sha256:…" of the bytes written (= diff_id without gzip) */
+        uint64_t size;             /* bytes written */
+        uint64_t entries;          /* tar entries written (0: an empty layer) */
+} LayerPackResult;
+
+/* Writes the tree under src_dirfd as a layer to out_fd: names relative to the tree, sorted,
+ * owners, modes, mtimes, xattrs, hardlinks, symlinks and devices preserved; never follows a
+ * symlink. */
+int layer_pack(int src_dirfd, const LayerPackOptions *o, int out_fd, LayerPackResult *ret,
+               LadeError **err);
