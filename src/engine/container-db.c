@@ -41,6 +41,16 @@ int ctr_open_db(Engine *e, sqlite3 **ret, LadeError **err)
         int r = image_db_open(path, ret, err);
         if (r < 0)
                 return r;
+        /* migrate only when the newest column is missing (a read, cheap on every open) */
+        sqlite3_stmt *st;
+        bool current = false;
+        if (sqlite3_prepare_v2(*ret, "SELECT 1 FROM pragma_table_info('containers') WHERE name = 'net_json'", -1,
+                               &st, NULL) == SQLITE_OK) {
+                current = sqlite3_step(st) == SQLITE_ROW;
+                sqlite3_finalize(st);
+        }
+        if (current)
+                return 0;
         r = image_db_exec(*ret, containers_schema, "create containers table", err);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(containers_columns); i++) {
                 _cleanup_free_ char *sql = xasprintf("ALTER TABLE containers ADD COLUMN %s", containers_columns[i]);
@@ -253,6 +263,32 @@ void ctr_unmount_rootfs(Ctr *c)
                 c->mounted = false;
 }
 
+/* "container:NAME" modes name the other container's running process for the spec. */
+static int resolve_container_modes(Ctr *c, json_t **ret, LadeError **err)
+{
+        static const char *const keys[] = { "NetworkMode", "PidMode", "IpcMode" };
+        json_t *create = json_deep_copy(c->create), *host = json_object_get(create, "HostConfig");
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const char *mode = json_string_value(json_object_get(host, keys[i]));
+                int64_t pid;
+                if (!mode || !startswith(mode, "container:") || mode[10] == '/' || parse_int64(mode + 10, &pid) == 0)
+                        continue;
+                Ctr o = { .e = c->e };
+                int r = ctr_load(&o, mode + 10, err);
+                if (r >= 0 && (!o.state || !streq(o.state, "running") || !pid_alive(o.pid)))
+                        r = lade_error_msg(err, EBUSY, "cannot join namespaces of a non running container: %s", o.id);
+                if (r >= 0)
+                        json_object_set_new(host, keys[i], json_sprintf("container:%d", (int) o.pid));
+                ctr_done(&o);
+                if (r < 0) {
+                        json_decref(create);
+                        return r;
+                }
+        }
+        *ret = create;
+        return 0;
+}
+
 int ctr_build_spec(Ctr *c, LadeError **err)
 {
         if (!c->image) {
@@ -260,11 +296,15 @@ int ctr_build_spec(Ctr *c, LadeError **err)
                 if (r < 0)
                         return lade_error_wrap(err, "image of container %s", c->name);
         }
-        const char *ip = json_string_value(json_object_get(c->net, "IPAddress"));
-        SpecInputs in = { .create = c->create, .image = c->image->config, .rootfs = c->rootfs,
-                          .id = c->id, .name = c->name, .state_dir = c->dir, .ip_address = ip };
+        _cleanup_json_ json_t *create = NULL;
+        int r = resolve_container_modes(c, &create, err);
+        if (r < 0)
+                return r;
+        /* our own address is added to hosts once the network is attached (container-net.c) */
+        SpecInputs in = { .create = create, .image = c->image->config, .rootfs = c->rootfs,
+                          .id = c->id, .name = c->name, .state_dir = c->dir };
         c->spec = json_decref_null(c->spec);
-        int r = container_spec_build(&in, &c->spec, err);
+        r = container_spec_build(&in, &c->spec, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *text = container_spec_dump(c->spec, JSON_INDENT(2));
@@ -272,14 +312,28 @@ int ctr_build_spec(Ctr *c, LadeError **err)
         return write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600, err);
 }
 
+/* The directory is renamed into <root>/containers/.trash/ (one rename, so the container is gone
+ * at once) and deleted by ctr_purge_trash(), which callers run when nobody waits on them:
+ * deleting files is slow on some filesystems and `run --rm` should not pay for it. */
 void ctr_destroy(Ctr *c)
 {
         ctr_paths(c);
         ctr_unmount_rootfs(c);
-        if (!c->mounted)
-                (void) rm_rf_at(AT_FDCWD, c->dir);
+        if (!c->mounted) {
+                _cleanup_free_ char *trash = xasprintf("%s/containers/.trash", engine_root(c->e));
+                _cleanup_free_ char *to = xasprintf("%s/%s", trash, c->id);
+                (void) mkdir(trash, 0700);
+                if (rename(c->dir, to) < 0)
+                        (void) rm_rf_at(AT_FDCWD, c->dir);
+        }
         if (c->row && c->db)
                 (void) ctr_delete_row(c, NULL);
+}
+
+void ctr_purge_trash(Engine *e)
+{
+        _cleanup_free_ char *trash = xasprintf("%s/containers/.trash", engine_root(e));
+        (void) rm_rf_at(AT_FDCWD, trash);
 }
 
 bool pid_alive(pid_t pid)

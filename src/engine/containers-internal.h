@@ -54,11 +54,21 @@ int ctr_build_spec(Ctr *c, LadeError **err);
 void ctr_reconcile(Ctr *c);
 /* Removes the mount, directory and row; the monitor's --rm and `lade rm` share it. */
 void ctr_destroy(Ctr *c);
+void ctr_purge_trash(Engine *e);
 /* True when pid is a live (not zombie) process. */
 bool pid_alive(pid_t pid);
 int64_t realtime_ns(void);
 /* "2026-11-29T12:00:00.123456789Z"; 0 -> "0001-01-01T00:00:00Z" */
 char *format_rfc3339_ns(int64_t ns);
+
+/* ---- network (container-net.c) ---- */
+/* HostConfig.NetworkMode with Docker's default: "bridge", "none", "host", "container:X", a user
+ * network name. */
+const char *ctr_network_mode(const Ctr *c);
+/* Attaches the container whose init is pid (created, not started); sets c->net. */
+int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err);
+/* Published ports free? Before anything is created. */
+int ctr_check_ports(Ctr *c, LadeError **err);
 
 /* ---- the monitor ---- */
 

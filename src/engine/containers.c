@@ -21,6 +21,7 @@
 #include "containers-internal.h"
 #include "image-db.h"
 #include "json-util.h"
+#include "network.h"
 #include "util.h"
 
 static void random_id(char out[static 65])
@@ -154,6 +155,8 @@ static int create(Ctr *c, const RunRequest *req, LadeError **err)
         if (r < 0)
                 return r;
         c->image_id = xstrdup(c->image->id);
+        if ((r = ctr_check_ports(c, err)) < 0)
+                return r;
         if ((r = ctr_open_db(c->e, &c->db, err)) < 0 || (r = insert_row(c, err)) < 0 ||
             (r = make_dirs(c, err)) < 0 || (r = ctr_mount_rootfs(c, err)) < 0)
                 return r;
@@ -195,6 +198,7 @@ void ctr_reconcile(Ctr *c)
         if (c->pid > 0 && pid_alive(c->pid))
                 return;
         (void) container_delete(&c->rt, c->id, true, NULL);
+        (void) engine_network_detach(c->e, c->id, NULL);
         free(c->state);
         c->state = xstrdup("exited");
         c->exit_code = 255;
@@ -404,7 +408,7 @@ static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, LadeErro
         if (!c->image && (r = image_store_resolve(engine_images(c->e), c->image_id, &c->image, err)) < 0)
                 return lade_error_wrap(err, "image of container %s", c->name);
         c->stop_requested = false;
-        if ((r = ctr_save(c, err)) < 0)
+        if ((r = ctr_check_ports(c, err)) < 0 || (r = ctr_save(c, err)) < 0)
                 return r;
         _cleanup_close_ int sock = -EBADF;
         if ((r = spawn_monitor(c, io != NULL, &sock, err)) < 0)
@@ -751,8 +755,10 @@ int engine_container_remove(Engine *e, const char *name_or_id, bool force, bool 
                 (void) wait_monitor(&c, 30000);
         }
         (void) container_delete(&c.rt, c.id, true, NULL);
+        (void) engine_network_detach(e, c.id, NULL);
         (void) volumes;
         ctr_destroy(&c);
+        ctr_purge_trash(e);
 out:
         ctr_done(&c);
         return r;

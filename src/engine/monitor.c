@@ -22,6 +22,7 @@
 
 #include "containers-internal.h"
 #include "image-db.h"
+#include "network.h"
 #include "json-util.h"
 #include "util.h"
 
@@ -413,12 +414,16 @@ static void close_stdio(Monitor *m)
         m->pid = 0;
 }
 
-static int start_once(Monitor *m, LadeError **err)
+static int start_once(Monitor *m, bool first, LadeError **err)
 {
         Ctr *c = m->c;
-        int r = ctr_build_spec(c, err);
+        /* `run` built the spec a moment ago (c->spec): the first start reuses it; a restart
+         * rebuilds it (a container:X namespace may have moved) */
+        int r = first && c->spec ? 0 : ctr_build_spec(c, err);
         if (r >= 0)
                 r = create_container(m, err);
+        if (r >= 0)
+                r = ctr_network_attach(c, m->pid, err);
         if (r >= 0)
                 r = container_start(&m->rt, c->id, err);
         if (r < 0) {
@@ -427,6 +432,7 @@ static int start_once(Monitor *m, LadeError **err)
                         (void) waitpid(m->pid, NULL, 0);
                 }
                 (void) container_delete(&m->rt, c->id, true, NULL);
+                (void) engine_network_detach(c->e, c->id, NULL);
                 close_stdio(m);
                 return r;
         }
@@ -472,6 +478,7 @@ static void record_exit(Monitor *m, int status)
 {
         Ctr *c = m->c;
         (void) container_delete(&m->rt, c->id, true, NULL);
+        (void) engine_network_detach(c->e, c->id, NULL);
         close_stdio(m);
         free(c->state);
         c->state = xstrdup("exited");
@@ -564,7 +571,7 @@ _noreturn_ void monitor_main(MonitorArgs *a)
         first_attach(&m, a->attach);
         int r = monitor_setup(&m, &err);
         if (r >= 0)
-                r = start_once(&m, &err);
+                r = start_once(&m, true, &err);
         if (r < 0) {
                 MonMsg msg = { .type = MON_ERROR, .value = engine_start_failure_code(err) };
                 snprintf(msg.text, sizeof(msg.text), "%s", lade_error_message(err));
@@ -608,7 +615,7 @@ _noreturn_ void monitor_main(MonitorArgs *a)
                         break;
                 }
                 m.c->restart_count++;
-                if (start_once(&m, &err) < 0) {
+                if (start_once(&m, false, &err) < 0) {
                         lade_error_free(err);
                         err = NULL;
                         record_exit(&m, 128);
@@ -621,5 +628,8 @@ _noreturn_ void monitor_main(MonitorArgs *a)
         log_writer_free(m.log);
         MonMsg ex = { .type = MON_EXIT, .value = m.c->exit_code };
         send_all(&m, &ex);
+        while (m.n_clients)
+                client_drop(&m, 0);
+        ctr_purge_trash(m.c->e);
         _exit(0);
 }

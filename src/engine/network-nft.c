@@ -77,7 +77,7 @@ static int run(const char *cmd, const char *what, LadeError **err)
 static bool valid_name(const char *s)
 {
         /* names go into nft command text: keep them to identifier characters */
-        return s && *s && strlen(s) < 64 &&
+        return s && *s && strlen(s) <= 64 &&
                strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
                        strlen(s);
 }

@@ -41,6 +41,18 @@ int image_db_exec(sqlite3 *db, const char *sql, const char *what, LadeError **er
         return rc == SQLITE_OK ? 0 : image_db_error(db, rc, what, err);
 }
 
+int image_db_user_version(sqlite3 *db)
+{
+        sqlite3_stmt *st;
+        int version = -1;
+        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        version = sqlite3_column_int(st, 0);
+                sqlite3_finalize(st);
+        }
+        return version;
+}
+
 int image_db_open(const char *path, sqlite3 **ret, LadeError **err)
 {
         sqlite3 *db = NULL;
@@ -53,10 +65,15 @@ int image_db_open(const char *path, sqlite3 **ret, LadeError **err)
                 return r;
         }
         sqlite3_busy_timeout(db, 30000);
+        /* Short-lived connections (every lade command, every monitor): closing the last one must
+         * not checkpoint the WAL and delete it each time — that costs fsyncs on every command. */
+        (void) sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+        int persist = 1;
+        (void) sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         /* WAL lets readers run during a write; NORMAL sync is durable at checkpoints in WAL */
         int r = image_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                               " PRAGMA foreign_keys=ON;", "configure", err);
-        if (r == 0)
+        if (r == 0 && image_db_user_version(db) < 1)
                 r = image_db_exec(db, schema, "create schema", err);
         if (r < 0) {
                 sqlite3_close(db);

@@ -8,6 +8,8 @@
 
 int image_db_open(const char *path, sqlite3 **ret, LadeError **err);
 sqlite3 *image_db_close(sqlite3 *db);
+/* PRAGMA user_version: the image schema's version (1); -1 on error. */
+int image_db_user_version(sqlite3 *db);
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3 *, image_db_close)
 /* Runs SQL with no results; the error names `what`. */
 int image_db_exec(sqlite3 *db, const char *sql, const char *what, LadeError **err);

@@ -1,0 +1,122 @@
+/* A container's network at each start (in its monitor): the default bridge or a user network is
+ * attached with the init's pid once its network namespace exists and before the process starts;
+ * `none`, `host` and `container:X` need nothing here (the spec shapes their namespaces). The
+ * result is kept as Docker's NetworkSettings in the row. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "containers-internal.h"
+#include "json-util.h"
+#include "network.h"
+#include "util.h"
+
+const char *ctr_network_mode(const Ctr *c)
+{
+        const char *mode = json_string_value(json_object_get(json_object_get(c->create, "HostConfig"), "NetworkMode"));
+        if (json_is_true(json_object_get(c->create, "NetworkDisabled")))
+                return "none";
+        return !mode || !*mode || streq(mode, "default") ? "bridge" : mode;
+}
+
+static bool attaches(const char *mode)
+{
+        return !streq(mode, "none") && !streq(mode, "host") && !startswith(mode, "container:");
+}
+
+static json_t *endpoint_config(const Ctr *c, const char *mode)
+{
+        json_t *eps = json_object_get(json_object_get(c->create, "NetworkingConfig"), "EndpointsConfig");
+        json_t *ep = json_object_get(eps, mode);
+        if (!ep && streq(mode, "bridge"))
+                ep = json_object_get(eps, "default");
+        return ep;
+}
+
+static json_t *exposed_ports(const Ctr *c)
+{
+        json_t *all = json_object();
+        json_t *req = json_object_get(c->create, "ExposedPorts");
+        if (json_is_object(req))
+                json_object_update(all, req);
+        if (c->image && c->image->config)
+                for (char **p = c->image->config->exposed_ports; p && *p; p++)
+                        json_object_set_new(all, *p, json_object());
+        return all;
+}
+
+static char *hostname_of(const Ctr *c)
+{
+        const char *h = json_string_value(json_object_get(c->create, "Hostname"));
+        return h && *h ? xstrdup(h) : xstrndup(c->id, 12);
+}
+
+/* Docker's own line in /etc/hosts: "<ip>\t<hostname>", appended in place (the file is
+ * bind-mounted: the inode must stay). */
+static void hosts_add_self(Ctr *c, const char *ip)
+{
+        _cleanup_free_ char *path = xasprintf("%s/hosts", c->dir), *host = hostname_of(c);
+        _cleanup_free_ char *line = xasprintf("%s\t%s\n", ip, host);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd >= 0)
+                (void) write_all(fd, line, strlen(line));
+}
+
+static json_t *settings_json(const char *mode, const NetAttachResult *r, json_t *aliases)
+{
+        json_t *ep = json_pack("{s:s,s:s,s:s,s:i,s:s,s:O?}", "NetworkID", r->network_id, "IPAddress", r->ipv4,
+                               "Gateway", r->gateway, "IPPrefixLen", r->prefix_len, "MacAddress", r->mac,
+                               "Aliases", aliases);
+        return json_pack("{s:s,s:s,s:i,s:s,s:s,s:O,s:{s:o}}", "Bridge", r->bridge ? r->bridge : "", "IPAddress",
+                         r->ipv4, "IPPrefixLen", r->prefix_len, "Gateway", r->gateway, "MacAddress", r->mac,
+                         "Ports", r->ports ? r->ports : json_object(), "Networks", mode, ep);
+}
+
+int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err)
+{
+        const char *mode = ctr_network_mode(c);
+        c->net = json_decref_null(c->net);
+        if (!attaches(mode)) {
+                c->net = json_pack("{s:{s:{}}}", "Networks", startswith(mode, "container:") ? "container" : mode);
+                return 0;
+        }
+        json_t *ep = endpoint_config(c, mode);
+        _cleanup_strv_free_ char **aliases = NULL;
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(ep, "Aliases"), i, a)
+                if (json_is_string(a))
+                        aliases = strv_append(aliases, json_string_value(a));
+        _cleanup_json_ json_t *exposed = exposed_ports(c);
+        _cleanup_free_ char *host = hostname_of(c);
+        json_t *hc = json_object_get(c->create, "HostConfig");
+        NetAttachRequest req = {
+                .container_id = c->id, .container_name = c->name, .hostname = host,
+                .network = streq(mode, "default") ? "bridge" : mode, .aliases = aliases,
+                .ipv4 = json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address")),
+                .port_bindings = json_object_get(hc, "PortBindings"), .exposed_ports = exposed,
+                .publish_all = json_is_true(json_object_get(hc, "PublishAllPorts")), .pid = pid,
+        };
+        if (req.ipv4 && !*req.ipv4)
+                req.ipv4 = NULL;
+        NetAttachResult res = { 0 };
+        int r = engine_network_attach(c->e, &req, &res, err);
+        if (r < 0)
+                return r;
+        c->net = settings_json(mode, &res, json_object_get(ep, "Aliases"));
+        hosts_add_self(c, res.ipv4);
+        (void) engine_network_hosts_update(c->e, c->id, NULL);
+        net_attach_result_clear(&res);
+        return 0;
+}
+
+int ctr_check_ports(Ctr *c, LadeError **err)
+{
+        if (!attaches(ctr_network_mode(c)))
+                return 0;
+        json_t *pb = json_object_get(json_object_get(c->create, "HostConfig"), "PortBindings");
+        if (!json_is_object(pb) || json_object_size(pb) == 0)
+                return 0;
+        return engine_network_check_ports(c->e, pb, err);
+}
