@@ -32,3 +32,4 @@ int cmd_system_df(Cli *c, int argc, char **argv);
 int cmd_run(Cli *c, int argc, char **argv);
 int cmd_ps(Cli *c, int argc, char **argv);
 int cmd_rm(Cli *c, int argc, char **argv);
+int cmd_serve(Cli *c, int argc, char **argv);

@@ -50,6 +50,7 @@ static const Verb verbs[] = {
         { "container", "ls", cmd_ps, NULL },
         { NULL, "rm", cmd_rm, "Remove one or more containers" },
         { "container", "rm", cmd_rm, NULL },
+        { NULL, "serve", cmd_serve, "Serve the Docker Engine API on a unix socket" },
 };
 
 static Cli *the_cli;
