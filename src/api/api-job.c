@@ -103,7 +103,7 @@ int api_job_write_json(ApiJob *j, json_t *line)
         if (!s)
                 return -ENOMEM;
         size_t len = strlen(s);
-        s = xrealloc(s, len + 2);
+        s = xrealloc(s, len + 3);
         memcpy(s + len, "\r\n", 3);
         return job_write(j, s, len + 2);
 }

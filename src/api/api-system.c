@@ -130,15 +130,17 @@ static long count_fds(void)
         return n;
 }
 
+/* As dockerd: insecure registries given by name are index configs with Secure false. */
 static json_t *info_registry_config(ApiServer *s)
 {
-        json_t *insecure = json_pack("[s,s]", "127.0.0.0/8", "::1/128");
+        json_t *indexes = json_pack("{s:{s:s,s:[],s:b,s:b}}", "docker.io", "Name", "docker.io", "Mirrors", "Secure", 1,
+                                    "Official", 1);
         for (char **i = s->insecure; i && *i; i++)
-                json_array_append_new(insecure, json_string(*i));
-        return json_pack("{s:[],s:[],s:o,s:{s:{s:s,s:[],s:b,s:b}},s:[]}", "AllowNondistributableArtifactsCIDRs",
-                         "AllowNondistributableArtifactsHostnames", "InsecureRegistryCIDRs", insecure,
-                         "IndexConfigs", "docker.io", "Name", "docker.io", "Mirrors", "Secure", 1, "Official", 1,
-                         "Mirrors");
+                json_object_set_new(indexes, *i, json_pack("{s:s,s:[],s:b,s:b}", "Name", *i, "Mirrors", "Secure", 0,
+                                                           "Official", 0));
+        return json_pack("{s:[],s:[],s:[s,s],s:o,s:[]}", "AllowNondistributableArtifactsCIDRs",
+                         "AllowNondistributableArtifactsHostnames", "InsecureRegistryCIDRs", "127.0.0.0/8", "::1/128",
+                         "IndexConfigs", indexes, "Mirrors");
 }
 
 static json_t *info_system(ApiServer *s)

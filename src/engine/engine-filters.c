@@ -277,6 +277,20 @@ static bool image_ref_matches(const ImageInfo *i, char **patterns)
         return false;
 }
 
+/* As dockerd: with a reference filter, an image lists only the tags that matched. */
+static void image_keep_matching_tags(ImageInfo *i, char **patterns)
+{
+        char **keep = NULL;
+        for (char **t = i->repo_tags; t && *t; t++) {
+                char *one[] = { *t, NULL };
+                ImageInfo probe = { .repo_tags = one };
+                if (image_ref_matches(&probe, patterns))
+                        keep = strv_append(keep, *t);
+        }
+        strv_free(i->repo_tags);
+        i->repo_tags = keep;
+}
+
 /* label=KEY or label=KEY=VALUE: every one must match (negate: label!=, none may match). */
 static bool image_labels_match(const ImageInfo *i, char **labels, bool negate)
 {
@@ -374,8 +388,11 @@ int engine_image_list(Engine *e, const EngineFilters *f, ImageInfo ***ret, size_
                 return r;
         }
         for (size_t i = 0; i < n; i++) {
-                if (plan_matches(&p, l[i]))
+                if (plan_matches(&p, l[i])) {
+                        if (p.refs)
+                                image_keep_matching_tags(l[i], p.refs);
                         l[k++] = l[i];
+                }
                 else
                         image_info_free(l[i]);
         }
