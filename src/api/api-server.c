@@ -55,6 +55,8 @@ static int socket_check_stale(const char *path, LadeError **err)
 static int socket_open(const char *path, gid_t gid, int *ret, LadeError **err)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (!path || path[0] != '/')
+                return lade_error_msg(err, EINVAL, "the socket path must be absolute");
         if (strlen(path) >= sizeof(sa.sun_path))
                 return lade_error_msg(err, EINVAL, "socket path '%s' is longer than %zu bytes", path,
                                       sizeof(sa.sun_path) - 1);
