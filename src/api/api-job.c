@@ -280,9 +280,14 @@ int api_job_respond(ApiRequest *req, ApiJob *j, const char *content_type)
         if (j->mode == API_JOB_BUFFER_JSON)
                 resp = MHD_create_response_from_buffer(j->buf_len, j->buf ? j->buf : (char *) "",
                                                        MHD_RESPMEM_MUST_COPY);
-        else
+        else {
                 resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, job_read, job_ref(j),
                                                          job_response_free);
+                if (!resp)
+                        api_job_unref(j);
+                /* a stream may stay silent for long (a big layer unpacking): no idle timeout */
+                (void) MHD_set_connection_option(req->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+        }
         if (!resp)
                 return api_respond_error(req, 500, "cannot create a response");
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);

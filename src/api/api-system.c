@@ -327,6 +327,8 @@ int api_events(ApiRequest *req, LadeError **err)
                 return lade_error_msg(err, ENOMEM, "events");
         }
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        /* the stream is silent between events: no idle timeout (it ends with the client) */
+        (void) MHD_set_connection_option(req->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
         return api_respond(req, 200, resp);
 }
 

@@ -103,6 +103,9 @@ int cmd_serve(Cli *c, int argc, char **argv)
         else
                 return cli_usage("-H %s: expected unix:///absolute/path", host);
         o.socket_path = path;
+        /* a daemon says where it listens, as dockerd does */
+        if (log_get_level() < LOG_LEVEL_INFO)
+                log_set_level(LOG_LEVEL_INFO);
         if (socket_group(group, group_given, &o.socket_gid) < 0)
                 return 1;
         LadeError *err = NULL;

@@ -129,6 +129,12 @@ expect_eq "docker save | docker load" "Loaded image: busybox:latest" "$out"
 out=$(head -c 1000 "$T/saved.tar" | docker load 2>&1)
 expect_eq "a truncated archive fails" 1 $?
 expect_eq "... and leaves the store as it was" "busybox" "$(docker images --format '{{.Repository}}')"
+pids=()
+for _ in $(seq 30); do curl -s -o /dev/null --unix-socket "$SOCK" http://lade/v1.48/images/json & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p"; done
+docker save busybox | head -c 1000 >/dev/null   # a client that leaves mid-stream
+curl -s -m 1 --unix-socket "$SOCK" http://lade/v1.48/events >/dev/null   # and one that leaves an event stream
+expect_eq "30 concurrent clients and clients leaving mid-stream: still serving" "busybox" "$(docker images --format '{{.Repository}}')"
 timeout 5 docker events --since 1s --until "$(($(date +%s) + 1))" >/dev/null
 expect_eq "docker events --until ends" 0 $?
 
@@ -209,4 +215,6 @@ wait "$SERVE_PID"
 expect_eq "SIGTERM: a clean exit" 0 $?
 SERVE_PID=
 check "... the socket is gone" test ! -e "$SOCK"
+check "the server reported no sanitizer error" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T/serve.log'"
+expect_contains "it said where it listened" "API listen on $SOCK" "$(cat "$T/serve.log")"
 finish
