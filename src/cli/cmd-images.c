@@ -1,5 +1,4 @@
 /* images, image inspect, history, tag, rmi, image prune, system df. */
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 
 #include "cli.h"
 #include "containers.h"
+#include "engine-filters.h"
 #include "format.h"
 #include "util.h"
 
@@ -41,58 +41,6 @@ static void add_image_rows(json_t *rows, const ImageInfo *i)
         }
 }
 
-/* before=/since= compare creation times with another image (Docker's image filters). */
-static bool time_filter_ok(ImageStore *s, const ImageInfo *i, const char *f)
-{
-        bool before = startswith(f, "before=");
-        if (!before && !startswith(f, "since="))
-                return true;
-        _cleanup_(image_info_freep) ImageInfo *ref = NULL;
-        if (image_store_resolve(s, strchr(f, '=') + 1, &ref, NULL) < 0)
-                return false;
-        return before ? i->created < ref->created : i->created > ref->created;
-}
-
-static bool image_matches(ImageStore *s, const ImageInfo *i, char **filters, const char *repo_arg)
-{
-        for (char **f = filters; f && *f; f++)
-                if (!time_filter_ok(s, i, *f))
-                        return false;
-        bool dangling = !i->repo_tags || !i->repo_tags[0];
-        for (char **f = filters; f && *f; f++) {
-                if (streq(*f, "dangling=true") && !dangling)
-                        return false;
-                if (streq(*f, "dangling=false") && dangling)
-                        return false;
-                if (startswith(*f, "reference=")) {
-                        bool any = false;
-                        for (char **t = i->repo_tags; t && *t; t++) {
-                                _cleanup_free_ char *repo = xstrndup(*t, (size_t) (strrchr(*t, ':') - *t));
-                                any = any || fnmatch(*f + 10, *t, 0) == 0 || fnmatch(*f + 10, repo, 0) == 0;
-                        }
-                        if (!any)
-                                return false;
-                }
-                if (startswith(*f, "label=")) {
-                        const char *kv = *f + 6, *eq = strchr(kv, '=');
-                        _cleanup_free_ char *k = eq ? xstrndup(kv, (size_t) (eq - kv)) : xstrdup(kv);
-                        json_t *v = i->config->labels ? json_object_get(i->config->labels, k) : NULL;
-                        if (!v || (eq && !streq(json_string_value(v), eq + 1)))
-                                return false;
-                }
-        }
-        if (repo_arg) {
-                for (char **t = i->repo_tags; t && *t; t++)
-                        if (startswith(*t, repo_arg) && ((*t)[strlen(repo_arg)] == ':' || (*t)[strlen(repo_arg)] == '\0'))
-                                return true;
-                for (char **t = i->repo_tags; t && *t; t++)
-                        if (streq(*t, repo_arg))
-                                return true;
-                return false;
-        }
-        return true;
-}
-
 int cmd_images(Cli *c, int argc, char **argv)
 {
         static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "quiet", no_argument, NULL, 'q' },
@@ -101,41 +49,32 @@ int cmd_images(Cli *c, int argc, char **argv)
                                               { NULL, 0, NULL, 0 } };
         bool quiet = false, digests = false, no_trunc = false;
         const char *format = NULL;
-        _cleanup_strv_free_ char **filters = NULL;
+        _cleanup_(engine_filters_freep) EngineFilters *filters = engine_filters_new();
+        LadeError *err = NULL;
         int o;
-        static const char *const known[] = { "dangling=", "reference=", "label=", "before=", "since=", NULL };
         while ((o = getopt_long(argc, argv, "aqf:", opts, NULL)) != -1) {
                 switch (o) {
                 case 'a': break;
                 case 'q': quiet = true; break;
                 case 'D': digests = true; break;
-                case 'f': {
-                        bool ok = false;
-                        for (size_t k = 0; known[k]; k++)
-                                ok = ok || startswith(optarg, known[k]);
-                        if (!ok) {
-                                fprintf(stderr, "Error response from daemon: invalid filter '%.*s'\n",
-                                        (int) strcspn(optarg, "="), optarg);
-                                return 1;
-                        }
-                        filters = strv_append(filters, optarg);
+                case 'f':
+                        if (engine_filters_add_arg(filters, optarg, &err) < 0)
+                                return cli_fail(err);
                         break;
-                }
                 case 'F': format = optarg; break;
                 case 'n': no_trunc = true; break;
                 default: return 125;
                 }
         }
-        const char *repo = optind < argc ? argv[optind] : NULL;
+        /* as the docker CLI: `images REPO[:TAG]` is one more reference filter */
+        if (optind < argc && engine_filters_add(filters, "reference", argv[optind], &err) < 0)
+                return cli_fail(err);
         ImageInfo **l = NULL;
         size_t n = 0;
-        LadeError *err = NULL;
-        if (image_store_list(engine_images(cli_engine(c)), &l, &n, &err) < 0)
+        if (engine_image_list(cli_engine(c), filters, &l, &n, &err) < 0)
                 return cli_fail(err);
         json_t *rows = json_array();
         for (size_t i = 0; i < n; i++) {
-                if (!image_matches(engine_images(cli_engine(c)), l[i], filters, repo))
-                        continue;
                 if (quiet) {
                         printf("%s\n", no_trunc ? l[i]->id : short_id(l[i]->id));
                         continue;
@@ -288,39 +227,36 @@ int cmd_rmi(Cli *c, int argc, char **argv)
         return rc;
 }
 
+static void print_pruned(void *ud, const char *what, const char *name)
+{
+        bool *any = ud;
+        if (!*any)
+                printf("Deleted Images:\n");
+        *any = true;
+        printf("%s: %s\n", what, name);
+}
+
 int cmd_image_prune(Cli *c, int argc, char **argv)
 {
         static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "force", no_argument, NULL, 'f' },
                                               { "filter", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 } };
-        bool all = false;
+        _cleanup_(engine_filters_freep) EngineFilters *filters = engine_filters_new();
+        LadeError *err = NULL;
         int o;
         while ((o = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
-                if (o == 'a') all = true;
-                else if (o != 'f' && o != 'F') return 125;
+                if (o == 'a' && engine_filters_add(filters, "dangling", "false", &err) < 0)
+                        return cli_fail(err);
+                if (o == 'F' && engine_filters_add_arg(filters, optarg, &err) < 0)
+                        return cli_fail(err);
+                if (o != 'a' && o != 'f' && o != 'F')
+                        return 125;
         }
-        ImageStore *s = engine_images(cli_engine(c));
-        ImageInfo **l = NULL;
-        size_t n = 0;
-        LadeError *err = NULL;
-        if (image_store_list(s, &l, &n, &err) < 0)
-                return cli_fail(err);
         bool any = false;
-        for (size_t i = 0; i < n; i++) {
-                bool dangling = !l[i]->repo_tags || !l[i]->repo_tags[0];
-                /* as docker: images any container uses are never pruned */
-                if ((!dangling && !all) || engine_image_in_use(cli_engine(c), l[i]->id) != 0)
-                        continue;
-                if (!any)
-                        printf("Deleted Images:\n");
-                any = true;
-                if (image_store_remove(s, l[i]->id, true, print_removed, NULL, &err) < 0)
-                        err = lade_error_free(err);
-        }
         uint64_t freed = 0;
-        (void) image_store_gc(s, &freed, NULL);
+        if (engine_image_prune(cli_engine(c), filters, print_pruned, &any, &freed, &err) < 0)
+                return cli_fail(err);
         _cleanup_free_ char *sz = format_size((int64_t) freed);
         printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", sz);
-        image_info_list_free(l, n);
         return 0;
 }
 

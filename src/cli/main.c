@@ -88,6 +88,7 @@ static const Verb verbs[] = {
         { "network", "rm", cmd_network_rm, "Remove one or more networks" },
         { "network", "remove", cmd_network_rm, NULL },
         { "network", "prune", cmd_network_prune, "Remove all unused networks" },
+        { NULL, "serve", cmd_serve, "Serve the Docker Engine API on a unix socket" },
 };
 
 static Cli *the_cli;

@@ -20,6 +20,7 @@ int engine_open(const EngineOptions *o, Engine **ret, LadeError **err)
         e->root = xstrdup(root);
         if (o) {
                 e->ropts.insecure = o->insecure_registries;
+                e->ropts.credentials = o->credentials;
                 e->ropts.progress = o->progress;
                 e->ropts.userdata = o->userdata;
         }
@@ -133,6 +134,14 @@ int engine_login(Engine *e, const char *server, const char *user, const char *pa
         _cleanup_(registry_client_freep) RegistryClient *c = NULL;
         int r = client(e, &c, err);
         return r < 0 ? r : registry_login(c, server, user, password, err);
+}
+
+int engine_login_check(Engine *e, const char *server, const char *user, const char *password,
+                       LadeError **err)
+{
+        _cleanup_(registry_client_freep) RegistryClient *c = NULL;
+        int r = client(e, &c, err);
+        return r < 0 ? r : registry_login_check(c, server, user, password, err);
 }
 
 int engine_logout(Engine *e, const char *server, LadeError **err)

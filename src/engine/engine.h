@@ -18,6 +18,7 @@ typedef struct Engine Engine;
 typedef struct EngineOptions {
         const char *root;          /* NULL: $LADE_ROOT, else /var/lib/lade */
         char *const *insecure_registries;
+        const RegistryCredentials *credentials;   /* non-NULL: these, never the auth file */
         RegistryProgressFn progress;
         void *userdata;
 } EngineOptions;
@@ -33,6 +34,9 @@ int engine_image_pull(Engine *e, const char *ref, const char *platform, char ret
                       LadeError **err);
 int engine_image_push(Engine *e, const char *ref, LadeError **err);
 int engine_login(Engine *e, const char *server, const char *user, const char *password, LadeError **err);
+/* Checks credentials against the registry without storing them (the API's /auth). */
+int engine_login_check(Engine *e, const char *server, const char *user, const char *password,
+                       LadeError **err);
 int engine_logout(Engine *e, const char *server, LadeError **err);
 int engine_image_tag(Engine *e, const char *source, const char *target, LadeError **err);
 

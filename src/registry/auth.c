@@ -82,6 +82,13 @@ int registry_host_load_credentials(RegistryClient *c, RegistryHost *h, LadeError
 {
         _cleanup_json_ json_t *config = NULL;
         _cleanup_free_ char *user = NULL, *password = NULL;
+        if (c->explicit_credentials) {
+                if (c->cred_user) {
+                        h->user = xstrdup(c->cred_user);
+                        h->password = xstrdup(c->cred_password);
+                }
+                return 0;
+        }
         if (!c->auth_file)
                 return 0;
         int r = auth_file_load(c->auth_file, &config, err);
@@ -295,6 +302,19 @@ int registry_login(RegistryClient *c, const char *server, const char *user, cons
         if (r < 0)
                 return lade_error_wrap(err, "login %s", domain);
         return 0;
+}
+
+int registry_login_check(RegistryClient *c, const char *server, const char *user, const char *password,
+                         LadeError **err)
+{
+        _cleanup_free_ char *domain = registry_auth_host(server);
+        if (!domain)
+                return lade_error_msg(err, EINVAL, "login: invalid registry server '%s'", server);
+        if (!user || !*user || strchr(user, ':') || !password)
+                return lade_error_msg(err, EINVAL, "login %s: user name must be non-empty and "
+                                      "without ':', and a password is needed", domain);
+        int r = auth_login_verify(c, domain, user, password, err);
+        return r < 0 ? lade_error_wrap(err, "login %s", domain) : 0;
 }
 
 int registry_logout(const RegistryOptions *o, const char *server, LadeError **err)

@@ -101,7 +101,12 @@ int registry_client_new(const RegistryOptions *o, RegistryClient **ret, LadeErro
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 return lade_error_msg(err, EIO, "cannot initialise libcurl");
         _cleanup_(registry_client_freep) RegistryClient *c = xmalloc0(sizeof(*c));
-        c->auth_file = registry_auth_file_path(o);
+        if (o->credentials) {
+                c->explicit_credentials = true;
+                c->cred_user = o->credentials->user ? xstrdup(o->credentials->user) : NULL;
+                c->cred_password = xstrdup(o->credentials->password ? o->credentials->password : "");
+        } else
+                c->auth_file = registry_auth_file_path(o);
         c->certs_dir = xstrdup(o->certs_dir ? o->certs_dir : CLIENT_DEFAULT_CERTS_DIR);
         c->insecure = o->insecure ? strv_copy(o->insecure) : NULL;
         c->parallel = o->parallel ? o->parallel : CLIENT_DEFAULT_PARALLEL;
@@ -134,6 +139,10 @@ RegistryClient *registry_client_free(RegistryClient *c)
         if (c->share)
                 curl_share_cleanup(c->share);
         free(c->auth_file);
+        if (c->cred_password)
+                explicit_bzero(c->cred_password, strlen(c->cred_password));
+        free(c->cred_user);
+        free(c->cred_password);
         free(c->certs_dir);
         strv_free(c->insecure);
         free(c);

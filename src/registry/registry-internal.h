@@ -115,6 +115,8 @@ typedef struct RegistryStats {
 
 struct RegistryClient {
         char *auth_file;
+        bool explicit_credentials;    /* RegistryOptions.credentials was given */
+        char *cred_user, *cred_password;
         char *certs_dir;
         char **insecure;
         int parallel;

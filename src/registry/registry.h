@@ -18,7 +18,15 @@ typedef struct RegistryClient RegistryClient;
 typedef void (*RegistryProgressFn)(void *userdata, const char *id, const char *action,
                                    int64_t current, int64_t total, bool done);
 
+/* Credentials that come with a request (the API's X-Registry-Auth) rather than from a file. */
+typedef struct RegistryCredentials {
+        const char *user, *password;   /* user NULL: anonymous */
+} RegistryCredentials;
+
 typedef struct RegistryOptions {
+        /* Non-NULL: these credentials only, for every host; the auth file is never read. A
+         * server acting for others must not lend them its own credentials. */
+        const RegistryCredentials *credentials;
         const char *auth_file;    /* NULL: $DOCKER_CONFIG/config.json, else ~/.docker/config.json */
         const char *certs_dir;    /* NULL: /etc/docker/certs.d (per host: certs.d/HOST[:PORT]/ca.crt) */
         char *const *insecure;    /* registries (host[:port]) allowed over plain HTTP / bad TLS */
@@ -74,4 +82,7 @@ int registry_blob_exists(RegistryClient *c, const ImageRef *repo, const char *di
  * in Docker's format ({"auths":{"host":{"auth":"base64(user:pass)"}}}). server NULL = docker.io. */
 int registry_login(RegistryClient *c, const char *server, const char *user, const char *password,
                    LadeError **err);
+/* Checks credentials against the registry as login does, without storing them. */
+int registry_login_check(RegistryClient *c, const char *server, const char *user, const char *password,
+                         LadeError **err);
 int registry_logout(const RegistryOptions *o, const char *server, LadeError **err);

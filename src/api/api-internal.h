@@ -1,0 +1,167 @@
+/* Internals of the API server shared by its files: the request, the route table, the
+ * response helpers and the background jobs of streaming endpoints. */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "api-audit.h"
+#include "api-authz.h"
+#include "api-router.h"
+#include "api.h"
+#include "engine.h"
+
+/* Limits on what a client controls. */
+#define API_JSON_BODY_MAX (1u << 20)                 /* JSON bodies (create, auth) */
+#define API_OTHER_BODY_MAX (64u * 1024)              /* bodies of routes that take none */
+#define API_STREAM_BODY_MAX (UINT64_C(64) << 30)     /* tar bodies (load, import) */
+#define API_REGISTRY_AUTH_MAX (16u * 1024)           /* X-Registry-Auth, encoded */
+#define API_CONNECTIONS_MAX 512
+#define API_CONNECTION_TIMEOUT_S 120u                /* idle (or slowloris) connections */
+#define API_SHUTDOWN_GRACE_S 30                      /* requests in flight at SIGTERM */
+#define API_PEER_GROUPS_MAX 4096
+
+typedef struct ApiJob ApiJob;
+
+typedef struct ApiServer {
+        char *root;
+        char **insecure;
+        AuthzPolicy *policy;
+        ApiAudit *audit;
+        struct MHD_Daemon *mhd;
+        int stop_fd;                  /* eventfd, readable once the server is stopping */
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        unsigned requests;            /* in flight */
+        unsigned jobs;                /* worker threads alive */
+        unsigned event_listeners;
+} ApiServer;
+
+/* The peer of a connection, read once with SO_PEERCRED / SO_PEERGROUPS when it is accepted. */
+typedef struct ApiPeer {
+        bool known;
+        uid_t uid;
+        gid_t gid;
+        pid_t pid;
+        gid_t *groups;
+        size_t n_groups;
+        char comm[32];
+} ApiPeer;
+
+typedef struct ApiRequest {
+        ApiServer *server;
+        struct MHD_Connection *conn;
+        const ApiPeer *peer;
+        char *method, *url, *path;    /* path: without the /v1.NN prefix */
+        unsigned api_minor;           /* the version asked for (1.N), API_VERSION_MAX if none */
+        const ApiRoute *route;
+        char *name;                   /* {name} of the route */
+        const AuthzRule *rule;
+        /* body */
+        char *body;
+        size_t body_len;
+        uint64_t body_bytes;          /* everything received, also what was streamed on */
+        const char *content_type;
+        ApiJob *job;                  /* STREAM bodies go to this job's input */
+        json_t *json;                 /* the parsed JSON body (kept for the audit summary) */
+        /* outcome */
+        bool responded;
+        unsigned status;
+        char *error;                  /* the message of an error answer */
+        bool denied;
+        uint64_t start_ns;
+} ApiRequest;
+
+/* ---- responses (api-request.c) ---- */
+unsigned api_status_from_errno(int errnum);
+int api_respond(ApiRequest *req, unsigned status, struct MHD_Response *resp);
+int api_respond_json(ApiRequest *req, unsigned status, json_t *j);        /* steals j */
+int api_respond_text(ApiRequest *req, unsigned status, const char *content_type, const char *text);
+int api_respond_error(ApiRequest *req, unsigned status, const char *fmt, ...) _printf_(3, 4);
+int api_respond_lade_error(ApiRequest *req, const LadeError *err);
+void api_add_headers(struct MHD_Response *resp);
+const char *api_query(ApiRequest *req, const char *key);
+/* Docker's BoolValue: absent, "", "0", "no", "false", "none" are false. */
+bool api_query_bool(ApiRequest *req, const char *key);
+/* Every value of a repeated query parameter (names=a&names=b). */
+char **api_query_all(ApiRequest *req, const char *key);
+const char *api_header(ApiRequest *req, const char *name);
+/* The JSON body as an object: 400 naming the problem when it is not. */
+int api_body_json(ApiRequest *req, json_t **ret, LadeError **err);
+/* An engine for this request (each request has its own: SQLite handles are per thread). */
+int api_engine_open(ApiServer *s, const RegistryCredentials *creds, RegistryProgressFn progress,
+                    void *userdata, Engine **ret, LadeError **err);
+
+/* ---- background jobs for streams (api-job.c) ----
+ * A job runs fn in its own thread. Its output goes to a pipe the response reads (STREAM modes)
+ * or to memory sent when it ends (BUFFER). With input, the request body is fed to a pipe it
+ * reads. When fn fails before any output, the answer is an ordinary error status; after some
+ * output, a JSON stream ends with Docker's {"errorDetail":…,"error":…} line and a raw stream
+ * is cut short, so the client sees the failure. */
+typedef enum ApiJobOutput {
+        API_JOB_STREAM_JSON,
+        API_JOB_STREAM_RAW,
+        API_JOB_BUFFER_JSON,
+        _API_JOB_OUTPUT_MAX,
+        _API_JOB_OUTPUT_INVALID = -EINVAL,
+} ApiJobOutput;
+
+typedef int (*ApiJobFn)(ApiJob *j, void *userdata, LadeError **err);
+
+int api_job_start(ApiServer *s, ApiJobOutput mode, bool with_input, ApiJobFn fn, void *userdata,
+                  void (*free_userdata)(void *), ApiJob **ret, LadeError **err);
+ApiJob *api_job_unref(ApiJob *j);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ApiJob *, api_job_unref)
+/* Handler side: feeds body bytes (-EPIPE once the job stopped reading), then ends the input. */
+int api_job_feed(ApiJob *j, const char *data, size_t len);
+void api_job_end_input(ApiJob *j);
+/* Handler side: waits for the first output (or the end) and answers the request. */
+int api_job_respond(ApiRequest *req, ApiJob *j, const char *content_type);
+/* Worker side. */
+int api_job_input_fd(ApiJob *j);
+int api_job_output_fd(ApiJob *j);      /* RAW streams */
+int api_job_write_json(ApiJob *j, json_t *line);   /* steals line */
+bool api_job_cancelled(ApiJob *j);
+
+/* ---- handlers ---- */
+int api_ping(ApiRequest *req, LadeError **err);
+int api_version(ApiRequest *req, LadeError **err);
+int api_info(ApiRequest *req, LadeError **err);
+int api_system_df(ApiRequest *req, LadeError **err);
+int api_events(ApiRequest *req, LadeError **err);
+int api_auth(ApiRequest *req, LadeError **err);
+int api_containers_list(ApiRequest *req, LadeError **err);
+int api_containers_create(ApiRequest *req, LadeError **err);
+int api_exec_create(ApiRequest *req, LadeError **err);
+int api_images_list(ApiRequest *req, LadeError **err);
+int api_image_inspect(ApiRequest *req, LadeError **err);
+int api_image_history(ApiRequest *req, LadeError **err);
+int api_image_tag(ApiRequest *req, LadeError **err);
+int api_image_delete(ApiRequest *req, LadeError **err);
+int api_images_prune(ApiRequest *req, LadeError **err);
+int api_images_create(ApiRequest *req, LadeError **err);
+int api_image_push(ApiRequest *req, LadeError **err);
+int api_images_get(ApiRequest *req, LadeError **err);
+int api_images_load(ApiRequest *req, LadeError **err);
+/* Starts the job of a STREAM-body route when the request begins (load, import). */
+int api_images_load_begin(ApiRequest *req, LadeError **err);
+int api_images_create_begin(ApiRequest *req, LadeError **err);
+
+/* Docker's image summary (GET /images/json, /system/df) for API version 1.minor. */
+json_t *api_image_summary_json(const ImageInfo *i, unsigned minor);
+/* X-Registry-Auth: base64url JSON {username, password, …}; an unreadable one is anonymous, as
+ * in Docker. The strings are owned by ret and wiped by api_registry_auth_done. */
+typedef struct ApiRegistryAuth {
+        char *user, *password;
+        RegistryCredentials creds;
+} ApiRegistryAuth;
+int api_registry_auth_decode(const char *header, ApiRegistryAuth *ret);
+void api_registry_auth_done(ApiRegistryAuth *a);
+
+extern const ApiRoute api_routes[];
+extern const size_t api_routes_n;

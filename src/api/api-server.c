@@ -1,0 +1,272 @@
+/* The server: the unix socket, libmicrohttpd (a thread per connection, so long streams — pull
+ * progress, events, later logs -f and attach — never hold up other clients), the peer's
+ * credentials of every connection, and an orderly stop.
+ *
+ * What stays true:
+ * - The socket is created by us (socket+bind+listen) with umask 0177, then given its group
+ *   and mode 0660 before listen(): it is never reachable by others in between.
+ * - SO_PEERCRED is read when a connection is accepted; a connection whose peer is unknown is
+ *   denied everything.
+ * - On SIGTERM/SIGINT: no new connections, requests in flight finish (event streams are told
+ *   to end), workers are waited for, then the socket is removed. */
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api-internal.h"
+#include "log.h"
+#include "util.h"
+
+enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                               const char *version, const char *upload_data, size_t *upload_data_size,
+                               void **con_cls);
+void api_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe);
+
+/* A path that is a socket someone answers on is in use; a dead one is stale and replaced. */
+static int socket_check_stale(const char *path, LadeError **err)
+{
+        struct stat st;
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? 0 : lade_error(err, errno, "stat '%s'", path);
+        if (!S_ISSOCK(st.st_mode))
+                return lade_error_msg(err, EEXIST, "'%s' exists and is not a socket", path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        if (fd >= 0 && connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0)
+                return lade_error_msg(err, EADDRINUSE, "another server is listening on '%s'", path);
+        if (unlink(path) < 0 && errno != ENOENT)
+                return lade_error(err, errno, "remove stale socket '%s'", path);
+        return 0;
+}
+
+static int socket_open(const char *path, gid_t gid, int *ret, LadeError **err)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (!path || path[0] != '/')
+                return lade_error_msg(err, EINVAL, "the socket path must be absolute");
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return lade_error_msg(err, EINVAL, "socket path '%s' is longer than %zu bytes", path,
+                                      sizeof(sa.sun_path) - 1);
+        _cleanup_free_ char *copy = xstrdup(path);
+        int r = mkdir_p(dirname(copy), 0711);
+        if (r < 0)
+                return lade_error(err, -r, "create the directory of '%s'", path);
+        if ((r = socket_check_stale(path, err)) < 0)
+                return r;
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return lade_error(err, errno, "socket");
+        mode_t old = umask(0177);
+        r = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
+        umask(old);
+        if (r < 0)
+                return lade_error(err, errno, "bind '%s'", path);
+        if (gid != (gid_t) -1 && (chown(path, 0, gid) < 0 || chmod(path, 0660) < 0)) {
+                r = lade_error(err, errno, "set the group and mode of '%s'", path);
+                (void) unlink(path);
+                return r;
+        }
+        if (listen(fd, 128) < 0) {
+                r = lade_error(err, errno, "listen on '%s'", path);
+                (void) unlink(path);
+                return r;
+        }
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+static void peer_read(int fd, ApiPeer *p)
+{
+        struct ucred uc;
+        socklen_t len = sizeof(uc);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || len != sizeof(uc))
+                return;
+        p->uid = uc.uid;
+        p->gid = uc.gid;
+        p->pid = uc.pid;
+        /* the supplementary groups the peer had when it connected (Linux 4.13) */
+        size_t cap = 64;
+        for (;;) {
+                gid_t *g = xmalloc(cap * sizeof(gid_t));
+                socklen_t gl = (socklen_t) (cap * sizeof(gid_t));
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &gl) == 0) {
+                        p->groups = g;
+                        p->n_groups = gl / sizeof(gid_t);
+                        break;
+                }
+                free(g);
+                if (errno != ERANGE || cap >= API_PEER_GROUPS_MAX)
+                        break;
+                cap = gl / sizeof(gid_t) > cap ? gl / sizeof(gid_t) : cap * 2;
+                if (cap > API_PEER_GROUPS_MAX)
+                        cap = API_PEER_GROUPS_MAX;
+        }
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/comm", (int) uc.pid);
+        _cleanup_free_ char *comm = NULL;
+        if (read_file_at(AT_FDCWD, path, 256, &comm, NULL, NULL) == 0) {
+                comm[strcspn(comm, "\n")] = '\0';
+                snprintf(p->comm, sizeof(p->comm), "%s", comm);
+        }
+        p->known = true;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+                ApiPeer *p = xmalloc0(sizeof(*p));
+                const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+                if (ci)
+                        peer_read(ci->connect_fd, p);
+                *socket_context = p;
+        } else if (*socket_context) {
+                ApiPeer *p = *socket_context;
+                free(p->groups);
+                free(p);
+                *socket_context = NULL;
+        }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+        if (log_get_level() < LOG_LEVEL_DEBUG)
+                return;
+        _cleanup_free_ char *msg = xvasprintf(fmt, ap);
+        log_debug("microhttpd: %s", msg);
+}
+
+static ApiServer *server_free(ApiServer *s)
+{
+        if (!s)
+                return NULL;
+        authz_policy_free(s->policy);
+        api_audit_free(s->audit);
+        safe_close(s->stop_fd);
+        strv_free(s->insecure);
+        free(s->root);
+        pthread_mutex_destroy(&s->lock);
+        pthread_cond_destroy(&s->cond);
+        free(s);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(ApiServer *, server_free)
+
+static int server_new(const ApiServerOptions *o, ApiServer **ret, LadeError **err)
+{
+        _cleanup_(server_freep) ApiServer *s = xmalloc0(sizeof(*s));
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_cond_init(&s->cond, NULL);
+        const char *root = o->root ? o->root : getenv("LADE_ROOT");
+        s->root = xstrdup(root && *root ? root : "/var/lib/lade");
+        s->insecure = o->insecure_registries ? strv_copy(o->insecure_registries) : NULL;
+        s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (s->stop_fd < 0)
+                return lade_error(err, errno, "eventfd");
+        int r = o->authz_file ? authz_policy_load(o->authz_file, &s->policy, err) : 0;
+        if (r < 0)
+                return r;
+        if (!s->policy)
+                s->policy = authz_policy_default(o->socket_gid);
+        if (o->audit_log && (r = api_audit_open(o->audit_log, o->audit_max_size, &s->audit, err)) < 0)
+                return r;
+        /* the state root must open before we accept anyone */
+        _cleanup_(engine_freep) Engine *e = NULL;
+        if ((r = api_engine_open(s, NULL, NULL, NULL, &e, err)) < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static int daemon_start(ApiServer *s, int fd, LadeError **err)
+{
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
+                         MHD_USE_POLL | MHD_USE_ERROR_LOG;
+        s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_on_request, s,
+                                  MHD_OPTION_LISTEN_SOCKET, fd,
+                                  MHD_OPTION_NOTIFY_COMPLETED, api_on_completed, s,
+                                  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) API_CONNECTIONS_MAX,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, API_CONNECTION_TIMEOUT_S,
+                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
+                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                                  MHD_OPTION_END);
+        if (!s->mhd)
+                return lade_error_msg(err, EIO, "cannot start the HTTP server (libmicrohttpd)");
+        return 0;
+}
+
+/* Waits (bounded) until no request is in flight and no worker is alive. */
+static void server_drain(ApiServer *s)
+{
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += API_SHUTDOWN_GRACE_S;
+        pthread_mutex_lock(&s->lock);
+        while ((s->requests > 0 || s->jobs > 0) &&
+               pthread_cond_timedwait(&s->cond, &s->lock, &until) == 0)
+                ;
+        if (s->requests > 0 || s->jobs > 0)
+                log_warning("stopping with %u request(s) and %u job(s) still running", s->requests, s->jobs);
+        pthread_mutex_unlock(&s->lock);
+}
+
+static int wait_for_signal(const sigset_t *set)
+{
+        int sig = 0;
+        while (sigwait(set, &sig) != 0)
+                ;
+        return sig;
+}
+
+int api_server_run(const ApiServerOptions *o, LadeError **err)
+{
+        sigset_t stop, old;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGTERM);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGPIPE);
+        /* every thread created from here on inherits the mask: the signals come to sigwait */
+        pthread_sigmask(SIG_BLOCK, &stop, &old);
+        sigdelset(&stop, SIGPIPE);
+        _cleanup_(server_freep) ApiServer *s = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r = server_new(o, &s, err);
+        if (r == 0)
+                r = socket_open(o->socket_path, o->socket_gid, &fd, err);
+        if (r == 0 && (r = daemon_start(s, fd, err)) < 0)
+                (void) unlink(o->socket_path);
+        if (r == 0)
+                fd = -EBADF;   /* MHD's now */
+        if (r < 0) {
+                pthread_sigmask(SIG_SETMASK, &old, NULL);
+                return r;
+        }
+        if (o->ready)
+                o->ready(o->userdata, o->socket_path);
+        int sig = wait_for_signal(&stop);
+        log_debug("signal %d: stopping", sig);
+        /* stop accepting: the socket goes first, so clients fail fast instead of queueing */
+        (void) unlink(o->socket_path);
+        safe_close(MHD_quiesce_daemon(s->mhd));
+        uint64_t one = 1;
+        (void) write(s->stop_fd, &one, sizeof(one));
+        server_drain(s);
+        MHD_stop_daemon(s->mhd);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return 0;
+}
