@@ -150,7 +150,7 @@ int api_engine_open(ApiServer *s, const RegistryCredentials *creds, RegistryProg
         static const RegistryCredentials anonymous = { NULL, NULL };
         EngineOptions o = { .root = s->root, .insecure_registries = s->insecure,
                             .credentials = creds ? creds : &anonymous, .progress = progress,
-                            .userdata = userdata };
+                            .userdata = userdata, .monitor_exec = true };
         return engine_open(&o, ret, err);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "containers.h"
 #include "runtime.h"
 #include "config.h"
 #include "log.h"
@@ -193,11 +194,22 @@ int main(int argc, char **argv)
                 printf("lade version %s, build %s\n", LADE_VERSION, LADE_COMMIT);
                 return 0;
         }
+        if (streq(argv[optind], "__monitor") && argc - optind == 4) {
+                /* a container monitor, exec'd by a multi-threaded parent (lade serve) */
+                EngineOptions o = { .root = argv[optind + 1] };
+                Engine *e = NULL;
+                LadeError *err = NULL;
+                if (engine_open(&o, &e, &err) < 0 ||
+                    engine_monitor_main(e, argv[optind + 2], 3, streq(argv[optind + 3], "attach"), &err) < 0)
+                        return cli_fail(err);
+                return 1;
+        }
         int consumed = 0;
         const Verb *v = find_verb(argc - optind, argv + optind, &consumed);
         if (!v)
                 return cli_usage("'%s' is not a lade command.", argv[optind]);
-        if (v->fn == cmd_run || v->fn == cmd_start || v->fn == cmd_restart || v->fn == cmd_exec) {
+        if (v->fn == cmd_run || v->fn == cmd_start || v->fn == cmd_restart || v->fn == cmd_exec ||
+            v->fn == cmd_serve) {
                 /* the container init is forked from us: run from a sealed copy (CVE-2019-5736) */
                 LadeError *err = NULL;
                 if (runtime_ensure_sealed_binary(argv, &err) < 0)

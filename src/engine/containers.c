@@ -261,8 +261,14 @@ static int spawn_monitor(Ctr *c, bool attach, int *ret_sock, LadeError **err)
                 for (int fd = 0; fd < 3; fd++)
                         (void) dup2(null, fd);
                 /* only the control socket survives; the parent's database fds are not ours */
-                (void) dup3(sv[1], 3, O_CLOEXEC);
+                (void) dup3(sv[1], 3, c->e && engine_monitor_exec(c->e) ? 0 : O_CLOEXEC);
                 (void) close_range(4, ~0U, 0);
+                if (engine_monitor_exec(c->e)) {
+                        char *argv[] = { (char *) "lade", (char *) "__monitor", (char *) engine_root(c->e), c->id,
+                                         (char *) (attach ? "attach" : "detached"), NULL };
+                        execv("/proc/self/exe", argv);
+                        _exit(127);
+                }
                 MonitorArgs a = { .c = c, .ctl = 3, .attach = attach };
                 monitor_main(&a);
         }
@@ -426,6 +432,27 @@ static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, LadeErro
         if (!io)
                 return 0;
         return session(c->e, c->id, sock, io, ret_status, err);
+}
+
+int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeError **err)
+{
+        Ctr *c = xmalloc0(sizeof(*c));
+        *c = (Ctr) { .e = e };
+        int r = ctr_load(c, id, err);
+        if (r >= 0 && (r = image_store_resolve(engine_images(e), c->image_id, &c->image, err)) < 0)
+                r = lade_error_wrap(err, "image of container %s", c->name);
+        if (r < 0) {
+                MonMsg m = { .type = MON_ERROR, .value = 125 };
+                snprintf(m.text, sizeof(m.text), "%s", lade_error_message(*err));
+                (void) mon_send(ctl, &m, NULL, 0);
+                ctr_done(c);
+                free(c);
+                return r;
+        }
+        c->db = image_db_close(c->db);
+        image_store_release_db(engine_images(e));
+        MonitorArgs a = { .c = c, .ctl = ctl, .attach = attach };
+        monitor_main(&a);
 }
 
 int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,

@@ -53,6 +53,9 @@ int engine_container_create(Engine *e, const RunRequest *req, char ret_id[static
  * (or the detach keys), setting *ret_status (-1 when detached). */
 int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
                            LadeError **err);
+/* The body of `lade __monitor ROOT ID attach|detached` (the exec'd monitor of
+ * EngineOptions.monitor_exec): ctl is fd 3. Does not return unless it fails. */
+int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeError **err);
 /* Attaches io to a running container and waits for its exit (*ret_status) or detach (-1). */
 int engine_container_attach(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
                             LadeError **err);

@@ -9,7 +9,13 @@ struct Engine {
         char *root;
         ImageStore *images;
         RegistryOptions ropts;
+        bool monitor_exec;
 };
+
+bool engine_monitor_exec(Engine *e)
+{
+        return e->monitor_exec;
+}
 
 int engine_open(const EngineOptions *o, Engine **ret, LadeError **err)
 {
@@ -23,7 +29,11 @@ int engine_open(const EngineOptions *o, Engine **ret, LadeError **err)
                 e->ropts.credentials = o->credentials;
                 e->ropts.progress = o->progress;
                 e->ropts.userdata = o->userdata;
+                e->monitor_exec = o->monitor_exec;
         }
+        /* LADE_MONITOR_EXEC=1: the exec'd monitor path for a single-threaded caller too (tests) */
+        const char *me = getenv("LADE_MONITOR_EXEC");
+        e->monitor_exec = e->monitor_exec || (me && streq(me, "1"));
         int r = image_store_open(root, &e->images, err);
         if (r < 0) {
                 engine_free(e);

@@ -21,6 +21,9 @@ typedef struct EngineOptions {
         const RegistryCredentials *credentials;   /* non-NULL: these, never the auth file */
         RegistryProgressFn progress;
         void *userdata;
+        /* Monitors are started by fork+exec of this binary ("lade __monitor …") rather than
+         * by fork alone: required in a multi-threaded caller (the API server). */
+        bool monitor_exec;
 } EngineOptions;
 
 int engine_open(const EngineOptions *o, Engine **ret, LadeError **err);
@@ -28,6 +31,7 @@ Engine *engine_free(Engine *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Engine *, engine_free)
 ImageStore *engine_images(Engine *e);
 const char *engine_root(Engine *e);
+bool engine_monitor_exec(Engine *e);
 
 /* pull: ref (normalised); platform "os/arch[/variant]" or NULL. Sets ret_id. */
 int engine_image_pull(Engine *e, const char *ref, const char *platform, char ret_id[static 72],
