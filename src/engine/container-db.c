@@ -175,14 +175,13 @@ int ctr_load(Ctr *c, const char *name_or_id, LadeError **err)
 
 int ctr_save(Ctr *c, LadeError **err)
 {
-        char pid[16], mpid[16], st_ns[24], fin[24], rc[16], code[16], stop[4];
+        char pid[16], mpid[16], st_ns[24], fin[24], rc[16], code[16];
         snprintf(pid, sizeof(pid), "%d", (int) c->pid);
         snprintf(mpid, sizeof(mpid), "%d", (int) c->monitor_pid);
         snprintf(st_ns, sizeof(st_ns), "%lld", (long long) c->started_ns);
         snprintf(fin, sizeof(fin), "%lld", (long long) c->finished_ns);
         snprintf(rc, sizeof(rc), "%d", c->restart_count);
         snprintf(code, sizeof(code), "%d", c->exit_code);
-        snprintf(stop, sizeof(stop), "%d", c->stop_requested);
         _cleanup_free_ char *net = c->net ? json_dump_compact(c->net) : NULL;
         _cleanup_free_ char *cmd = c->spec ? json_dump_compact(json_object_get(json_object_get(c->spec, "process"),
                                                                                "args")) : NULL;
@@ -190,10 +189,10 @@ int ctr_save(Ctr *c, LadeError **err)
         int r = image_db_prepare(c->db, "UPDATE containers SET state = ?2, pid = CAST(?3 AS INTEGER),"
                                  " monitor_pid = CAST(?4 AS INTEGER), started_ns = CAST(?5 AS INTEGER),"
                                  " finished_ns = CAST(?6 AS INTEGER), restart_count = CAST(?7 AS INTEGER),"
-                                 " exit_code = CAST(?8 AS INTEGER), stop_requested = CAST(?9 AS INTEGER),"
-                                 " error = ?10, health = ?11, net_json = ?12, command = coalesce(?13, command)"
+                                 " exit_code = CAST(?8 AS INTEGER),"
+                                 " error = ?9, health = ?10, net_json = ?11, command = coalesce(?12, command)"
                                  " WHERE id = ?1",
-                                 &st, err, c->id, c->state, pid, mpid, st_ns, fin, rc, code, stop,
+                                 &st, err, c->id, c->state, pid, mpid, st_ns, fin, rc, code,
                                  c->error ? c->error : "", c->health ? c->health : "", net ? net : "",
                                  cmd, NULL);
         if (r < 0)
@@ -201,6 +200,22 @@ int ctr_save(Ctr *c, LadeError **err)
         int rc2 = sqlite3_step(st);
         sqlite3_finalize(st);
         return rc2 == SQLITE_DONE ? 0 : image_db_error(c->db, rc2, "update container", err);
+}
+
+/* Separate from ctr_save(): the monitor saves its own view of the row while `stop` sets this. */
+int ctr_set_stop_requested(Ctr *c, bool stop, LadeError **err)
+{
+        sqlite3_stmt *st;
+        int r = image_db_prepare(c->db, "UPDATE containers SET stop_requested = CAST(?2 AS INTEGER) WHERE id = ?1", &st,
+                                 err, c->id, stop ? "1" : "0", NULL);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return image_db_error(c->db, rc, "update container", err);
+        c->stop_requested = stop;
+        return 0;
 }
 
 int ctr_delete_row(Ctr *c, LadeError **err)

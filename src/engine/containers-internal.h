@@ -43,6 +43,7 @@ int ctr_load(Ctr *c, const char *name_or_id, LadeError **err);
 /* Writes the mutable fields (state, pids, times, exit code, counters, error, net, health). */
 int ctr_save(Ctr *c, LadeError **err);
 int ctr_delete_row(Ctr *c, LadeError **err);
+int ctr_set_stop_requested(Ctr *c, bool stop, LadeError **err);
 void ctr_paths(Ctr *c);
 char *engine_run_root(Engine *e);
 /* Mounts the overlay rootfs unless it is mounted (after a reboot, or first start). */

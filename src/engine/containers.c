@@ -413,8 +413,7 @@ static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, LadeErro
                 return r;
         if (!c->image && (r = image_store_resolve(engine_images(c->e), c->image_id, &c->image, err)) < 0)
                 return lade_error_wrap(err, "image of container %s", c->name);
-        c->stop_requested = false;
-        if ((r = ctr_check_ports(c, err)) < 0 || (r = ctr_save(c, err)) < 0)
+        if ((r = ctr_check_ports(c, err)) < 0 || (r = ctr_set_stop_requested(c, false, err)) < 0)
                 return r;
         _cleanup_close_ int sock = -EBADF;
         if ((r = spawn_monitor(c, io != NULL, &sock, err)) < 0)
@@ -583,8 +582,7 @@ static int stop_loaded(Ctr *c, int timeout, LadeError **err)
 {
         if (!active(c))
                 return 0;
-        c->stop_requested = true;
-        int r = ctr_save(c, err);
+        int r = ctr_set_stop_requested(c, true, err);
         if (r < 0)
                 return r;
         if (timeout < 0) {
@@ -645,8 +643,7 @@ int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError 
         }
         if (sig == SIGKILL || sig == stop_signal(&c)) {
                 /* as Docker: a kill with the stop signal is a stop; no restart follows */
-                c.stop_requested = true;
-                (void) ctr_save(&c, NULL);
+                (void) ctr_set_stop_requested(&c, true, NULL);
         }
         r = kill_init(&c, sig, err);
 out:
@@ -771,8 +768,7 @@ int engine_container_remove(Engine *e, const char *name_or_id, bool force, bool 
                 goto out;
         }
         if (active(&c)) {
-                c.stop_requested = true;
-                (void) ctr_save(&c, NULL);
+                (void) ctr_set_stop_requested(&c, true, NULL);
                 if (state_is(&c, "restarting"))
                         wake_monitor(&c);
                 (void) kill_init(&c, SIGKILL, NULL);

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 LADE=${LADE:?set LADE to the lade binary}
 BUSYBOX_IMAGE=${BUSYBOX_IMAGE:?}
+lade_isolate
 lade() { "$LADE" --root "$T/lade" "$@"; }
 lade load -i "$BUSYBOX_IMAGE" >/dev/null
 
@@ -47,11 +48,12 @@ expect_contains "... with Docker's message" 'The container name "/keepme" is alr
 out=$(lade rmi busybox 2>&1)
 expect_eq "rmi refuses an image a container uses" 1 $?
 expect_contains "... with Docker's message" "image is being used by stopped container" "$out"
+keep_id=$(lade inspect -f '{{.Id}}' keepme)
 lade rm keepme >/dev/null
 expect_eq "rm removes it" "" "$(lade ps -aq)"
 out=$(lade rm nosuch 2>&1)
 expect_eq "rm of an unknown container fails" 1 $?
 expect_contains "... with Docker's message" "No such container: nosuch" "$out"
-check "no container dirs or mounts are left" bash -c "[ -z \"\$(ls '$T/lade/containers' 2>/dev/null)\" ] && ! grep -q '$T/lade' /proc/self/mounts"
-check "no cgroups are left" bash -c "[ -z \"\$(find /sys/fs/cgroup/*/lade -mindepth 1 -maxdepth 1 -type d 2>/dev/null)\" ]"
+check "no container dirs or mounts are left" bash -c "[ -z \"\$(ls '$T/lade/containers' 2>/dev/null | grep -v '^\.trash\$')\" ] && ! grep -q '$T/lade' /proc/self/mounts"
+check "no cgroups are left" bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/lade/$keep_id 2>/dev/null)\" ]"
 finish

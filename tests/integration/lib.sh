@@ -14,7 +14,35 @@ FAILS=0
 
 rt() { "$LADE_RUNTIME" --root "$ROOT" "$@"; }
 
+# lade_isolate: containers of the engine under $T/lade, on their own bridge, nftables table and
+# address pool (random names and a 10.x pool no host route uses), all removed by cleanup.
+LADE_ISOLATED=0
+lade_isolate() {
+        local tag x
+        tag=$(printf '%04x' $((RANDOM % 65536)))
+        export LADE_BRIDGE_NAME="ltb$tag" LADE_BRIDGE_PREFIX="ltu$tag-" LADE_VETH_PREFIX="ltv$tag"
+        export LADE_NFT_TABLE="lade_t$tag"
+        for _ in $(seq 50); do
+                x=$((100 + RANDOM % 150))
+                ip -4 route | grep -q "^10\.$x\." || break
+        done
+        export LADE_NET_POOLS="10.$x.0.0/17:24"
+        LADE_ISOLATED=1
+}
+
+lade_cleanup() {
+        local l ids
+        ids=$("$LADE" --root "$T/lade" ps -aq --no-trunc 2>/dev/null)
+        [ -n "$ids" ] && "$LADE" --root "$T/lade" rm -f $ids >/dev/null 2>&1
+        "$LADE" --root "$T/lade" network prune -f >/dev/null 2>&1
+        nft delete table ip "$LADE_NFT_TABLE" 2>/dev/null
+        for l in $(ip -br link | awk '{print $1}' | sed 's/@.*//' | grep -E "^(${LADE_BRIDGE_NAME}|${LADE_BRIDGE_PREFIX}|${LADE_VETH_PREFIX})"); do
+                ip link del "$l" 2>/dev/null
+        done
+}
+
 cleanup() {
+        [ "$LADE_ISOLATED" = 1 ] && [ -d "$T/lade" ] && lade_cleanup
         for id in "${CIDS[@]}"; do rt delete -f "$id" >/dev/null 2>&1 || true; done
         # any mount left under the temp dir (a failed test) must not survive it
         grep -o " $T[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
