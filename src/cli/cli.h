@@ -48,6 +48,7 @@ int cmd_inspect(Cli *c, int argc, char **argv);
 int cmd_top(Cli *c, int argc, char **argv);
 int cmd_port(Cli *c, int argc, char **argv);
 int cmd_container_prune(Cli *c, int argc, char **argv);
+int cmd_system_boot(Cli *c, int argc, char **argv);
 int cmd_network_create(Cli *c, int argc, char **argv);
 int cmd_network_ls(Cli *c, int argc, char **argv);
 int cmd_network_inspect(Cli *c, int argc, char **argv);

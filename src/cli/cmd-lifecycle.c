@@ -444,3 +444,16 @@ int cmd_container_prune(Cli *c, int argc, char **argv)
         printf("Total reclaimed space: 0B\n");
         return 0;
 }
+
+/* ---- system boot ---- */
+
+int cmd_system_boot(Cli *c, int argc, char **argv)
+{
+        _cleanup_strv_free_ char **started = NULL;
+        LadeError *err = NULL;
+        if (engine_containers_boot(cli_engine(c), &started, &err) < 0)
+                return cli_fail(err);
+        for (char **s = started; s && *s; s++)
+                printf("%s\n", *s);
+        return 0;
+}

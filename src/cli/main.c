@@ -45,6 +45,7 @@ static const Verb verbs[] = {
         { NULL, "import", cmd_import, "Import the contents from a tarball to create an image" },
         { "image", "import", cmd_import, NULL },
         { "system", "df", cmd_system_df, "Show disk usage" },
+        { "system", "boot", cmd_system_boot, "Start the containers whose restart policy asks for it (after a reboot)" },
         { NULL, "run", cmd_run, "Create and run a new container from an image" },
         { "container", "run", cmd_run, NULL },
         { NULL, "create", cmd_create, "Create a new container" },
@@ -209,7 +210,7 @@ int main(int argc, char **argv)
         if (!v)
                 return cli_usage("'%s' is not a lade command.", argv[optind]);
         if (v->fn == cmd_run || v->fn == cmd_start || v->fn == cmd_restart || v->fn == cmd_exec ||
-            v->fn == cmd_serve) {
+            v->fn == cmd_serve || v->fn == cmd_system_boot) {
                 /* the container init is forked from us: run from a sealed copy (CVE-2019-5736) */
                 LadeError *err = NULL;
                 if (runtime_ensure_sealed_binary(argv, &err) < 0)

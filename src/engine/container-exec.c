@@ -36,7 +36,7 @@ static json_t *all_caps(void)
         return a;
 }
 
-static int exec_process(Ctr *c, const ExecRequest *req, json_t **ret, LadeError **err)
+int ctr_exec_process(Ctr *c, const ExecRequest *req, json_t **ret, LadeError **err)
 {
         _cleanup_json_ json_t *cfg = NULL;
         _cleanup_free_ char *path = xasprintf("%s/config.json", c->dir);
@@ -107,7 +107,7 @@ int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *
         if (r >= 0 && (!req->cmd || !req->cmd[0]))
                 r = lade_error_msg(err, EINVAL, "No exec command specified");
         if (r >= 0)
-                r = exec_process(&c, req, &pj, err);
+                r = ctr_exec_process(&c, req, &pj, err);
         SpecProcess *proc = NULL;
         if (r >= 0)
                 r = spec_parse_process(pj, "process", &proc, err);

@@ -71,6 +71,22 @@ int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err);
 /* Published ports free? Before anything is created. */
 int ctr_check_ports(Ctr *c, LadeError **err);
 
+/* The OCI process of an exec: the container's own (config.json) with the request's overrides. */
+int ctr_exec_process(Ctr *c, const ExecRequest *req, json_t **ret, LadeError **err);
+
+/* ---- health checks (container-health.c), driven by the monitor ---- */
+typedef struct Health Health;
+/* NULL when the container has no health check (none configured, or Test NONE). */
+Health *health_new(Ctr *c);
+Health *health_free(Health *h);
+/* Milliseconds until the next thing to do (probe due or running probe's timeout); -1: none. */
+int health_timeout_ms(Health *h);
+/* The running probe's pidfd to poll, or -1. */
+int health_fd(Health *h);
+/* Called when the timeout expired or the pidfd is readable: starts or reaps a probe, records
+ * the status ("starting", "healthy", "unhealthy") in the row when it changes. */
+void health_step(Health *h);
+
 /* ---- the monitor ---- */
 
 /* Messages on the monitor's sockets (SOCK_SEQPACKET), fixed size; fds ride with ATTACH. */

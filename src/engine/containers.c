@@ -928,6 +928,39 @@ int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err)
         return 0;
 }
 
+/* ---- after a reboot ---- */
+
+/* Docker's daemon start: containers whose restart policy says so come back (always,
+ * unless-stopped; on-failure when they were running when the host went down), unless a user
+ * stopped them. */
+int engine_containers_boot(Engine *e, char ***ret_started, LadeError **err)
+{
+        ContainerInfo **l = NULL;
+        size_t n = 0;
+        int r = engine_container_list(e, true, &l, &n, err); /* reconciles every row */
+        if (r < 0)
+                return r;
+        char **started = xmalloc0(sizeof(char *));
+        for (size_t i = 0; i < n; i++) {
+                Ctr c;
+                if (load(e, &c, l[i]->id, NULL) < 0 || active(&c) || c.stop_requested) {
+                        ctr_done(&c);
+                        continue;
+                }
+                json_t *pol = json_object_get(json_object_get(c.create, "HostConfig"), "RestartPolicy");
+                const char *name = json_string_value(json_object_get(pol, "Name"));
+                bool crashed = c.error && streq(c.error, "container monitor exited unexpectedly");
+                bool want = name && (streq(name, "always") || streq(name, "unless-stopped") ||
+                                     (streq(name, "on-failure") && crashed));
+                if (want && start_loaded(&c, NULL, NULL, NULL) == 0)
+                        started = strv_append(started, c.name);
+                ctr_done(&c);
+        }
+        container_info_list_free(l, n);
+        *ret_started = started;
+        return 0;
+}
+
 /* ---- images in use ---- */
 
 int engine_image_in_use(Engine *e, const char *image_id)

@@ -84,6 +84,9 @@ void container_info_list_free(ContainerInfo **l, size_t n);
 int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t *ret_n, LadeError **err);
 /* Stopped containers removed; ret_ids gets their ids. */
 int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err);
+/* After a reboot (`lade system boot`, e.g. from a systemd unit): records what happened to
+ * containers whose monitors are gone and starts those whose restart policy says so. */
+int engine_containers_boot(Engine *e, char ***ret_started, LadeError **err);
 /* Paths of a container's files (for logs, cp, export, diff): its directory and rootfs. */
 int engine_container_paths(Engine *e, const char *name_or_id, char **ret_dir, char **ret_rootfs,
                            LadeError **err);

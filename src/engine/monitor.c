@@ -47,6 +47,7 @@ typedef struct Monitor {
         pid_t pid;
         int pidfd;
         unsigned short rows, cols;
+        Health *health;
 } Monitor;
 
 int mon_send(int fd, const MonMsg *m, const int *fds, size_t n_fds)
@@ -306,22 +307,26 @@ static void send_all(Monitor *m, const MonMsg *msg)
 static int supervise(Monitor *m)
 {
         for (;;) {
-                struct pollfd p[3 + 2 * MAX_CLIENTS];
+                struct pollfd p[5 + 2 * MAX_CLIENTS];
                 size_t np = 0;
                 p[np++] = (struct pollfd) { .fd = m->pidfd, .events = POLLIN };
                 p[np++] = (struct pollfd) { .fd = m->listen_fd, .events = POLLIN };
                 p[np++] = (struct pollfd) { .fd = m->out_r, .events = POLLIN };
                 p[np++] = (struct pollfd) { .fd = m->err_r, .events = POLLIN };
+                p[np++] = (struct pollfd) { .fd = health_fd(m->health), .events = POLLIN };
                 size_t base = np;
                 for (size_t i = 0; i < m->n_clients; i++) {
                         p[np++] = (struct pollfd) { .fd = m->clients[i].sock, .events = POLLIN };
                         p[np++] = (struct pollfd) { .fd = m->clients[i].in, .events = POLLIN };
                 }
-                if (poll(p, np, -1) < 0) {
+                int n_ready = poll(p, np, health_timeout_ms(m->health));
+                if (n_ready < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
                 }
+                if (m->health && (n_ready == 0 || p[4].revents))
+                        health_step(m->health);
                 if (p[2].revents)
                         pump_or_close(m, &m->out_r, false);
                 if (p[3].revents)
@@ -443,7 +448,10 @@ static int start_once(Monitor *m, bool first, LadeError **err)
         c->started_ns = realtime_ns();
         free(c->error);
         c->error = xstrdup("");
-        return ctr_save(c, err);
+        r = ctr_save(c, err);
+        m->health = health_free(m->health);
+        m->health = health_new(c);
+        return r;
 }
 
 /* Docker's restart manager: should this exit be followed by a restart? */
@@ -477,6 +485,7 @@ static bool reload_stop_requested(Ctr *c)
 static void record_exit(Monitor *m, int status)
 {
         Ctr *c = m->c;
+        m->health = health_free(m->health);
         (void) container_delete(&m->rt, c->id, true, NULL);
         (void) engine_network_detach(c->e, c->id, NULL);
         close_stdio(m);

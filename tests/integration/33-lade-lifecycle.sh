@@ -123,6 +123,28 @@ check "the port is released at stop" sh -c "! curl -fs -m 1 http://127.0.0.1:$po
 lade rm httpd >/dev/null
 expect_eq "no veth left" "" "$(ip -br link | grep "^$LADE_VETH_PREFIX" || true)"
 
+# health checks: starting, unhealthy after the retries, healthy once the probe passes
+lade run -d --name hc --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 2 busybox sleep 1000 >/dev/null
+expect_eq "health starts as starting" starting "$(lade inspect -f '{{.State.Health.Status}}' hc)"
+check "unhealthy after 2 failed probes" wait_for 5 sh -c "[ \"\$('$LADE' --root '$T/lade' inspect -f '{{.State.Health.Status}}' hc)\" = unhealthy ]"
+lade exec hc touch /tmp/ok
+check "healthy once the probe passes" wait_for 5 sh -c "[ \"\$('$LADE' --root '$T/lade' inspect -f '{{.State.Health.Status}}' hc)\" = healthy ]"
+expect_contains "ps shows (healthy)" "(healthy)" "$(lade ps --format '{{.Status}}')"
+lade rm -f hc >/dev/null
+
+# after a "reboot" (monitor and container killed): system boot restarts restart=always only
+lade run -d --name boot-always --restart always busybox sleep 1000 >/dev/null
+lade run -d --name boot-no busybox sleep 1000 >/dev/null
+for n in boot-always boot-no; do
+        cpid=$(lade inspect -f '{{.State.Pid}}' $n)
+        kill -9 "$(ps -o ppid= -p "$cpid" | tr -d ' ')" "$cpid"
+done
+sleep 0.2
+expect_eq "system boot starts the restart=always container" "boot-always" "$(lade system boot)"
+expect_eq "... which runs again" running "$(state boot-always)"
+expect_eq "... and not the other" exited "$(state boot-no)"
+lade rm -f boot-always boot-no >/dev/null
+
 # 20 in parallel, then 20 removals in parallel
 pids=()
 for i in $(seq 20); do lade run -d --name "p$i" busybox sleep 1000 >/dev/null & pids+=($!); done
