@@ -7,12 +7,15 @@ typedef struct Cli {
         EngineOptions opts;
         Engine *engine;     /* opened on first use */
         char **insecure;
+        char **argv;        /* main()'s, for a sealed re-exec decided by a verb */
 } Cli;
 
 typedef int (*CliFn)(Cli *c, int argc, char **argv);
 
 Engine *cli_engine(Cli *c);
 int cli_fail(LadeError *err);
+/* Re-executes lade from a sealed copy of itself (CVE-2019-5736) unless it already runs from one. */
+int cli_seal(Cli *c);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_images(Cli *c, int argc, char **argv);

@@ -61,6 +61,11 @@ int cmd_run(Cli *c, int argc, char **argv)
                 run_flags_done(&f);
                 return rc;
         }
+        const char *pid_mode = json_string_value(json_object_get(json_object_get(f.body, "HostConfig"), "PidMode"));
+        if (pid_mode && (streq(pid_mode, "host") || startswith(pid_mode, "container:")) && (rc = cli_seal(c))) {
+                run_flags_done(&f);
+                return rc;
+        }
         RunRequest req = { .create = f.body, .name = f.name, .pull = f.pull, .platform = f.platform };
         AttachStdio io = run_stdio(&f);
         char id[65];

@@ -487,14 +487,40 @@ static void record_exit(Monitor *m, int status)
         Ctr *c = m->c;
         m->health = health_free(m->health);
         (void) container_delete(&m->rt, c->id, true, NULL);
-        (void) engine_network_detach(c->e, c->id, NULL);
+        /* only an attached network has anything to undo */
+        const char *ip = json_string_value(json_object_get(c->net, "IPAddress"));
+        if (ip && *ip)
+                (void) engine_network_detach(c->e, c->id, NULL);
         close_stdio(m);
         free(c->state);
         c->state = xstrdup("exited");
         c->exit_code = status;
         c->finished_ns = realtime_ns();
         c->pid = 0;
-        (void) ctr_save(c, NULL);
+        if (c->row)
+                (void) ctr_save(c, NULL);
+}
+
+static bool auto_remove(Ctr *c)
+{
+        return json_is_true(json_object_get(json_object_get(c->create, "HostConfig"), "AutoRemove"));
+}
+
+/* --rm: the row goes first and the waiting clients are told at once; the slower undoing
+ * (cgroups, network, the overlay mount, the directory) follows without anyone waiting on it. */
+_noreturn_ static void exit_removed(Monitor *m, int status)
+{
+        (void) ctr_delete_row(m->c, NULL);
+        (void) unlinkat(m->dirfd, "attach.sock", 0);
+        MonMsg ex = { .type = MON_EXIT, .value = status };
+        send_all(m, &ex);
+        while (m->n_clients)
+                client_drop(m, 0);
+        record_exit(m, status);
+        ctr_destroy(m->c);
+        log_writer_free(m->log);
+        ctr_purge_trash(m->c->e);
+        _exit(0);
 }
 
 /* Waits delay_ms while serving attach/wait clients; a message wakes us to re-check a stop. */
@@ -603,6 +629,8 @@ _noreturn_ void monitor_main(MonitorArgs *a)
         for (;;) {
                 int64_t t0 = m.c->started_ns;
                 int status = supervise(&m);
+                if (auto_remove(m.c))
+                        exit_removed(&m, status);
                 record_exit(&m, status);
                 MonMsg ex = { .type = MON_EXIT, .value = status };
                 if (!want_restart(m.c, status) || reload_stop_requested(m.c))
@@ -632,8 +660,6 @@ _noreturn_ void monitor_main(MonitorArgs *a)
                 }
         }
         (void) unlinkat(m.dirfd, "attach.sock", 0);
-        if (json_is_true(json_object_get(json_object_get(m.c->create, "HostConfig"), "AutoRemove")))
-                ctr_destroy(m.c);
         log_writer_free(m.log);
         MonMsg ex = { .type = MON_EXIT, .value = m.c->exit_code };
         send_all(&m, &ex);
