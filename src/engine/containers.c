@@ -34,19 +34,59 @@ static void random_id(char out[static 65])
                 snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-/* Docker's generated names: adjective_surname. */
+/* Docker's generated names: adjective_surname (namesgenerator; on a clash Docker retries and
+ * then appends a digit, as create() does). */
 static char *random_name(void)
 {
-        static const char *const adj[] = { "admiring", "bold", "brave", "clever", "eager", "festive",
-                                           "gallant", "happy", "jolly", "keen", "lucid", "modest",
-                                           "nifty", "quirky", "serene", "vibrant", "wizardly", "zen" };
-        static const char *const who[] = { "babbage", "curie", "dijkstra", "euler", "hopper", "knuth",
-                                           "lamport", "liskov", "lovelace", "noether", "ritchie",
-                                           "shannon", "thompson", "turing", "wing", "yalow" };
+        static const char *const adj[] = { "admiring", "affectionate", "agitated", "amazing", "angry",
+                                           "awesome", "beautiful", "blissful", "bold", "boring", "brave",
+                                           "busy", "charming", "clever", "compassionate", "competent",
+                                           "condescending", "confident", "cool", "cranky", "crazy",
+                                           "dazzling", "determined", "distracted", "dreamy", "eager",
+                                           "ecstatic", "elastic", "elated", "elegant", "eloquent", "epic",
+                                           "exciting", "fervent", "festive", "flamboyant", "focused",
+                                           "friendly", "frosty", "funny", "gallant", "gifted", "goofy",
+                                           "gracious", "great", "happy", "hardcore", "heuristic",
+                                           "hopeful", "hungry", "infallible", "inspiring", "intelligent",
+                                           "interesting", "jolly", "jovial", "keen", "kind", "laughing",
+                                           "loving", "lucid", "magical", "modest", "musing", "mystifying",
+                                           "naughty", "nervous", "nice", "nifty", "nostalgic", "objective",
+                                           "optimistic", "peaceful", "pedantic", "pensive", "practical",
+                                           "priceless", "quirky", "quizzical", "recursing", "relaxed",
+                                           "reverent", "romantic", "sad", "serene", "sharp", "silly",
+                                           "sleepy", "stoic", "strange", "stupefied", "suspicious", "sweet",
+                                           "tender", "thirsty", "trusting", "unruffled", "upbeat",
+                                           "vibrant", "vigilant", "vigorous", "wizardly", "wonderful",
+                                           "xenodochial", "youthful", "zealous", "zen" };
+        static const char *const who[] = { "agnesi", "albattani", "allen", "archimedes", "babbage",
+                                           "bardeen", "bartik", "bell", "bhabha", "blackwell", "bohr",
+                                           "booth", "borg", "bose", "brahmagupta", "brattain", "brown",
+                                           "carson", "cerf", "chandrasekhar", "chatelet", "clarke",
+                                           "cohen", "curie", "darwin", "davinci", "dijkstra", "dubinsky",
+                                           "easley", "edison", "einstein", "elion", "engelbart", "euclid",
+                                           "euler", "faraday", "fermat", "fermi", "feynman", "franklin",
+                                           "galileo", "gates", "goldberg", "goldstine", "goodall", "haibt",
+                                           "hamilton", "hawking", "heisenberg", "hermann", "hodgkin",
+                                           "hofstadter", "hopper", "hugle", "hypatia", "jackson", "jang",
+                                           "jennings", "jepsen", "johnson", "joliot", "jones", "kalam",
+                                           "kapitsa", "keldysh", "kepler", "khorana", "kilby", "kirch",
+                                           "knuth", "lalande", "lamarr", "lamport", "leakey", "leavitt",
+                                           "lewin", "liskov", "lovelace", "lumiere", "mahavira", "mayer",
+                                           "mccarthy", "mcclintock", "mclean", "meitner", "mendel",
+                                           "mestorf", "minsky", "mirzakhani", "morse", "napier", "nash",
+                                           "neumann", "newton", "nobel", "noether", "northcutt", "noyce",
+                                           "pascal", "pasteur", "payne", "perlman", "pike", "poincare",
+                                           "ptolemy", "raman", "ramanujan", "ride", "ritchie", "robinson",
+                                           "rosalind", "saha", "sammet", "shannon", "shaw", "shirley",
+                                           "shockley", "sinoussi", "snyder", "spence", "stallman",
+                                           "stonebraker", "swanson", "swartz", "swirles", "tesla",
+                                           "thompson", "torvalds", "turing", "varahamihira", "visvesvaraya",
+                                           "volhard", "wescoff", "wiles", "williams", "wilson", "wing",
+                                           "wozniak", "wright", "wu", "yalow", "yonath", "zhukovsky" };
         uint32_t r;
         if (getrandom(&r, sizeof(r), 0) != sizeof(r))
                 r = (uint32_t) now_ns();
-        return xasprintf("%s_%s", adj[r % ELEMENTSOF(adj)], who[(r / 97) % ELEMENTSOF(who)]);
+        return xasprintf("%s_%s", adj[r % ELEMENTSOF(adj)], who[(r / 256) % ELEMENTSOF(who)]);
 }
 
 static bool name_valid(const char *n)
@@ -157,8 +197,26 @@ static int create(Ctr *c, const RunRequest *req, LadeError **err)
         c->image_id = xstrdup(c->image->id);
         if ((r = ctr_check_ports(c, err)) < 0)
                 return r;
-        if ((r = ctr_open_db(c->e, &c->db, err)) < 0 || (r = insert_row(c, err)) < 0 ||
-            (r = make_dirs(c, err)) < 0 || (r = ctr_mount_rootfs(c, err)) < 0)
+        if ((r = ctr_open_db(c->e, &c->db, err)) < 0)
+                return r;
+        /* a generated name that is taken: another one, then with a digit (Docker's retries) */
+        for (int attempt = 0; !req->name && attempt < 10; attempt++) {
+                LadeError *e = NULL;
+                if ((r = insert_row(c, &e)) != -EEXIST) {
+                        if (r < 0 && err && !*err)
+                                *err = TAKE_PTR(e);
+                        lade_error_free(e);
+                        break;
+                }
+                lade_error_free(e);
+                char *n = random_name(), *m = attempt < 5 ? n : xasprintf("%s%d", n, attempt);
+                if (m != n)
+                        free(n);
+                free(c->name);
+                c->name = m;
+        }
+        if ((req->name && (r = insert_row(c, err)) < 0) || r < 0 || (r = make_dirs(c, err)) < 0 ||
+            (r = ctr_mount_rootfs(c, err)) < 0)
                 return r;
         /* the spec is built at every start; building it now refuses bad requests at create */
         r = ctr_build_spec(c, err);
