@@ -304,6 +304,28 @@ static int resolve_container_modes(Ctr *c, json_t **ret, LadeError **err)
         return 0;
 }
 
+/* --init: Docker's docker-init (tini) bind-mounted read-only at /sbin/docker-init and put in
+ * front of the command, so signals are forwarded and zombies reaped. */
+static int add_init(json_t *spec, LadeError **err)
+{
+        static const char *const candidates[] = { "/usr/libexec/docker/docker-init", "/usr/bin/docker-init",
+                                                  "/usr/bin/tini-static", "/usr/local/bin/docker-init" };
+        const char *path = getenv("LADE_INIT_PATH");
+        for (size_t i = 0; (!path || !*path) && i < ELEMENTSOF(candidates); i++)
+                if (access(candidates[i], X_OK) == 0)
+                        path = candidates[i];
+        if (!path || !*path)
+                return lade_error_msg(err, ENOENT, "docker-init binary not found (install tini or set LADE_INIT_PATH)");
+        json_t *proc = json_object_get(spec, "process"), *args = json_object_get(proc, "args");
+        json_t *n = json_pack("[s,s]", "/sbin/docker-init", "--");
+        json_array_extend(n, args);
+        json_object_set_new(proc, "args", n);
+        json_array_append_new(json_object_get(spec, "mounts"),
+                              json_pack("{s:s,s:s,s:s,s:[s,s,s]}", "destination", "/sbin/docker-init", "type", "bind",
+                                        "source", path, "options", "bind", "ro", "nosuid"));
+        return 0;
+}
+
 int ctr_build_spec(Ctr *c, LadeError **err)
 {
         if (!c->image) {
@@ -320,6 +342,8 @@ int ctr_build_spec(Ctr *c, LadeError **err)
                           .id = c->id, .name = c->name, .state_dir = c->dir };
         c->spec = json_decref_null(c->spec);
         r = container_spec_build(&in, &c->spec, err);
+        if (r >= 0 && json_is_true(json_object_get(json_object_get(c->create, "HostConfig"), "Init")))
+                r = add_init(c->spec, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *text = container_spec_dump(c->spec, JSON_INDENT(2));

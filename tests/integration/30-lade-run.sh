@@ -24,6 +24,10 @@ expect_eq "-u resolves a name in the image's /etc/passwd" "65534:65534" "$(lade 
 expect_eq "--entrypoint" "ep" "$(lade run --rm --entrypoint echo busybox ep)"
 expect_eq "stdin with -i" "piped" "$(echo piped | lade run --rm -i busybox cat)"
 expect_eq "the container is pid 1 in its own pid namespace" 1 "$(lade run --rm busybox sh -c 'echo $$')"
+if [ -x /usr/bin/docker-init ] || [ -x /usr/bin/tini-static ]; then
+        expect_eq "--init puts docker-init in front as pid 1" "/sbin/docker-init -- ps" \
+                "$(lade run --rm --init busybox ps -o pid,args | awk '$1 == 1 {print $2, $3, $4}')"
+fi
 expect_eq "loopback is up in the container's network namespace" ping-ok \
         "$(lade run --rm busybox sh -c 'ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok')"
 expect_eq "the hostname is the short container id" 12 "$(lade run --rm busybox hostname | tr -d '\n' | wc -c)"
