@@ -123,6 +123,19 @@ check "the port is released at stop" sh -c "! curl -fs -m 1 http://127.0.0.1:$po
 lade rm httpd >/dev/null
 expect_eq "no veth left" "" "$(ip -br link | grep "^$LADE_VETH_PREFIX" || true)"
 
+# a terminal (-t through script's pty), logs -f, attach with the detach keys
+out=$(script -qec "$LADE --root $T/lade run --rm -t busybox tty" /dev/null </dev/null | tr -d '\r')
+expect_eq "run -t gives the container a pty" /dev/pts/0 "$out"
+lade run -d --name lf busybox sh -c 'for i in 1 2 3; do echo line$i; sleep 0.2; done' >/dev/null
+expect_eq "logs -f follows until the container exits" "line1 line2 line3" "$(timeout 10 "$LADE" --root "$T/lade" logs -f lf | tr '\n' ' ' | sed 's/ $//')"
+lade rm -f lf >/dev/null
+lade run -d -it --name at busybox sh >/dev/null
+out=$( (sleep 0.5; printf 'echo attached-$((6*7))\n'; sleep 0.5; printf '\020\021') |
+        script -qec "$LADE --root $T/lade attach at" /dev/null | tr -d '\r')
+expect_contains "attach reaches the container's shell" "attached-42" "$out"
+expect_eq "ctrl-p ctrl-q detaches and leaves it running" running "$(state at)"
+lade rm -f at >/dev/null
+
 # health checks: starting, unhealthy after the retries, healthy once the probe passes
 lade run -d --name hc --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 2 busybox sleep 1000 >/dev/null
 expect_eq "health starts as starting" starting "$(lade inspect -f '{{.State.Health.Status}}' hc)"
