@@ -11,6 +11,7 @@
 
 #include "containers.h"
 #include "image-store.h"
+#include "monitor-loop.h"
 #include "runtime.h"
 
 /* One container: its row and the paths derived from it. */
@@ -89,40 +90,6 @@ void health_step(Health *h);
 
 /* ---- the monitor ---- */
 
-/* Messages on the monitor's sockets (SOCK_SEQPACKET), fixed size; fds ride with ATTACH. */
-typedef enum MonMsgType {
-        MON_STARTED = 1,   /* value = pid */
-        MON_ERROR,         /* text; value = Docker exit code (125/126/127) */
-        MON_ATTACH,        /* flags; fds: stdin (if MON_F_STDIN), stdout, stderr */
-        MON_RESIZE,        /* rows, cols */
-        MON_EXIT,          /* value = exit status */
-        MON_DETACHED,
-        MON_WAIT,          /* only be told of the exit */
-        MON_SIGNAL,        /* value = signal, to the container's init */
-} MonMsgType;
-
-enum {
-        MON_F_STDIN = 1 << 0,
-        MON_F_STDOUT = 1 << 1,
-        MON_F_STDERR = 1 << 2,
-        MON_F_KEYS = 1 << 8,    /* text holds the detach keys */
-};
-
-typedef struct MonMsg {
-        uint32_t type;
-        int32_t value;
-        uint32_t flags;
-        uint16_t rows, cols;
-        char text[1024];   /* MON_ERROR message; MON_ATTACH detach keys */
-} MonMsg;
-
-int mon_send(int fd, const MonMsg *m, const int *fds, size_t n_fds);
-/* Receives one message and up to 3 fds (-EBADF where absent); 0 on EOF with type 0. */
-int mon_recv(int fd, MonMsg *m, int fds[3]);
-/* Path of the monitor's attach socket, usable with bind/connect whatever the root's length:
- * "/proc/self/fd/N/attach.sock" with dirfd N open on the container dir. */
-void mon_socket_path(int dirfd, char buf[static 64]);
-
 typedef struct MonitorArgs {
         Ctr *c;            /* loaded row; the monitor owns it from here */
         int ctl;           /* socket to the starter: STARTED/ERROR, then (attach) its client */
@@ -133,8 +100,3 @@ typedef struct MonitorArgs {
  * returns. */
 _noreturn_ void monitor_main(MonitorArgs *a);
 
-/* json-file logs */
-typedef struct LogWriter LogWriter;
-int log_writer_open(const char *path, json_t *log_config, LogWriter **ret, LadeError **err);
-void log_writer_write(LogWriter *w, const char *stream, const char *buf, size_t len);
-LogWriter *log_writer_free(LogWriter *w);
