@@ -527,6 +527,8 @@ static int pack_node(Pack *p, PackNode *n, LadeError **err)
                 log_debug("layer: '%s' is a socket, skipping", n->path);
                 return 0;
         }
+        if (p->opt.exclude && p->opt.exclude(n->dirfd, n->name, n->path, &n->st, p->opt.userdata))
+                return 0;
         if (node_is_whiteout(p, n))
                 return pack_whiteout(p, n, err);
         int r = 0;
@@ -604,8 +606,10 @@ static int pack_dir(Pack *p, int dirfd, const char *path, LadeError **err)
         return 0;
 }
 
-int layer_pack(int src_dirfd, const LayerPackOptions *o, int out_fd, LayerPackResult *ret,
-               LadeError **err)
+/* Runs fn (the walk of a tree, or of one entry) between the writers' open and close. */
+static int pack_run(const LayerPackOptions *o, int out_fd, LayerPackResult *ret,
+                    int (*fn)(Pack *p, void *userdata, LadeError **err), void *userdata,
+                    LadeError **err)
 {
         static const LayerPackOptions defaults = { 0 };
         _cleanup_(pack_done) Pack p = { .opt = o ? *o : defaults, .out_fd = out_fd };
@@ -614,11 +618,11 @@ int layer_pack(int src_dirfd, const LayerPackOptions *o, int out_fd, LayerPackRe
         p.xvalue = xmalloc(PACK_XATTR_VALUE_MAX);
         int r = pack_open(&p, err);
         if (r >= 0)
-                r = pack_dir(&p, src_dirfd, "", err);
+                r = fn(&p, userdata, err);
         if (r >= 0)
                 r = pack_close(&p, err);
         if (r < 0)
-                return lade_error_wrap(err, "pack layer");
+                return r;
         if (ret) {
                 *ret = (LayerPackResult) { .size = p.size, .entries = p.entries };
                 sha256_final_string(p.diff_hash, ret->diff_id);
@@ -628,4 +632,42 @@ int layer_pack(int src_dirfd, const LayerPackOptions *o, int out_fd, LayerPackRe
                         memcpy(ret->digest, ret->diff_id, sizeof(ret->digest));
         }
         return 0;
+}
+
+static int pack_tree(Pack *p, void *userdata, LadeError **err)
+{
+        return pack_dir(p, *(const int *) userdata, "", err);
+}
+
+int layer_pack(int src_dirfd, const LayerPackOptions *o, int out_fd, LayerPackResult *ret,
+               LadeError **err)
+{
+        int r = pack_run(o, out_fd, ret, pack_tree, &src_dirfd, err);
+        return r < 0 ? lade_error_wrap(err, "pack layer") : 0;
+}
+
+typedef struct PackOne {
+        int dirfd;
+        const char *name, *as_name;
+} PackOne;
+
+static int pack_one(Pack *p, void *userdata, LadeError **err)
+{
+        const PackOne *one = userdata;
+        PackNode node = { .path = one->as_name, .name = one->name, .dirfd = one->dirfd, .fd = -EBADF };
+        int r = pack_node(p, &node, err);
+        node_done(&node);
+        if (r < 0 && !p->named)
+                return lade_error_wrap(err, "'%.*s'", LAYER_PATH_MAX, one->as_name);
+        return r;
+}
+
+int layer_pack_at(int dirfd, const char *name, const char *as_name, const LayerPackOptions *o,
+                  int out_fd, LayerPackResult *ret, LadeError **err)
+{
+        if (!*as_name || strchr(name, '/'))
+                return lade_error_msg(err, EINVAL, "pack '%s' as '%s': not one name", name, as_name);
+        PackOne one = { .dirfd = dirfd, .name = name, .as_name = as_name };
+        int r = pack_run(o, out_fd, ret, pack_one, &one, err);
+        return r < 0 ? lade_error_wrap(err, "archive") : 0;
 }
