@@ -14,9 +14,11 @@
  *   /etc/hosts, /etc/hostname, /etc/resolv.conf, /proc, /sys, /dev) are Docker's "init layer":
  *   neither `diff` nor `commit` shows them, as Docker never does. */
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -577,6 +579,32 @@ static int follow_in_root(int rootfd, const char *abs, char **ret, LadeError **e
         return 0;
 }
 
+/* The kernel's own filesystems a running container has mounted (/proc, /sys, ...): not files of
+ * the container (Docker's copy never sees them), and /proc/kcore alone would be 128 TiB. */
+static bool pseudo_fs(int fd)
+{
+        struct statfs sf;
+        if (fstatfs(fd, &sf) < 0)
+                return false;
+        switch ((unsigned long) sf.f_type) {
+        case PROC_SUPER_MAGIC: case SYSFS_MAGIC: case CGROUP_SUPER_MAGIC: case CGROUP2_SUPER_MAGIC:
+        case DEVPTS_SUPER_MAGIC: case DEBUGFS_MAGIC: case SECURITYFS_MAGIC: case TRACEFS_MAGIC:
+        case BPF_FS_MAGIC: case 0x19800202 /* mqueue */:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static bool archive_exclude(int dirfd, const char *name, const char *path, const struct stat *st,
+                            void *userdata)
+{
+        if (!S_ISDIR(st->st_mode))
+                return false;
+        _cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return fd >= 0 && pseudo_fs(fd);
+}
+
 typedef struct FsPath {
         char *abs;                 /* "/" + path cleaned, "/" or "/." kept at the end */
         char *dir, *base;          /* abs split: the parent (resolved inside) and the last name */
@@ -628,7 +656,7 @@ static int fs_path_resolve(Ctr *c, int rootfd, const char *name_or_id, const cha
                 p->dirfd = fs_open_in_root(rootfd, clean, O_RDONLY | O_DIRECTORY, 0, NULL);
                 if (p->dirfd == -ENOTDIR)
                         return lade_error_msg(err, ENOTDIR, "%s: not a directory", path);
-                if (p->dirfd < 0)
+                if (p->dirfd < 0 || pseudo_fs(p->dirfd))
                         return not_found(c, name_or_id, path, err);
                 return fstat(p->dirfd, &p->st) < 0 ? lade_error(err, errno, "stat '%s'", path) : 0;
         }
@@ -636,7 +664,9 @@ static int fs_path_resolve(Ctr *c, int rootfd, const char *name_or_id, const cha
         p->base = xstrdup(slash + 1);
         p->dir = slash == clean ? xstrdup("/") : xstrndup(clean, (size_t) (slash - clean));
         p->dirfd = fs_open_in_root(rootfd, p->dir, O_PATH | O_DIRECTORY, 0, NULL);
-        if (p->dirfd < 0 || fstatat(p->dirfd, p->base, &p->st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (p->dirfd < 0 || pseudo_fs(p->dirfd) ||
+            fstatat(p->dirfd, p->base, &p->st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            archive_exclude(p->dirfd, p->base, path, &p->st, NULL))
                 return not_found(c, name_or_id, path, err);
         return 0;
 }
@@ -669,7 +699,8 @@ int engine_container_archive_get(Engine *e, const char *name_or_id, const char *
                 return r;
         if (out_fd >= 0) {
                 /* the archive is named as asked ("." for the root): the CLI renames from there */
-                r = layer_pack_at(p.dirfd, p.follow ? "." : p.base, p.base, NULL, out_fd, NULL, err);
+                LayerPackOptions o = { .exclude = archive_exclude };
+                r = layer_pack_at(p.dirfd, p.follow ? "." : p.base, p.base, &o, out_fd, NULL, err);
                 if (r < 0)
                         return lade_error_wrap(err, "copy %s from container %s", path, name_or_id);
         }
@@ -691,7 +722,7 @@ int engine_container_archive_put(Engine *e, const char *name_or_id, const char *
         /* every symlink followed, the last one too: extracting to a link to a directory works */
         _cleanup_close_ int fd = fs_open_in_root(rootfd, path, O_RDONLY, 0, NULL);
         struct stat st, root_st;
-        if (fd < 0 || fstat(fd, &st) < 0)
+        if (fd < 0 || fstat(fd, &st) < 0 || pseudo_fs(fd))
                 return not_found(&c, name_or_id, path, err);
         if (!S_ISDIR(st.st_mode))
                 return lade_error_msg(err, ENOTDIR, "extraction point is not a directory");
