@@ -169,6 +169,11 @@ static char **merged_env(char **user, char *const *image)
         return out;
 }
 
+char **container_spec_merge_env(char **user, char *const *image)
+{
+        return merged_env(user, image);
+}
+
 /* ReplaceOrAppendEnvValues(defaults, env): KEY=v replaces a default or is appended; a bare KEY
  * removes a default. Only the defaults' keys are looked up (moby's cache), also once removed. */
 static json_t *env_json(char **defaults, size_t n_defaults, char *const *env)

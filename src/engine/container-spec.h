@@ -35,6 +35,10 @@ int container_spec_build(const SpecInputs *in, json_t **ret, LadeError **err);
  * strings, which this writes as plain numbers. Caller frees. */
 char *container_spec_dump(const json_t *spec, size_t flags);
 
+/* dockerd's merge() of Config.Env: the request's entries, then the image's for keys the request
+ * does not set (what a container's Config.Env is, and what `commit` keeps). Caller frees. */
+char **container_spec_merge_env(char **user, char *const *image);
+
 /* Docker's default seccomp profile (kept as data in the tree: src/engine/seccomp-default.json),
  * in Docker's profile format (archMap, includes/excludes); a new reference, NULL only if the
  * embedded copy does not parse. */

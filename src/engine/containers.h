@@ -123,3 +123,52 @@ int engine_start_failure_code(const LadeError *err);
 /* 1 when a container (in any state) uses the image, 0 when none, negative on error. */
 int engine_image_in_use(Engine *e, const char *image_id);
 int engine_image_remove(Engine *e, const char *name, bool force, ImageRemoveFn fn, void *ud, LadeError **err);
+
+/* ---- the container's filesystem: commit, diff, export, archive (container-fs.c) ---- */
+typedef struct CommitOptions {
+        const char *ref;            /* "repo[:tag]" to tag the image with, or NULL */
+        const char *author;         /* NULL or "" for none */
+        const char *message;        /* the history comment */
+        char *const *changes;       /* Dockerfile instructions, as `import --change` takes them */
+        bool pause;                 /* pause a running container while its layer is packed */
+} CommitOptions;
+/* `docker commit`: the container's changes (its overlay upper dir, without the mount points the
+ * engine made for /etc/hosts and friends) become one layer on top of its image, and its
+ * Config, with the changes applied, the image's config. Sets ret_id ("sha256:…"). */
+int engine_container_commit(Engine *e, const char *name_or_id, const CommitOptions *o,
+                            char ret_id[static 72], LadeError **err);
+
+/* Docker's change kinds, with the API's numbers (Kind in GET /containers/{id}/changes). */
+typedef enum ContainerChangeKind {
+        CONTAINER_CHANGE_MODIFY = 0,
+        CONTAINER_CHANGE_ADD = 1,
+        CONTAINER_CHANGE_DELETE = 2,
+        _CONTAINER_CHANGE_KIND_MAX,
+        _CONTAINER_CHANGE_KIND_INVALID = -EINVAL,
+} ContainerChangeKind;
+typedef struct ContainerChange {
+        char *path;                 /* absolute in the container */
+        ContainerChangeKind kind;
+} ContainerChange;
+/* `docker diff`: what the container changed against its image, in path order. */
+int engine_container_diff(Engine *e, const char *name_or_id, ContainerChange **ret, size_t *ret_n,
+                          LadeError **err);
+void container_changes_free(ContainerChange *v, size_t n);
+
+/* `docker export`: a tar of the container's whole filesystem (its rootfs, not its volumes). */
+int engine_container_export(Engine *e, const char *name_or_id, int out_fd, LadeError **err);
+
+/* GET/HEAD /containers/{id}/archive: path (absolute in the container; a trailing "/" or "/."
+ * follows a final symlink) is written to out_fd (skipped when out_fd < 0) as a tar whose top
+ * entry is named after path's last element, and *ret_stat (if not NULL) gets the
+ * X-Docker-Container-Path-Stat document {name, size, mode (Go's os.FileMode bits), mtime,
+ * linkTarget}. Paths resolve inside the container (a running container's own view, volumes
+ * included; a stopped one's rootfs); ENOENT: "Could not find the file …". */
+int engine_container_archive_get(Engine *e, const char *name_or_id, const char *path, int out_fd,
+                                 json_t **ret_stat, LadeError **err);
+/* PUT /containers/{id}/archive: the tar read from in_fd is extracted into the directory path
+ * (every symlink of it followed inside the container) with the layer unpacker's rules (no
+ * entry leaves the directory). Owners are root's unless copy_uidgid; with
+ * no_overwrite_dir_non_dir a directory never replaces a non-directory or the reverse. */
+int engine_container_archive_put(Engine *e, const char *name_or_id, const char *path, int in_fd,
+                                 bool no_overwrite_dir_non_dir, bool copy_uidgid, LadeError **err);

@@ -77,9 +77,9 @@ static int change_unquote(const char *args, const char *inst, char **ret, LadeEr
 {
         _cleanup_strv_free_ char **v = change_words(args, false);
         if (!v)
-                return lade_error_msg(err, EINVAL, "import: --change: %s: unbalanced quotes", inst);
+                return lade_error_msg(err, EINVAL, "--change: %s: unbalanced quotes", inst);
         if (!v[0] || !*v[0])
-                return lade_error_msg(err, EINVAL, "import: --change: %s requires an argument", inst);
+                return lade_error_msg(err, EINVAL, "--change: %s requires an argument", inst);
         *ret = xstrdup(v[0]);
         return 0;
 }
@@ -89,9 +89,9 @@ static int change_pairs(const char *args, const char *inst, char ***ret, LadeErr
 {
         _cleanup_strv_free_ char **words = change_words(args, true);
         if (!words)
-                return lade_error_msg(err, EINVAL, "import: --change: %s: unbalanced quotes", inst);
+                return lade_error_msg(err, EINVAL, "--change: %s: unbalanced quotes", inst);
         if (!words[0])
-                return lade_error_msg(err, EINVAL, "import: --change: %s requires at least one argument",
+                return lade_error_msg(err, EINVAL, "--change: %s requires at least one argument",
                                       inst);
         _cleanup_strv_free_ char **out = xmalloc0(sizeof(char *));
         if (!strchr(words[0], '=')) {
@@ -108,7 +108,7 @@ static int change_pairs(const char *args, const char *inst, char ***ret, LadeErr
                 char *eq = strchr(*w, '=');
                 if (!eq || eq == *w)
                         return lade_error_msg(err, EINVAL,
-                                              "import: --change: %s: '%s' is not of the form name=value",
+                                              "--change: %s: '%s' is not of the form name=value",
                                               inst, *w);
                 *eq = '\0';
                 out = strv_append(strv_append(out, *w), eq + 1);
@@ -179,7 +179,7 @@ static json_t *change_json_array(const char *args)
 static int change_command(const char *args, const char *inst, json_t **ret, LadeError **err)
 {
         if (!*args)
-                return lade_error_msg(err, EINVAL, "import: --change: %s requires an argument", inst);
+                return lade_error_msg(err, EINVAL, "--change: %s requires an argument", inst);
         json_t *a = change_json_array(args);
         *ret = a ? a : json_pack("[s, s, s]", "/bin/sh", "-c", args);
         return 0;
@@ -260,7 +260,7 @@ static int change_expose_one(json_t *ports, const char *spec, LadeError **err)
         bool proto_ok = strcasecmp(proto, "tcp") == 0 || strcasecmp(proto, "udp") == 0 ||
                         strcasecmp(proto, "sctp") == 0;
         if (!proto_ok || change_port(s, &lo) < 0 || change_port(dash ? dash + 1 : s, &hi) < 0 || hi < lo)
-                return lade_error_msg(err, EINVAL, "import: --change: EXPOSE: invalid port '%s'", spec);
+                return lade_error_msg(err, EINVAL, "--change: EXPOSE: invalid port '%s'", spec);
         _cleanup_free_ char *lproto = xstrdup(proto);
         for (char *p = lproto; *p; p++)
                 *p = (char) tolower((unsigned char) *p);
@@ -275,7 +275,7 @@ static int change_expose(json_t *config, const char *args, ChangeState *st, Lade
 {
         _cleanup_strv_free_ char **words = change_words(args, true);
         if (!words || !words[0])
-                return lade_error_msg(err, EINVAL, "import: --change: EXPOSE requires at least one port");
+                return lade_error_msg(err, EINVAL, "--change: EXPOSE requires at least one port");
         json_t *ports = json_object_get(config, "ExposedPorts");
         if (!json_is_object(ports))
                 json_object_set_new(config, "ExposedPorts", ports = json_object());
@@ -292,7 +292,7 @@ static int change_volume(json_t *config, const char *args, ChangeState *st, Lade
         _cleanup_json_ json_t *list = change_json_array(args);
         _cleanup_strv_free_ char **words = list ? NULL : change_words(args, true);
         if (!list && (!words || !words[0]))
-                return lade_error_msg(err, EINVAL, "import: --change: VOLUME requires at least one path");
+                return lade_error_msg(err, EINVAL, "--change: VOLUME requires at least one path");
         json_t *vols = json_object_get(config, "Volumes");
         if (!json_is_object(vols))
                 json_object_set_new(config, "Volumes", vols = json_object());
@@ -301,7 +301,7 @@ static int change_volume(json_t *config, const char *args, ChangeState *st, Lade
                 const char *path = list ? json_string_value(json_array_get(list, i)) : words[i];
                 if (!*path)
                         return lade_error_msg(err, EINVAL,
-                                              "import: --change: VOLUME specified can not be an empty string");
+                                              "--change: VOLUME specified can not be an empty string");
                 json_object_set_new(vols, path, json_object());
         }
         return 0;
@@ -314,7 +314,7 @@ static int change_stopsignal(json_t *config, const char *args, ChangeState *st, 
         if (r < 0)
                 return r;
         if (strspn(sig, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-") != strlen(sig))
-                return lade_error_msg(err, EINVAL, "import: --change: STOPSIGNAL: invalid signal '%s'", sig);
+                return lade_error_msg(err, EINVAL, "--change: STOPSIGNAL: invalid signal '%s'", sig);
         json_object_set_new(config, "StopSignal", json_string(sig));
         return 0;
 }
@@ -337,11 +337,11 @@ static const struct {
 static int change_apply(json_t *config, const char *line, ChangeState *st, LadeError **err)
 {
         if (strlen(line) > CHANGE_MAX)
-                return lade_error_msg(err, E2BIG, "import: --change: longer than %u bytes", CHANGE_MAX);
+                return lade_error_msg(err, E2BIG, "--change: longer than %u bytes", CHANGE_MAX);
         const char *p = line + strspn(line, " \t\r\n");
         size_t klen = strcspn(p, " \t\r\n");
         if (klen == 0)
-                return lade_error_msg(err, EINVAL, "import: --change: empty instruction");
+                return lade_error_msg(err, EINVAL, "--change: empty instruction");
         _cleanup_free_ char *keyword = xstrndup(p, klen);
         _cleanup_free_ char *args = xstrdup(p + klen + strspn(p + klen, " \t\r\n"));
         for (size_t n = strlen(args); n > 0 && is_space(args[n - 1]); n--)
@@ -349,7 +349,7 @@ static int change_apply(json_t *config, const char *line, ChangeState *st, LadeE
         for (size_t i = 0; i < ELEMENTSOF(change_table); i++)
                 if (strcasecmp(keyword, change_table[i].name) == 0)
                         return change_table[i].fn(config, args, st, err);
-        return lade_error_msg(err, EINVAL, "import: --change: unknown instruction '%s'", keyword);
+        return lade_error_msg(err, EINVAL, "--change: unknown instruction '%s'", keyword);
 }
 
 int archive_apply_changes(json_t *config, char *const *changes, LadeError **err)
@@ -361,4 +361,9 @@ int archive_apply_changes(json_t *config, char *const *changes, LadeError **err)
                         return r;
         }
         return 0;
+}
+
+int image_config_apply_changes(json_t *config, char *const *changes, LadeError **err)
+{
+        return archive_apply_changes(config, changes, err);
 }

@@ -260,8 +260,8 @@ int image_archive_import(ImageStore *s, int fd, const ImportOptions *o, char ret
                 o = &defaults;
         /* options first: a bad --change must fail before the input is consumed */
         int r = import_ref(o, &ref, err);
-        if (r == 0)
-                r = archive_apply_changes(config, o->changes, err);
+        if (r == 0 && (r = archive_apply_changes(config, o->changes, err)) < 0)
+                (void) lade_error_wrap(err, "import");
         if (r == 0)
                 r = import_platform(o, &p, err);
         if (r == 0)

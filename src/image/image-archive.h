@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "err.h"
 #include "image-store.h"
 
@@ -34,3 +36,7 @@ typedef struct ImportOptions {
 /* Imports a rootfs tarball (plain/gzip/zstd/xz) read from fd as a single-layer image. */
 int image_archive_import(ImageStore *s, int fd, const ImportOptions *o, char ret_id[static 72],
                          LadeError **err);
+
+/* The --change instructions of `import` (above) and `commit`, applied to an image config's
+ * "config" object (Docker's key names); errors name the instruction ("--change: ..."). */
+int image_config_apply_changes(json_t *config, char *const *changes, LadeError **err);

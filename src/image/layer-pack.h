@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "err.h"
 
@@ -14,6 +15,11 @@ typedef struct LayerPackOptions {
                                     * become ".wh.NAME" entries and opaque dirs
                                     * (trusted.overlay.opaque=y) get a ".wh..wh..opq" entry */
         int64_t clamp_mtime;       /* > 0: later mtimes are set to this (SOURCE_DATE_EPOCH) */
+        /* Optional: entries for which this returns true are left out, a directory with all it
+         * holds. name is in dirfd (an fd of its parent in the tree), path the name in the tar. */
+        bool (*exclude)(int dirfd, const char *name, const char *path, const struct stat *st,
+                        void *userdata);
+        void *userdata;
 } LayerPackOptions;
 
 typedef struct LayerPackResult {
@@ -28,3 +34,8 @@ typedef struct LayerPackResult {
  * symlink. */
 int layer_pack(int src_dirfd, const LayerPackOptions *o, int out_fd, LayerPackResult *ret,
                LadeError **err);
+/* The same for one entry: `name` in dirfd (one component; "." for dirfd itself) is written as
+ * `as_name` and, when it is a directory, everything under it as "as_name/…" (`docker cp` and
+ * the archive API's tars). A symlink is written as a symlink. */
+int layer_pack_at(int dirfd, const char *name, const char *as_name, const LayerPackOptions *o,
+                  int out_fd, LayerPackResult *ret, LadeError **err);

@@ -294,9 +294,14 @@ typedef int (*CreateFn)(Unpack *u, Entry *e);
  * replace sets *err; the caller words its own create failure. */
 static int create_replacing(Unpack *u, Entry *e, CreateFn create, bool is_dir, LadeError **err)
 {
+        struct stat st;
         int r = create(u, e);
         if (r != -EEXIST)
                 return r;
+        if (u->opt.no_overwrite_dir_non_dir && fstatat(e->dirfd, e->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            !!S_ISDIR(st.st_mode) != is_dir)
+                return lade_error_msg(err, EEXIST, is_dir ? "cannot overwrite non-directory with directory"
+                                                          : "cannot overwrite directory with non-directory");
         r = remove_existing(u, e, is_dir);
         if (r < 0)
                 return lade_error(err, -r, "replace existing '%s'", e->name);

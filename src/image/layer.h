@@ -24,6 +24,8 @@
 typedef struct LayerUnpackOptions {
         bool ignore_chown;        /* rootless: keep the caller's ownership */
         bool whiteouts_as_files;  /* keep .wh. files as they are (e.g. for `export` style use) */
+        bool no_overwrite_dir_non_dir; /* an entry may not replace a directory with a
+                                        * non-directory or the reverse (`docker cp`) */
         uint64_t max_entries;     /* 0 = default (1,000,000) */
         uint64_t max_bytes;       /* 0 = default (64 GiB) of unpacked file content */
         const atomic_bool *cancel; /* when set (by another thread), stops at the next entry */
