@@ -391,18 +391,31 @@ static char *host_path(Engine *e, const Volume *v)
         return vol_data_path(e, v->name);
 }
 
+/* A bind volume's device must exist when a container uses it (dockerd's mount would fail). */
+static int check_device(Engine *e, const Volume *v, LadeError **err)
+{
+        const char *device = vol_option(v, "device");
+        struct stat st;
+        if (!streq(vol_option(v, "type"), "none") || stat(device, &st) == 0)
+                return 0;
+        _cleanup_free_ char *data = vol_data_path(e, v->name);
+        return lade_error(err, errno, "error while mounting volume '%s': failed to mount local volume: "
+                          "mount %s:%s, flags: 0x1000", data, device, data);
+}
+
 static int populate(Engine *e, Planned *p, int rootfs_fd, LadeError **err)
 {
         _cleanup_free_ char *dst = host_path(e, p->vol);
-        if (!dst || !p->copy || !p->first_use)
-                return 0;
+        int r = check_device(e, p->vol, err);
+        if (r < 0 || !dst || !p->copy || !p->first_use)
+                return r;
         _cleanup_close_ int fd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return lade_error(err, errno, "open volume %s at '%s'", p->vol->name, dst);
         /* two containers made at once with one new volume: one copies, the other finds it full */
         if (flock(fd, LOCK_EX) < 0)
                 return lade_error(err, errno, "lock volume %s", p->vol->name);
-        int r = vol_populate(rootfs_fd, p->destination, fd, err);
+        r = vol_populate(rootfs_fd, p->destination, fd, err);
         (void) flock(fd, LOCK_UN);
         return r < 0 ? lade_error_wrap(err, "failed to populate volume") : 0;
 }
@@ -411,8 +424,12 @@ static int populate_all(Engine *e, Plan *pl, const char *rootfs, LadeError **err
 {
         _cleanup_close_ int rootfs_fd = -EBADF;
         for (size_t i = 0; i < pl->n; i++) {
-                if (!pl->p[i].first_use || !pl->p[i].copy)
+                if (!pl->p[i].first_use || !pl->p[i].copy) {
+                        int r = check_device(e, pl->p[i].vol, err);
+                        if (r < 0)
+                                return r;
                         continue;
+                }
                 if (rootfs_fd < 0 && (rootfs_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
                         return lade_error(err, errno, "open the container's rootfs");
                 int r = populate(e, &pl->p[i], rootfs_fd, err);
@@ -435,15 +452,6 @@ static const char *member_key(json_t *obj, const char *key)
                 if (strcasecmp(k, key) == 0)
                         return k;
         return key;
-}
-
-static int check_device(const Planned *p, const char *device, LadeError **err)
-{
-        struct stat st;
-        if (stat(device, &st) < 0)
-                return lade_error(err, errno, "error while mounting volume '%s': failed to mount local volume: "
-                                  "mount %s", p->vol->name, device);
-        return 0;
 }
 
 /* What stands for a planned volume: a tmpfs data string, or a bind of *ret_source with mode
@@ -470,11 +478,6 @@ static int replacement(Engine *e, const Planned *p, Replacement *x, LadeError **
                 return 0;
         }
         x->source = streq(type, "none") ? xstrdup(vol_option(p->vol, "device")) : vol_data_path(e, p->vol->name);
-        if (streq(type, "none")) {
-                int r = check_device(p, x->source, err);
-                if (r < 0)
-                        return r;
-        }
         _cleanup_free_ char *m = mode_without(p->mode ? p->mode : "", "rw");
         _cleanup_free_ char *m2 = mode_without(m, "ro");
         x->mode = x->read_only ? xasprintf("%s%sro", m2, *m2 ? "," : "")
