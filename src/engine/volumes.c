@@ -381,17 +381,20 @@ static bool name_matches(const char *name, char **patterns)
         return false;
 }
 
+/* engine_filters_get() returns a copy */
 static bool list_matches(const EngineFilters *f, const Volume *v, json_t *counts, int dangling)
 {
-        char **drivers = engine_filters_get(f, "driver");
+        _cleanup_strv_free_ char **drivers = engine_filters_get(f, "driver");
+        _cleanup_strv_free_ char **names = engine_filters_get(f, "name");
+        _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
         bool driver_ok = !drivers;
         for (char **d = drivers; d && *d; d++)
                 driver_ok |= streq(*d, v->driver);
         if (!driver_ok)
                 return false;
-        if (engine_filters_has(f, "name") && !name_matches(v->name, engine_filters_get(f, "name")))
+        if (names && !name_matches(v->name, names))
                 return false;
-        if (!labels_match(v->labels, engine_filters_get(f, "label"), false))
+        if (!labels_match(v->labels, labels, false))
                 return false;
         bool used = json_object_get(counts, v->name) != NULL;
         return dangling < 0 || used != (dangling == 1);
@@ -511,13 +514,14 @@ static bool prune_matches(const EngineFilters *f, const Volume *v, json_t *count
                 return false;
         if (!all && !v->anonymous)
                 return false;
-        return labels_match(v->labels, engine_filters_get(f, "label"), false) &&
-               labels_match(v->labels, engine_filters_get(f, "label!"), true);
+        _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
+        _cleanup_strv_free_ char **not_labels = engine_filters_get(f, "label!");
+        return labels_match(v->labels, labels, false) && labels_match(v->labels, not_labels, true);
 }
 
 static int prune_all_flag(const EngineFilters *f, bool *ret, LadeError **err)
 {
-        char **all = engine_filters_get(f, "all");
+        _cleanup_strv_free_ char **all = engine_filters_get(f, "all");
         *ret = false;
         if (strv_length(all) > 1)
                 return lade_error_msg(err, EINVAL, "invalid filter 'all=%s': only one value is expected", all[0]);
