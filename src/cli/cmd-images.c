@@ -10,6 +10,7 @@
 #include "engine-filters.h"
 #include "format.h"
 #include "util.h"
+#include "volumes.h"
 
 static const char *short_id(const char *id)
 {
@@ -260,6 +261,21 @@ int cmd_image_prune(Cli *c, int argc, char **argv)
         return 0;
 }
 
+/* The docker CLI's "Local Volumes" row: RECLAIMABLE with a percentage when there is a size. */
+static void print_volumes_usage(Cli *c)
+{
+        EngineVolumeUsage vu = { 0 };
+        LadeError *err = NULL;
+        if (engine_volume_disk_usage(cli_engine(c), &vu, &err) < 0)
+                lade_error_free(err);
+        _cleanup_free_ char *size = format_size((int64_t) vu.size);
+        _cleanup_free_ char *rec = format_size((int64_t) vu.reclaimable);
+        _cleanup_free_ char *pct = vu.size ? xasprintf(" (%llu%%)", (unsigned long long) (vu.reclaimable * 100 / vu.size))
+                                           : xstrdup("");
+        printf("%-16s%-11llu%-10llu%-14s%s%s\n", "Local Volumes", (unsigned long long) vu.total,
+               (unsigned long long) vu.active, size, rec, pct);
+}
+
 int cmd_system_df(Cli *c, int argc, char **argv)
 {
         EngineDiskUsage du;
@@ -270,7 +286,7 @@ int cmd_system_df(Cli *c, int argc, char **argv)
         printf("%-16s%-11s%-10s%-14s%s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
         printf("%-16s%-11llu%-10llu%-14s%s (100%%)\n", "Images", (unsigned long long) du.images, 0ULL, size, size);
         printf("%-16s%-11d%-10d%-14s%s\n", "Containers", 0, 0, "0B", "0B");
-        printf("%-16s%-11d%-10d%-14s%s\n", "Local Volumes", 0, 0, "0B", "0B");
+        print_volumes_usage(c);
         printf("%-16s%-11d%-10d%-14s%s\n", "Build Cache", 0, 0, "0B", "0B");
         return 0;
 }

@@ -141,7 +141,8 @@ char *format_template(const char *tmpl, json_t *row)
         return out;
 }
 
-/* Aligns tab-separated cells into columns padded with 3 spaces (Go's tabwriter as Docker uses). */
+/* Aligns tab-separated cells into columns padded with 3 spaces, at least 10 wide (Go's
+ * tabwriter.NewWriter(out, 10, 1, 3, ' ', 0) as Docker uses: "DRIVER    VOLUME NAME"). */
 static void print_aligned(FILE *f, char **lines)
 {
         size_t widths[32] = { 0 };
@@ -161,7 +162,8 @@ static void print_aligned(FILE *f, char **lines)
                 size_t col = 0, w = 0;
                 for (const char *c = *l; *c; c++) {
                         if (*c == '\t') {
-                                size_t pad = (col < 32 ? widths[col] : w) - w + 3;
+                                size_t cell = (col < 32 ? widths[col] : w) + 3;
+                                size_t pad = (cell < 10 ? 10 : cell) - w;
                                 for (size_t k = 0; k < pad; k++)
                                         fputc(' ', f);
                                 col++;

@@ -98,6 +98,13 @@ static const Verb verbs[] = {
         { "network", "rm", cmd_network_rm, "Remove one or more networks" },
         { "network", "remove", cmd_network_rm, NULL },
         { "network", "prune", cmd_network_prune, "Remove all unused networks" },
+        { "volume", "create", cmd_volume_create, "Create a volume" },
+        { "volume", "ls", cmd_volume_ls, "List volumes" },
+        { "volume", "list", cmd_volume_ls, NULL },
+        { "volume", "inspect", cmd_volume_inspect, "Display detailed information on one or more volumes" },
+        { "volume", "rm", cmd_volume_rm, "Remove one or more volumes" },
+        { "volume", "remove", cmd_volume_rm, NULL },
+        { "volume", "prune", cmd_volume_prune, "Remove unused local volumes" },
         { NULL, "serve", cmd_serve, "Serve the Docker Engine API on a unix socket" },
 };
 

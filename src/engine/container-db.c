@@ -14,6 +14,7 @@
 #include "image-db.h"
 #include "json-util.h"
 #include "util.h"
+#include "volumes.h"
 
 static const char containers_schema[] =
         "CREATE TABLE IF NOT EXISTS containers (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
@@ -333,12 +334,16 @@ int ctr_build_spec(Ctr *c, LadeError **err)
                 if (r < 0)
                         return lade_error_wrap(err, "image of container %s", c->name);
         }
-        _cleanup_json_ json_t *create = NULL;
+        _cleanup_json_ json_t *create = NULL, *prepared = NULL;
         int r = resolve_container_modes(c, &create, err);
         if (r < 0)
                 return r;
+        /* volumes become binds and tmpfs mounts (the stored create body stays as it was) */
+        r = engine_volumes_prepare(c->e, c->id, create, c->image->config, c->rootfs, &prepared, err);
+        if (r < 0)
+                return r;
         /* our own address is added to hosts once the network is attached (container-net.c) */
-        SpecInputs in = { .create = create, .image = c->image->config, .rootfs = c->rootfs,
+        SpecInputs in = { .create = prepared, .image = c->image->config, .rootfs = c->rootfs,
                           .id = c->id, .name = c->name, .state_dir = c->dir };
         c->spec = json_decref_null(c->spec);
         r = container_spec_build(&in, &c->spec, err);
@@ -365,6 +370,9 @@ void ctr_destroy(Ctr *c)
                 if (rename(c->dir, to) < 0)
                         (void) rm_rf_at(AT_FDCWD, c->dir);
         }
+        /* --rm removes the anonymous volumes, as Docker does; `rm` released them already */
+        (void) engine_volumes_release(c->e, c->id, json_is_true(json_object_get(json_object_get(c->create,
+                                                                 "HostConfig"), "AutoRemove")), NULL);
         if (c->row && c->db)
                 (void) ctr_delete_row(c, NULL);
 }

@@ -6,6 +6,7 @@
 #include "containers-internal.h"
 #include "json-util.h"
 #include "util.h"
+#include "volumes.h"
 
 static json_t *strv_json(char *const *v)
 {
@@ -138,7 +139,7 @@ int engine_container_inspect(Engine *e, const char *name_or_id, json_t **ret, La
                                 "RestartCount", c.restart_count, "Driver", "overlay2", "Platform", "linux",
                                 "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
                                 "HostConfig", host ? json_incref(host) : json_object(), "GraphDriver", graph_driver(&c),
-                                "Mounts", json_array(), "Config", config_json(&c),
+                                "Mounts", engine_volumes_mounts_json(e, c.id, c.create), "Config", config_json(&c),
                                 "NetworkSettings", network_settings(&c));
         json_object_set_new(doc, "ResolvConfPath", json_sprintf("%s/resolv.conf", c.dir));
         json_object_set_new(doc, "HostnamePath", json_sprintf("%s/hostname", c.dir));

@@ -23,6 +23,7 @@
 #include "json-util.h"
 #include "network.h"
 #include "util.h"
+#include "volumes.h"
 
 static void random_id(char out[static 65])
 {
@@ -229,9 +230,11 @@ int engine_container_create(Engine *e, const RunRequest *req, char ret_id[static
 {
         Ctr c = { .e = e };
         int r = create(&c, req, err);
-        if (r < 0)
+        if (r < 0) {
+                /* a failed create takes the anonymous volumes it made with it, as Docker's does */
+                (void) engine_volumes_release(e, c.id, true, NULL);
                 ctr_destroy(&c);
-        else
+        } else
                 memcpy(ret_id, c.id, 65);
         ctr_done(&c);
         return r;
@@ -530,6 +533,7 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
         Ctr c = { .e = e };
         int r = create(&c, req, err);
         if (r < 0) {
+                (void) engine_volumes_release(e, c.id, true, NULL);
                 ctr_destroy(&c);
                 ctr_done(&c);
                 return r;
@@ -837,7 +841,8 @@ int engine_container_remove(Engine *e, const char *name_or_id, bool force, bool 
         }
         (void) container_delete(&c.rt, c.id, true, NULL);
         (void) engine_network_detach(e, c.id, NULL);
-        (void) volumes;
+        /* -v: its anonymous volumes go too (ctr_destroy then finds nothing left to release) */
+        (void) engine_volumes_release(e, c.id, volumes, NULL);
         ctr_destroy(&c);
         ctr_purge_trash(e);
 out:
