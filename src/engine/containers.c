@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -143,10 +144,15 @@ static int insert_row(Ctr *c, LadeError **err)
 static int make_dirs(Ctr *c, LadeError **err)
 {
         ctr_paths(c);
-        static const char *const subs[] = { "", "/rootfs", "/upper", "/work" };
-        for (size_t i = 0; i < ELEMENTSOF(subs); i++) {
-                _cleanup_free_ char *p = xasprintf("%s%s", c->dir, subs[i]);
-                int r = mkdir_p(p, 0700);
+        /* the upper dir's mode is the container's / (0755, as Docker's) */
+        static const struct { const char *sub; mode_t mode; } dirs[] = {
+                { "", 0711 }, { "/rootfs", 0755 }, { "/upper", 0755 }, { "/work", 0700 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *p = xasprintf("%s%s", c->dir, dirs[i].sub);
+                int r = mkdir_p(p, dirs[i].mode);
+                if (r >= 0 && chmod(p, dirs[i].mode) < 0)
+                        r = -errno;
                 if (r < 0)
                         return lade_error(err, -r, "create '%s'", p);
         }

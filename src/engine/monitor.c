@@ -182,19 +182,20 @@ static bool auto_remove(Ctr *c)
         return json_is_true(json_object_get(json_object_get(c->create, "HostConfig"), "AutoRemove"));
 }
 
-/* --rm: the row goes first and the waiting clients are told at once; the slower undoing
- * (cgroups, network, the overlay mount, the directory) follows without anyone waiting on it. */
+/* --rm: everything is undone before the waiting client hears of the exit (after `lade run --rm`
+ * returns, no row, mount, cgroup, veth or volume is left), except the deletion of the directory's
+ * files, which only waits for a rename into .trash/. */
 _noreturn_ static void exit_removed(Monitor *m, int status)
 {
         (void) ctr_delete_row(m->c, NULL);
         (void) unlinkat(m->dirfd, "attach.sock", 0);
+        record_exit(m, status);
+        log_writer_free(m->l.log);
+        ctr_destroy(m->c);
         MonMsg ex = { .type = MON_EXIT, .value = status };
         mon_send_all(&m->l, &ex);
         while (m->l.n_clients)
                 mon_client_drop(&m->l, 0);
-        record_exit(m, status);
-        ctr_destroy(m->c);
-        log_writer_free(m->l.log);
         ctr_purge_trash(m->c->e);
         _exit(0);
 }

@@ -23,6 +23,7 @@ expect_eq "-e, -w and env merge (PATH from the image, HOSTNAME set)" "bar /tmp y
 expect_eq "-u resolves a name in the image's /etc/passwd" "65534:65534" "$(lade run --rm -u nobody busybox sh -c 'echo $(id -u):$(id -g)')"
 expect_eq "--entrypoint" "ep" "$(lade run --rm --entrypoint echo busybox ep)"
 expect_eq "stdin with -i" "piped" "$(echo piped | lade run --rm -i busybox cat)"
+expect_eq "the container's / is 0755 as in Docker" 755 "$(lade run --rm busybox stat -c %a /)"
 expect_eq "the container is pid 1 in its own pid namespace" 1 "$(lade run --rm busybox sh -c 'echo $$')"
 if [ -x /usr/bin/docker-init ] || [ -x /usr/bin/tini-static ]; then
         expect_eq "--init puts docker-init in front as pid 1" "/sbin/docker-init -- ps" \
