@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "containers.h"
@@ -123,6 +124,22 @@ Engine *cli_engine(Cli *c)
         return c->engine;
 }
 
+/* The idle monitor binary beside this one (a build dir, or an install next to lade), for the
+ * engine; exported before a sealed re-exec hides our path. */
+static void set_idle_monitor_path(void)
+{
+        char self[4096];
+        const char *env = getenv("LADE_MONITOR_IDLE");
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if ((env && *env) || n <= 0 || self[0] != '/')
+                return;
+        self[n] = 0;
+        char *slash = strrchr(self, '/');
+        _cleanup_free_ char *idle = xasprintf("%.*s/lade-monitor", (int) (slash - self), self);
+        if (access(idle, X_OK) == 0)
+                (void) setenv("LADE_MONITOR_IDLE", idle, 1);
+}
+
 int cli_seal(Cli *c)
 {
         LadeError *err = NULL;
@@ -207,6 +224,7 @@ int main(int argc, char **argv)
 {
         Cli c = { .argv = argv };
         the_cli = &c;
+        set_idle_monitor_path();
         log_set_prefix("lade");
         if (parse_globals(&c, argc, argv) < 0)
                 return 125;
@@ -228,10 +246,28 @@ int main(int argc, char **argv)
                         return cli_fail(err);
                 return 1;
         }
+        if (streq(argv[optind], "__monitor-exited") && argc - optind >= 5) {
+                /* the idle monitor (lade-monitor) hands a container's exit back */
+                EngineOptions o = { .root = argv[optind + 1] };
+                Engine *e = NULL;
+                LadeError *err = NULL;
+                int listen_fd = -1;
+                char **clients = NULL;
+                for (int i = optind + 4; i < argc; i++) {
+                        if (startswith(argv[i], "listen="))
+                                listen_fd = atoi(argv[i] + 7);
+                        else if (startswith(argv[i], "client="))
+                                clients = strv_append(clients, argv[i] + 7);
+                }
+                if (engine_open(&o, &e, &err) < 0 ||
+                    engine_monitor_resume(e, argv[optind + 2], atoi(argv[optind + 3]), listen_fd, clients, &err) < 0)
+                        return cli_fail(err);
+                return 1;
+        }
         if (streq(argv[optind], "__probe") && argc - optind >= 5 && streq(argv[optind + 3], "--")) {
                 /* a health probe of a monitor: an exec into the container, from a sealed copy */
                 EngineOptions o = { .root = argv[optind + 1] };
-                Engine *e = NULL;
+                _cleanup_(engine_freep) Engine *e = NULL;
                 LadeError *err = NULL;
                 ExecRequest req = { .cmd = argv + optind + 4 };
                 int status = 1;

@@ -94,6 +94,11 @@ typedef struct MonitorArgs {
         Ctr *c;            /* loaded row; the monitor owns it from here */
         int ctl;           /* socket to the starter: STARTED/ERROR, then (attach) its client */
         bool attach;       /* ctl's peer sent its stdio in a MON_ATTACH and waits for the exit */
+        /* back from the idle monitor (`lade __monitor-exited`): the exit status, the attach
+         * socket and the clients' sockets ("FD,…" words) it hands back; ctl is -1 */
+        bool resume;
+        int status, listen_fd;
+        char **clients;
 } MonitorArgs;
 /* The monitor: runs in its own session (the caller forked and setsid()), starts the container,
  * holds its stdio, logs, serves attach, records the exit, restarts, removes (--rm). Never

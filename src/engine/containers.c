@@ -500,6 +500,26 @@ static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, LadeErro
         return session(c->e, c->id, sock, io, ret_status, err);
 }
 
+int engine_monitor_resume(Engine *e, const char *id, int status, int listen_fd, char **clients, LadeError **err)
+{
+        Ctr *c = xmalloc0(sizeof(*c));
+        *c = (Ctr) { .e = e };
+        int r = ctr_load(c, id, err);
+        if (r >= 0)
+                /* for a restart's spec; a missing image only matters then */
+                (void) image_store_resolve(engine_images(e), c->image_id, &c->image, NULL);
+        if (r < 0) {
+                ctr_done(c);
+                free(c);
+                return r;
+        }
+        c->db = image_db_close(c->db);
+        image_store_release_db(engine_images(e));
+        MonitorArgs a = { .c = c, .ctl = -1, .resume = true, .status = status, .listen_fd = listen_fd,
+                          .clients = clients };
+        monitor_main(&a);
+}
+
 int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeError **err)
 {
         Ctr *c = xmalloc0(sizeof(*c));

@@ -56,6 +56,9 @@ int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio 
 /* The body of `lade __monitor ROOT ID attach|detached` (the exec'd monitor of
  * EngineOptions.monitor_exec): ctl is fd 3. Does not return unless it fails. */
 int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeError **err);
+/* `lade __monitor-exited ROOT ID STATUS listen=FD client=FD,…`: the idle monitor hands a
+ * container's exit back to a full monitor. Does not return unless it fails. */
+int engine_monitor_resume(Engine *e, const char *id, int status, int listen_fd, char **clients, LadeError **err);
 /* Attaches io to a running container and waits for its exit (*ret_status) or detach (-1). */
 int engine_container_attach(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
                             LadeError **err);

@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "containers-internal.h"
 #include "image-db.h"
 #include "network.h"
@@ -264,23 +265,29 @@ static void monitor_init(Monitor *m, MonitorArgs *a)
         (void) signal(SIGINT, SIG_IGN);
         (void) signal(SIGHUP, SIG_IGN);
         (void) signal(SIGQUIT, SIG_IGN);
-        mon_client_add(&m->l, a->ctl);
+        if (a->ctl >= 0)
+                mon_client_add(&m->l, a->ctl);
+}
+
+static int monitor_open_log(Monitor *m, LadeError **err)
+{
+        Ctr *c = m->c;
+        json_t *lc = json_object_get(json_object_get(c->create, "HostConfig"), "LogConfig");
+        const char *type = json_string_value(json_object_get(lc, "Type"));
+        if (type && *type && !streq(type, "json-file"))
+                return 0;
+        _cleanup_free_ char *path = xasprintf("%s/%s-json.log", c->dir, c->id);
+        return log_writer_open(path, json_object_get(lc, "Config"), &m->l.log, err);
 }
 
 static int monitor_setup(Monitor *m, LadeError **err)
 {
-        Ctr *c = m->c;
-        int r = ctr_open_db(c->e, &c->db, err);
-        if (r < 0)
-                return r;
-        json_t *lc = json_object_get(json_object_get(c->create, "HostConfig"), "LogConfig");
-        const char *type = json_string_value(json_object_get(lc, "Type"));
-        if (!type || !*type || streq(type, "json-file")) {
-                _cleanup_free_ char *path = xasprintf("%s/%s-json.log", c->dir, c->id);
-                if ((r = log_writer_open(path, json_object_get(lc, "Config"), &m->l.log, err)) < 0)
-                        return r;
-        }
-        return listen_attach(m, err);
+        int r = ctr_open_db(m->c->e, &m->c->db, err);
+        if (r >= 0)
+                r = monitor_open_log(m, err);
+        if (r >= 0)
+                r = listen_attach(m, err);
+        return r;
 }
 
 /* The first attach (the starter's, sent before anything runs, so no output is lost). */
@@ -293,11 +300,137 @@ static void first_attach(Monitor *m, bool attach)
                 mon_client_drop(&m->l, 0);
 }
 
+/* The idle monitor (lade-monitor, monitor-idle.c) takes over while nothing but I/O is to be
+ * done: no client has its stdio attached (those want the full monitor's quick exit path), no
+ * health check runs, and the binary is there (LADE_MONITOR_IDLE, set by lade's main, or the
+ * installed libexec path). Everything it needs crosses the exec as fds and words. */
+static void maybe_handoff(Monitor *m)
+{
+        const char *idle = getenv("LADE_MONITOR_IDLE");
+        _cleanup_free_ char *installed = xasprintf("%s/lade/lade-monitor", LADE_LIBEXECDIR);
+        if (!idle || !*idle)
+                idle = installed;
+        if (m->health || access(idle, X_OK) < 0 || getenv("LADE_NO_IDLE_MONITOR"))
+                return;
+        for (size_t i = 0; i < m->l.n_clients; i++)
+                if (m->l.clients[i].in >= 0 || m->l.clients[i].out >= 0 || m->l.clients[i].err >= 0)
+                        return;
+        int lade = open("/proc/self/exe", O_PATH);
+        if (lade < 0)
+                return;
+        json_t *lc = json_object_get(json_object_get(m->c->create, "HostConfig"), "LogConfig");
+        _cleanup_free_ char *cfg = json_object_get(lc, "Config") ? json_dump_compact(json_object_get(lc, "Config")) : NULL;
+        _cleanup_free_ char *logpath = m->l.log ? xasprintf("%s/%s-json.log", m->c->dir, m->c->id) : NULL;
+        char **argv = xmalloc0((24 + m->l.n_clients) * sizeof(char *));
+        size_t n = 0;
+        argv[n++] = xstrdup("lade-monitor");
+        argv[n++] = xasprintf("lade=%d", lade);
+        argv[n++] = xasprintf("root=%s", engine_root(m->c->e));
+        argv[n++] = xasprintf("id=%s", m->c->id);
+        argv[n++] = xasprintf("pid=%d", (int) m->l.pid);
+        argv[n++] = xasprintf("listen=%d", m->l.listen_fd);
+        argv[n++] = xasprintf("out=%d", m->l.out_r);
+        argv[n++] = xasprintf("err=%d", m->l.err_r);
+        argv[n++] = xasprintf("in=%d", m->l.in_w);
+        argv[n++] = xasprintf("tty=%d", m->l.tty);
+        argv[n++] = xasprintf("open_stdin=%d", m->l.open_stdin);
+        argv[n++] = xasprintf("stdin_once=%d", m->l.stdin_once);
+        argv[n++] = xasprintf("rows=%u", m->l.rows);
+        argv[n++] = xasprintf("cols=%u", m->l.cols);
+        if (logpath)
+                argv[n++] = xasprintf("log=%s", logpath);
+        if (cfg)
+                argv[n++] = xasprintf("logcfg=%s", cfg);
+        for (size_t i = 0; i < m->l.n_clients; i++) {
+                argv[n++] = xasprintf("client=%d,-1,-1,-1,", m->l.clients[i].sock);
+                (void) fcntl(m->l.clients[i].sock, F_SETFD, 0);
+        }
+        int keep[] = { m->l.listen_fd, m->l.out_r, m->l.err_r, m->l.in_w };
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++)
+                if (keep[i] >= 0)
+                        (void) fcntl(keep[i], F_SETFD, 0);
+        /* partial lines are written out now: the idle monitor starts its own buffers */
+        m->l.log = log_writer_free(m->l.log);
+        execv(idle, argv);
+        /* could not: carry on here */
+        for (size_t i = 0; i < n; i++)
+                free(argv[i]);
+        free(argv);
+        safe_close(lade);
+        (void) monitor_open_log(m, NULL);
+}
+
+/* From an exit to the next: record it, then restart (and supervise again) or finish. status < 0:
+ * the container runs, supervise it first. */
+_noreturn_ static void monitor_run(Monitor *m, int status)
+{
+        LadeError *err = NULL;
+        for (;;) {
+                if (status < 0) {
+                        maybe_handoff(m);
+                        status = mon_supervise(&m->l);
+                }
+                int64_t ran = realtime_ns() - m->c->started_ns;
+                if (auto_remove(m->c))
+                        exit_removed(m, status);
+                record_exit(m, status);
+                MonMsg ex = { .type = MON_EXIT, .value = status };
+                if (!want_restart(m->c, status) || reload_stop_requested(m->c))
+                        break;
+                /* clients attached to this run see it end, as with Docker */
+                mon_send_all(&m->l, &ex);
+                while (m->l.n_clients)
+                        mon_client_drop(&m->l, 0);
+                /* Docker's back-off: 100 ms doubling per quick restart, to 1 min; reset after 10 s */
+                int shift = m->c->restart_count < 10 ? m->c->restart_count : 10;
+                int delay_ms = ran >= 10 * 1000000000LL ? 100 : 100 << shift;
+                free(m->c->state);
+                m->c->state = xstrdup("restarting");
+                (void) ctr_save(m->c, NULL);
+                backoff_wait(m, delay_ms > 60000 ? 60000 : delay_ms);
+                if (reload_stop_requested(m->c)) {
+                        free(m->c->state);
+                        m->c->state = xstrdup("exited");
+                        (void) ctr_save(m->c, NULL);
+                        break;
+                }
+                m->c->restart_count++;
+                if (start_once(m, false, &err) < 0) {
+                        err = lade_error_free(err);
+                        record_exit(m, 128);
+                        break;
+                }
+                status = -1;
+        }
+        (void) unlinkat(m->dirfd, "attach.sock", 0);
+        log_writer_free(m->l.log);
+        MonMsg ex = { .type = MON_EXIT, .value = m->c->exit_code };
+        mon_send_all(&m->l, &ex);
+        while (m->l.n_clients)
+                mon_client_drop(&m->l, 0);
+        ctr_purge_trash(m->c->e);
+        _exit(0);
+}
+
 _noreturn_ void monitor_main(MonitorArgs *a)
 {
         Monitor m;
         monitor_init(&m, a);
         LadeError *err = NULL;
+        if (a->resume) {
+                /* back from the idle monitor: the container has exited with a->status */
+                m.l.listen_fd = a->listen_fd;
+                for (char **cl = a->clients; cl && *cl; cl++) {
+                        int sock;
+                        if (sscanf(*cl, "%d", &sock) == 1 && sock >= 0)
+                                mon_client_add(&m.l, sock);
+                }
+                m.dirfd = open(m.c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (ctr_open_db(m.c->e, &m.c->db, &err) < 0 || monitor_open_log(&m, &err) < 0)
+                        err = lade_error_free(err);
+                m.l.pid = m.c->pid;
+                monitor_run(&m, a->status);
+        }
         first_attach(&m, a->attach);
         int r = monitor_setup(&m, &err);
         if (r >= 0)
@@ -320,46 +453,5 @@ _noreturn_ void monitor_main(MonitorArgs *a)
         }
         MonMsg started = { .type = MON_STARTED, .value = m.l.pid };
         mon_send_all(&m.l, &started);
-        int delay_ms = 100;
-        for (;;) {
-                int64_t t0 = m.c->started_ns;
-                int status = mon_supervise(&m.l);
-                if (auto_remove(m.c))
-                        exit_removed(&m, status);
-                record_exit(&m, status);
-                MonMsg ex = { .type = MON_EXIT, .value = status };
-                if (!want_restart(m.c, status) || reload_stop_requested(m.c))
-                        break;
-                /* clients attached to this run see it end, as with Docker */
-                mon_send_all(&m.l, &ex);
-                while (m.l.n_clients)
-                        mon_client_drop(&m.l, 0);
-                delay_ms = realtime_ns() - t0 >= 10 * 1000000000LL ? 100 : delay_ms;
-                free(m.c->state);
-                m.c->state = xstrdup("restarting");
-                (void) ctr_save(m.c, NULL);
-                backoff_wait(&m, delay_ms);
-                delay_ms = delay_ms * 2 > 60000 ? 60000 : delay_ms * 2;
-                if (reload_stop_requested(m.c)) {
-                        free(m.c->state);
-                        m.c->state = xstrdup("exited");
-                        (void) ctr_save(m.c, NULL);
-                        break;
-                }
-                m.c->restart_count++;
-                if (start_once(&m, false, &err) < 0) {
-                        lade_error_free(err);
-                        err = NULL;
-                        record_exit(&m, 128);
-                        break;
-                }
-        }
-        (void) unlinkat(m.dirfd, "attach.sock", 0);
-        log_writer_free(m.l.log);
-        MonMsg ex = { .type = MON_EXIT, .value = m.c->exit_code };
-        mon_send_all(&m.l, &ex);
-        while (m.l.n_clients)
-                mon_client_drop(&m.l, 0);
-        ctr_purge_trash(m.c->e);
-        _exit(0);
+        monitor_run(&m, -1);
 }

@@ -32,6 +32,12 @@ lade exec web no-such-cmd 2>/dev/null
 expect_eq "exec of a missing command exits 127" 127 $?
 pid=$(lade inspect -f '{{.State.Pid}}' web)
 check "State.Pid is the container's init on the host" test -d "/proc/$pid"
+mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
+expect_eq "a detached container's monitor is the idle monitor" lade-monitor "$(cat /proc/$mon/comm)"
+if file -L "$(dirname "$LADE")/lade-monitor" | grep -q 'statically linked'; then
+        rss=$(awk '/^VmRSS/ {print $2}' /proc/$mon/status)
+        check "the idle monitor's RSS is under 1 MiB ($rss KiB)" test "$rss" -lt 1024
+fi
 expect_eq "ps shows it" "web" "$(lade ps --format '{{.Names}}')"
 expect_eq "top lists its processes" 1 "$(lade top web | grep -c 'while :')"
 
