@@ -142,6 +142,22 @@ expect_contains "attach reaches the container's shell" "attached-42" "$out"
 expect_eq "ctrl-p ctrl-q detaches and leaves it running" running "$(state at)"
 lade rm -f at >/dev/null
 
+# user-defined network: names and aliases resolve; container: and host modes
+lade network create tnet >/dev/null
+lade run -d --name srv --network tnet --network-alias web busybox sh -c 'mkdir /w; echo by-name >/w/index.html; exec httpd -f -p 80 -h /w' >/dev/null
+check "served by srv" wait_for 5 sh -c "'$LADE' --root '$T/lade' exec srv wget -qO- http://127.0.0.1/ >/dev/null 2>&1"
+expect_eq "a peer on the user network resolves the name and the alias" "by-name by-name" \
+        "$(lade run --rm --network tnet busybox sh -c 'echo $(wget -qO- http://srv/) $(wget -qO- http://web/)')"
+expect_eq "--network container:srv shares its network namespace" by-name \
+        "$(lade run --rm --network container:srv busybox wget -qO- http://127.0.0.1/)"
+expect_eq "--network host sees the host's interfaces" "$(ls /sys/class/net | wc -l)" \
+        "$(lade run --rm --network host busybox sh -c 'ls /sys/class/net | wc -l')"
+out=$(lade network rm tnet 2>&1)
+check "a network in use cannot be removed" test $? -ne 0
+lade rm -f srv >/dev/null
+lade network rm tnet >/dev/null
+expect_eq "the network is gone" "" "$(lade network ls -q --filter name=tnet)"
+
 # health checks: starting, unhealthy after the retries, healthy once the probe passes
 lade run -d --name hc --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 2 busybox sleep 1000 >/dev/null
 expect_eq "health starts as starting" starting "$(lade inspect -f '{{.State.Health.Status}}' hc)"
