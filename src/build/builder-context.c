@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "builder-internal.h"
+#include "fs-safe.h"
 #include "layer.h"
 #include "util.h"
 
@@ -139,7 +140,8 @@ int build_context_read(BuildContext *c, const char *path, size_t max, char **ret
         _cleanup_close_ int fd = build_context_open_path(c, path, O_RDONLY, err);
         if (fd < 0)
                 return fd;
-        return read_file_at(fd, "", max, ret, ret_len, err);
+        char buf[32];
+        return read_file_at(AT_FDCWD, fs_fd_path(fd, buf), max, ret, ret_len, err);
 }
 
 static bool has_wildcard(const char *s)

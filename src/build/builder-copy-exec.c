@@ -38,7 +38,8 @@ static int lookup_id(int rootfd, const char *file, const char *name, int64_t *re
         _cleanup_free_ char *data = NULL;
         size_t len;
         const char *kind = streq(file, "/etc/passwd") ? "passwd" : "group";
-        if (fd < 0 || read_file_at(fd, "", 16u << 20, &data, &len, NULL) < 0)
+        char buf[32];
+        if (fd < 0 || read_file_at(AT_FDCWD, fs_fd_path(fd, buf), 16u << 20, &data, &len, NULL) < 0)
                 return lade_error_msg(err, ENOENT, "unable to find %s %s: no %s file", kind, name, kind);
         size_t nl = strlen(name);
         for (char *line = data; line && *line;) {
@@ -285,7 +286,7 @@ static int download(Builder *b, const char *url, int *ret_fd, int64_t *ret_mtime
 static int add_url(CopyJob *j, const char *url, LadeError **err)
 {
         _cleanup_close_ int fd = -EBADF;
-        int64_t mtime;
+        int64_t mtime = -1;
         char digest[72];
         int r = download(j->b, url, &fd, &mtime, err);
         if (r < 0)

@@ -13,6 +13,7 @@
 #include "digest.h"
 #include "dockerfile.h"
 #include "dockerignore.h"
+#include "shell-lex.h"
 
 /* Limits on what a build may bring in. */
 #define BUILD_CONTEXT_ENTRIES_MAX 1000000u
@@ -174,6 +175,9 @@ int build_copy_tree(int src_dirfd, const char *src_name, int dst_dirfd, const ch
 /* One regular file (fd open for reading) to dst_dirfd/name. */
 int build_copy_file(int in, const struct stat *st, int dst_dirfd, const char *name,
                     const BuildCopyOptions *o, LadeError **err);
+
+/* Closes the cache's database connection before a fork (reopened when next needed). */
+void build_release_db(Builder *b);
 
 void build_emit(Builder *b, BuildEventKind kind, unsigned vertex, const char *name, uint64_t ns,
                 const char *error);

@@ -496,6 +496,7 @@ static int run_container(RunJob *j, LadeError **err)
                 k = scan_stubs(j, dir, r.rootfs, err);
         }
         if (k >= 0) {
+                build_release_db(b);
                 k = run_attached(j, r.id, &status, err);
                 if (k < 0)
                         k = lade_error_wrap(err, "process \"%s\" did not complete successfully", shown);

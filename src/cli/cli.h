@@ -53,3 +53,5 @@ int cmd_network_ls(Cli *c, int argc, char **argv);
 int cmd_network_inspect(Cli *c, int argc, char **argv);
 int cmd_network_rm(Cli *c, int argc, char **argv);
 int cmd_network_prune(Cli *c, int argc, char **argv);
+int cmd_build(Cli *c, int argc, char **argv);
+int cmd_builder_prune(Cli *c, int argc, char **argv);

@@ -88,6 +88,10 @@ static const Verb verbs[] = {
         { "network", "rm", cmd_network_rm, "Remove one or more networks" },
         { "network", "remove", cmd_network_rm, NULL },
         { "network", "prune", cmd_network_prune, "Remove all unused networks" },
+        { NULL, "build", cmd_build, "Build an image from a Dockerfile" },
+        { "image", "build", cmd_build, NULL },
+        { "builder", "build", cmd_build, NULL },
+        { "builder", "prune", cmd_builder_prune, "Remove the build cache" },
 };
 
 static Cli *the_cli;
@@ -196,7 +200,8 @@ int main(int argc, char **argv)
         const Verb *v = find_verb(argc - optind, argv + optind, &consumed);
         if (!v)
                 return cli_usage("'%s' is not a lade command.", argv[optind]);
-        if (v->fn == cmd_run || v->fn == cmd_start || v->fn == cmd_restart || v->fn == cmd_exec) {
+        if (v->fn == cmd_run || v->fn == cmd_start || v->fn == cmd_restart || v->fn == cmd_exec ||
+            v->fn == cmd_build) {
                 /* the container init is forked from us: run from a sealed copy (CVE-2019-5736) */
                 LadeError *err = NULL;
                 if (runtime_ensure_sealed_binary(argv, &err) < 0)
