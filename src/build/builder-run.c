@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "builder-internal.h"
@@ -153,6 +154,7 @@ typedef struct RunJob {
         BuildRootfs sources[8];  /* views of images bound with from= */
         size_t n_sources;
         char **stubs;            /* mount points the image lacked (parents first) */
+        char **parents;          /* directories above them that the image has */
 } RunJob;
 
 static int expand_cb(void *userdata, const char *word, char **ret, LadeError **err)
@@ -334,8 +336,14 @@ static void note_stub(RunJob *j, int rootfd, const char *dest)
                 bool seen = false;
                 for (char **s = j->stubs; s && *s && !seen; s++)
                         seen = streq(*s, p);
-                if (fd < 0 && !seen && !streq(p, "/"))
-                        j->stubs = strv_append(j->stubs, p);
+                for (char **s = j->parents; s && *s && !seen; s++)
+                        seen = streq(*s, p);
+                if (!seen && !streq(p, "/")) {
+                        if (fd < 0)
+                                j->stubs = strv_append(j->stubs, p);
+                        else if (c == '/')
+                                j->parents = strv_append(j->parents, p);
+                }
                 *slash = c;
                 if (c == '\0')
                         break;
@@ -362,12 +370,22 @@ static int scan_stubs(RunJob *j, const char *dir, const char *rootfs, LadeError 
         return 0;
 }
 
-/* Deepest first: an empty file or directory the runtime made is dropped from the upper dir. */
+static bool opaque(int dirfd, const char *name)
+{
+        char buf[32], v[4];
+        _cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_free_ char *path = fd >= 0 ? xasprintf("%s", fs_fd_path(fd, buf)) : NULL;
+        return !path || getxattr(path, "trusted.overlay.opaque", v, sizeof(v)) > 0;
+}
+
+/* Deepest first: an empty file or directory the runtime made is dropped from the upper dir;
+ * then the directories copied up only to hold them, when they are empty and not opaque. */
 static void remove_stubs(RunJob *j, const char *upper)
 {
         _cleanup_close_ int ufd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        for (size_t n = strv_length(j->stubs); ufd >= 0 && n > 0; n--) {
-                const char *p = j->stubs[n - 1];
+        size_t ns = strv_length(j->stubs), np = strv_length(j->parents);
+        for (size_t n = ns + np; ufd >= 0 && n > 0; n--) {
+                const char *p = n > np ? j->stubs[n - np - 1] : j->parents[n - 1];
                 _cleanup_free_ char *parent = xstrndup(p, (size_t) (strrchr(p, '/') - p));
                 const char *name = strrchr(p, '/') + 1;
                 _cleanup_close_ int pfd = fs_open_in_root(ufd, *parent ? parent : "/", O_PATH | O_DIRECTORY, 0, NULL);
@@ -376,7 +394,7 @@ static void remove_stubs(RunJob *j, const char *upper)
                         continue;
                 if (S_ISREG(st.st_mode) && st.st_size == 0)
                         (void) unlinkat(pfd, name, 0);
-                else if (S_ISDIR(st.st_mode))
+                else if (S_ISDIR(st.st_mode) && (n > np || !opaque(pfd, name)))
                         (void) unlinkat(pfd, name, AT_REMOVEDIR); /* fails unless empty */
         }
 }
@@ -530,5 +548,6 @@ int build_dispatch_run(Builder *b, BuildStage *s, BuildStep *st, LadeError **err
                 build_rootfs_close(b, &j.sources[k]);
         json_decref(j.mounts);
         strv_free(j.stubs);
+        strv_free(j.parents);
         return r;
 }
