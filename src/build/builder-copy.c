@@ -357,7 +357,8 @@ static int prepare_sources(Builder *b, BuildStage *s, BuildStep *st, Sha256 *h, 
                         return r;
                 if (i->kind == DOCKERFILE_ADD && is_url(src)) {
                         st->urls = strv_append(st->urls, src);
-                        build_digest_add(h, src, &(struct stat) {}, i->checksum ? i->checksum : "", "");
+                        build_digest_add(h, src, &(struct stat) { .st_mode = S_IFREG | 0600 },
+                                         i->checksum ? i->checksum : "", "");
                         n_src++;
                         continue;
                 }

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -108,6 +109,11 @@ static int make_dirs(Ctr *c, LadeError **err)
                 if (r < 0)
                         return lade_error(err, -r, "create '%s'", p);
         }
+        /* the upper dir's mode is the mode of the container's "/": the image's 0755, not 0700
+         * (else a non-root USER cannot reach anything); the container dir keeps it private */
+        _cleanup_free_ char *upper = xasprintf("%s/upper", c->dir);
+        if (chmod(upper, 0755) < 0)
+                return lade_error(err, errno, "chmod '%s'", upper);
         return 0;
 }
 
