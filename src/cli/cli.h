@@ -67,3 +67,5 @@ int cmd_volume_inspect(Cli *c, int argc, char **argv);
 int cmd_volume_rm(Cli *c, int argc, char **argv);
 int cmd_volume_prune(Cli *c, int argc, char **argv);
 int cmd_serve(Cli *c, int argc, char **argv);
+int cmd_build(Cli *c, int argc, char **argv);
+int cmd_builder_prune(Cli *c, int argc, char **argv);

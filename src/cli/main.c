@@ -107,6 +107,10 @@ static const Verb verbs[] = {
         { "volume", "remove", cmd_volume_rm, NULL },
         { "volume", "prune", cmd_volume_prune, "Remove unused local volumes" },
         { NULL, "serve", cmd_serve, "Serve the Docker Engine API on a unix socket" },
+        { NULL, "build", cmd_build, "Build an image from a Dockerfile" },
+        { "image", "build", cmd_build, NULL },
+        { "builder", "build", cmd_build, NULL },
+        { "builder", "prune", cmd_builder_prune, "Remove the build cache" },
 };
 
 static Cli *the_cli;

@@ -144,7 +144,8 @@ static int insert_row(Ctr *c, LadeError **err)
 static int make_dirs(Ctr *c, LadeError **err)
 {
         ctr_paths(c);
-        /* the upper dir's mode is the container's / (0755, as Docker's) */
+        /* the upper dir's mode is the container's "/" (0755 as Docker's, else a non-root USER
+         * reaches nothing); the container dir itself stays closed to others */
         static const struct { const char *sub; mode_t mode; } dirs[] = {
                 { "", 0711 }, { "/rootfs", 0755 }, { "/upper", 0755 }, { "/work", 0700 },
         };

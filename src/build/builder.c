@@ -1,0 +1,623 @@
+/* The executor: context -> Dockerfile -> plan -> the needed stages in order, each step either
+ * found in the cache or run and committed as an image of its own (the parent of the next step),
+ * then the target's image tagged. Invariants: a step's image exists before its cache row; a
+ * failed build tags nothing and leaves no container, mount or temp dir (the images of the steps
+ * that succeeded stay: they are the cache); with SOURCE_DATE_EPOCH every timestamp written is
+ * that time and layer mtimes are clamped to it, so equal inputs give equal image ids. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "builder-internal.h"
+#include "build-util.h"
+#include "image-db.h"
+#include "json-util.h"
+#include "layer-pack.h"
+#include "reference.h"
+#include "shell-lex.h"
+#include "util.h"
+
+#define DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+void build_emit(Builder *b, BuildEventKind kind, unsigned vertex, const char *name, uint64_t ns,
+                const char *error)
+{
+        if (!b->o->progress)
+                return;
+        BuildEvent ev = { .kind = kind, .vertex = vertex, .name = name, .duration_ns = ns, .error = error };
+        b->o->progress(&ev, b->o->userdata);
+}
+
+json_t *build_stage_config(BuildStage *s)
+{
+        json_t *c = json_object_get(s->doc, "config");
+        if (!json_is_object(c)) {
+                c = json_object();
+                json_object_set_new(s->doc, "config", c);
+        }
+        return c;
+}
+
+char **build_stage_env(BuildStage *s)
+{
+        char **env = strv_copy(s->args);
+        size_t k;
+        json_t *e;
+        json_array_foreach(json_object_get(build_stage_config(s), "Env"), k, e)
+                if (json_is_string(e))
+                        env = strv_append(env, json_string_value(e));
+        return env ? env : xmalloc0(sizeof(char *));
+}
+
+int build_expand(Builder *b, BuildStage *s, const char *word, char **ret, LadeError **err)
+{
+        BuildShellOptions so = { .escape = b->df->escape };
+        _cleanup_strv_free_ char **env = build_stage_env(s);
+        return build_shell_expand(&so, word, build_env_strv_lookup, env, ret, err);
+}
+
+/* ---- images ---- */
+
+int build_image_doc(Builder *b, const char *id, json_t **ret, LadeError **err)
+{
+        _cleanup_(image_info_freep) ImageInfo *info = NULL;
+        int r = image_store_resolve(engine_images(b->e), id, &info, err);
+        if (r < 0)
+                return r;
+        *ret = json_deep_copy(info->config->raw);
+        return 0;
+}
+
+int build_image_get(Builder *b, const char *name, bool pull, char **ret_id, LadeError **err)
+{
+        _cleanup_(image_info_freep) ImageInfo *info = NULL;
+        char id[72];
+        if (!pull && image_store_resolve(engine_images(b->e), name, &info, NULL) == 0) {
+                *ret_id = xstrdup(info->id);
+                return 0;
+        }
+        int r = engine_image_pull(b->e, name, b->o->platform, id, err);
+        if (r < 0)
+                return lade_error_wrap(err, "failed to resolve source metadata for %s", name);
+        *ret_id = xstrdup(id);
+        return 0;
+}
+
+static ssize_t stage_named(Builder *b, const char *name, size_t before)
+{
+        int64_t idx;
+        if (parse_int64(name, &idx) == 0)
+                return idx >= 0 && (size_t) idx < before ? (ssize_t) idx : -1;
+        for (size_t k = 0; k < before; k++)
+                if (b->stages[k].plan->stage->name && build_strcaseeq(b->stages[k].plan->stage->name, name))
+                        return (ssize_t) k;
+        return -1;
+}
+
+int build_source_image(Builder *b, BuildStage *s, const char *from, char **ret_id, LadeError **err)
+{
+        ssize_t k = stage_named(b, from, s->index);
+        if (k >= 0) {
+                if (!b->stages[k].image_id)
+                        return lade_error_msg(err, EINVAL, "stage %s has not been built", from);
+                *ret_id = xstrdup(b->stages[k].image_id);
+                return 0;
+        }
+        return build_image_get(b, from, false, ret_id, err);
+}
+
+/* ---- commits ---- */
+
+static char *format_time(int64_t epoch)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+        if (epoch >= 0)
+                ts = (struct timespec) { .tv_sec = epoch };
+        else
+                clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (ts.tv_nsec == 0)
+                return xasprintf("%sZ", buf);
+        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+static int pack(Builder *b, BuildRootfs *r, char **ret_path, bool *ret_empty, LadeError **err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/layer-XXXXXX", b->tmp);
+        _cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
+        if (fd < 0)
+                return lade_error(err, errno, "create a layer file");
+        _cleanup_close_ int up = open(r->upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (up < 0) {
+                (void) unlink(path);
+                return lade_error(err, errno, "open '%s'", r->upper);
+        }
+        LayerPackOptions po = { .overlay_upper = r->id[0] != '\0',
+                                .clamp_mtime = b->epoch > 0 ? b->epoch : 0 };
+        LayerPackResult res;
+        int k = layer_pack(up, &po, fd, &res, err);
+        if (k < 0) {
+                (void) unlink(path);
+                return lade_error_wrap(err, "pack the layer");
+        }
+        *ret_empty = res.entries == 0;
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+int build_commit(Builder *b, BuildStage *s, BuildStep *st, BuildRootfs *r, LadeError **err)
+{
+        _cleanup_free_ char *layer = NULL, *created = format_time(b->epoch);
+        bool empty = true;
+        char id[72];
+        int k = r ? pack(b, r, &layer, &empty, err) : 0;
+        if (k < 0)
+                return k;
+        json_t *hist = json_object_get(s->doc, "history");
+        if (!json_is_array(hist)) {
+                hist = json_array();
+                json_object_set_new(s->doc, "history", hist);
+        }
+        json_t *h = json_pack("{s:s, s:s, s:s}", "created", created, "created_by",
+                              st->created_by ? st->created_by : "", "comment", "buildkit.dockerfile.v0");
+        if (empty)
+                json_object_set_new(h, "empty_layer", json_true());
+        json_array_append_new(hist, h);
+        json_object_set_new(s->doc, "created", json_string(created));
+        ImageCommit c = { .parent_id = s->image_id, .layer_path = empty ? NULL : layer, .config = s->doc };
+        k = image_store_commit(engine_images(b->e), &c, id, err);
+        if (layer)
+                (void) unlink(layer);
+        if (k < 0)
+                return k;
+        free(s->image_id);
+        s->image_id = xstrdup(id);
+        return 0;
+}
+
+/* ---- the cache connection ----
+ * SQLite connections must not cross fork(): the container monitors are forked from us, so the
+ * connection is closed before a RUN (build_release_db) and reopened on the next use. */
+
+void build_release_db(Builder *b)
+{
+        b->db = image_db_close(b->db);
+}
+
+static int cache_get(Builder *b, const char *key, char **ret_id, LadeError **err)
+{
+        int r = b->db ? 0 : build_cache_open(b->root, &b->db, err);
+        return r < 0 ? r : build_cache_get(b->db, key, ret_id, err);
+}
+
+static int cache_put(Builder *b, const char *key, const char *id, LadeError **err)
+{
+        int r = b->db ? 0 : build_cache_open(b->root, &b->db, err);
+        return r < 0 ? r : build_cache_put(b->db, key, id, err);
+}
+
+/* ---- steps ---- */
+
+static bool is_fs_step(DockerfileKind k)
+{
+        return k == DOCKERFILE_RUN || k == DOCKERFILE_COPY || k == DOCKERFILE_ADD || k == DOCKERFILE_WORKDIR;
+}
+
+static char *step_name(Builder *b, BuildStage *s, const char *text)
+{
+        if (b->multi)
+                return xasprintf("[%s %u/%u] %s", s->plan->display_name, s->step, s->n_steps, text);
+        return xasprintf("[%u/%u] %s", s->step, s->n_steps, text);
+}
+
+static int prepare(Builder *b, BuildStage *s, BuildStep *st, LadeError **err)
+{
+        switch (st->i->kind) {
+        case DOCKERFILE_RUN: return build_prepare_run(b, s, st, err);
+        case DOCKERFILE_COPY:
+        case DOCKERFILE_ADD: return build_prepare_copy(b, s, st, err);
+        default:
+                if (build_dispatch_meta(b, s, st, err) < 0)
+                        return -EINVAL;
+                st->desc = xstrdup(st->created_by);
+                return 0;
+        }
+}
+
+static int dispatch(Builder *b, BuildStage *s, BuildStep *st, LadeError **err)
+{
+        switch (st->i->kind) {
+        case DOCKERFILE_RUN: return build_dispatch_run(b, s, st, err);
+        case DOCKERFILE_COPY:
+        case DOCKERFILE_ADD: return build_dispatch_copy(b, s, st, err);
+        case DOCKERFILE_WORKDIR: return build_dispatch_workdir(b, s, st, err);
+        default: return build_commit(b, s, st, NULL, err);
+        }
+}
+
+/* One instruction: its key from the parent and what it does; a hit adopts the cached image. */
+static int run_step(Builder *b, BuildStage *s, const DockerfileInstruction *i, LadeError **err)
+{
+        _cleanup_(build_step_done) BuildStep st = { .i = i, .mode = -1 };
+        _cleanup_free_ char *name = NULL, *cached = NULL;
+        char key[72];
+        bool vertex = is_fs_step(i->kind);
+        if (vertex) {
+                st.vertex = ++b->vertex;
+                s->step++;
+                name = step_name(b, s, i->original);
+                st.start_ns = now_ns();
+                build_emit(b, BUILD_EVENT_START, st.vertex, name, 0, NULL);
+        }
+        int r = prepare(b, s, &st, err);
+        if (r >= 0) {
+                build_cache_key(s->image_id ? s->image_id : "scratch", st.desc, st.args, st.content, b->epoch, key);
+                r = b->o->no_cache ? 0 : cache_get(b, key, &cached, err);
+        }
+        if (r > 0) {
+                free(s->image_id);
+                s->image_id = TAKE_PTR(cached);
+                json_decref(s->doc);
+                s->doc = NULL;
+                r = build_image_doc(b, s->image_id, &s->doc, err);
+                if (vertex && r >= 0)
+                        build_emit(b, BUILD_EVENT_CACHED, st.vertex, name, 0, NULL);
+                return r;
+        }
+        if (r >= 0)
+                r = dispatch(b, s, &st, err);
+        if (r >= 0)
+                r = cache_put(b, key, s->image_id, err);
+        if (r < 0) {
+                if (vertex)
+                        build_emit(b, BUILD_EVENT_ERROR, st.vertex, name, now_ns() - st.start_ns,
+                                   lade_error_message(err ? *err : NULL));
+                return r;
+        }
+        if (vertex)
+                build_emit(b, BUILD_EVENT_DONE, st.vertex, name, now_ns() - st.start_ns, NULL);
+        return 0;
+}
+
+/* ---- stages ---- */
+
+static json_t *scratch_doc(Builder *b)
+{
+        _cleanup_free_ char *os = NULL, *arch = NULL, *variant = NULL;
+        (void) build_platform_parse(b->platform, &os, &arch, &variant, NULL);
+        json_t *d = json_pack("{s:s, s:s, s:{s:[s]}, s:{s:s, s:[]}, s:[]}", "architecture", arch ? arch : "amd64",
+                              "os", os ? os : "linux", "config", "Env", DEFAULT_PATH_ENV, "rootfs", "type",
+                              "layers", "diff_ids", "history");
+        if (variant)
+                json_object_set_new(d, "variant", json_string(variant));
+        return d;
+}
+
+static int stage_from(Builder *b, BuildStage *s, LadeError **err)
+{
+        const BuildPlanStage *p = s->plan;
+        if (p->base_stage >= 0) {
+                BuildStage *base = &b->stages[p->base_stage];
+                s->image_id = xstrdup(base->image_id);
+                s->doc = json_deep_copy(base->doc);
+                return 0;
+        }
+        if (p->scratch) {
+                s->doc = scratch_doc(b);
+                return 0;
+        }
+        int r = build_image_get(b, p->base, b->o->pull, &s->image_id, err);
+        if (r >= 0)
+                r = build_image_doc(b, s->image_id, &s->doc, err);
+        if (r < 0)
+                return r;
+        /* what BuildKit does not carry over from a base */
+        json_object_del(s->doc, "container");
+        json_object_del(s->doc, "container_config");
+        json_object_del(s->doc, "docker_version");
+        json_object_del(s->doc, "parent");
+        json_t *cfg = build_stage_config(s);
+        if (!json_is_array(json_object_get(cfg, "Env")))
+                json_object_set_new(cfg, "Env", json_pack("[s]", DEFAULT_PATH_ENV));
+        return 0;
+}
+
+static char *from_name(const BuildPlanStage *p)
+{
+        if (p->scratch)
+                return xstrdup("FROM scratch");
+        _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+        _cleanup_free_ char *s = NULL;
+        if (p->base_stage < 0 && image_ref_parse(p->base, &ref, NULL) == 0)
+                s = image_ref_string(ref);
+        return xasprintf("FROM %s", s ? s : p->base);
+}
+
+/* ONBUILD triggers of the base run first, then are dropped from the child's config. */
+static int run_triggers(Builder *b, BuildStage *s, json_t *triggers, LadeError **err)
+{
+        size_t k;
+        json_t *t;
+        json_array_foreach(triggers, k, t) {
+                _cleanup_(dockerfile_instruction_freep) DockerfileInstruction *i = NULL;
+                const char *expr = json_string_value(t);
+                int r = dockerfile_parse_instruction(expr ? expr : "", b->df->escape, &i, err);
+                if (r < 0)
+                        return lade_error_wrap(err, "failed to process onbuild trigger");
+                if (i->kind == DOCKERFILE_ONBUILD || i->kind == DOCKERFILE_FROM || i->kind == DOCKERFILE_MAINTAINER)
+                        return lade_error_msg(err, EINVAL, "%s isn't allowed as an ONBUILD trigger", i->keyword);
+                r = run_step(b, s, i, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int run_stage(Builder *b, BuildStage *s, LadeError **err)
+{
+        const DockerfileStage *ds = s->plan->stage;
+        _cleanup_free_ char *fname = from_name(s->plan);
+        unsigned v = ++b->vertex;
+        uint64_t t0 = now_ns();
+        s->step = 1;
+        s->n_steps = 1;
+        for (size_t k = 0; k < ds->n_instructions; k++)
+                s->n_steps += is_fs_step(ds->instructions[k]->kind);
+        _cleanup_free_ char *name = step_name(b, s, fname);
+        build_emit(b, BUILD_EVENT_START, v, name, 0, NULL);
+        int r = stage_from(b, s, err);
+        if (r < 0) {
+                build_emit(b, BUILD_EVENT_ERROR, v, name, now_ns() - t0, lade_error_message(err ? *err : NULL));
+                return r;
+        }
+        build_emit(b, BUILD_EVENT_DONE, v, name, now_ns() - t0, NULL);
+        json_t *cfg = build_stage_config(s);
+        _cleanup_json_ json_t *triggers = json_incref(json_object_get(cfg, "OnBuild"));
+        if (json_array_size(triggers) > 0) {
+                json_object_set_new(cfg, "OnBuild", json_null());
+                size_t k;
+                json_t *t;
+                json_array_foreach(triggers, k, t) {
+                        const char *e = json_string_value(t);
+                        size_t n = e ? strcspn(e, " \t") : 0;
+                        _cleanup_free_ char *kw = xstrndup(e ? e : "", n);
+                        s->n_steps += is_fs_step(dockerfile_kind_from_name(kw));
+                }
+                r = run_triggers(b, s, triggers, err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t k = 0; k < ds->n_instructions; k++) {
+                r = run_step(b, s, ds->instructions[k], err);
+                if (r < 0)
+                        return r;
+        }
+        if (!s->image_id) {
+                /* a scratch stage without steps is still an image (with no layers) */
+                char id[72];
+                ImageCommit c = { .config = s->doc };
+                _cleanup_free_ char *created = format_time(b->epoch);
+                json_object_set_new(s->doc, "created", json_string(created));
+                r = image_store_commit(engine_images(b->e), &c, id, err);
+                if (r < 0)
+                        return r;
+                s->image_id = xstrdup(id);
+        }
+        s->built = true;
+        return 0;
+}
+
+/* --label: added to the final image's config (no history entry, as BuildKit). */
+static int apply_labels(Builder *b, BuildStage *s, LadeError **err)
+{
+        if (!b->o->labels)
+                return 0;
+        json_t *cfg = build_stage_config(s);
+        json_t *l = json_object_get(cfg, "Labels");
+        if (!json_is_object(l)) {
+                l = json_object();
+                json_object_set_new(cfg, "Labels", l);
+        }
+        _cleanup_free_ char *desc = xstrdup("labels");
+        for (char **kv = b->o->labels; *kv; kv++) {
+                const char *eq = strchr(*kv, '=');
+                _cleanup_free_ char *k = eq ? xstrndup(*kv, (size_t) (eq - *kv)) : xstrdup(*kv);
+                json_object_set_new(l, k, json_string(eq ? eq + 1 : ""));
+                char *n = xasprintf("%s %s", desc, *kv);
+                free(desc);
+                desc = n;
+        }
+        char key[72], id[72];
+        _cleanup_free_ char *cached = NULL;
+        build_cache_key(s->image_id, desc, NULL, NULL, b->epoch, key);
+        int r = b->o->no_cache ? 0 : cache_get(b, key, &cached, err);
+        if (r > 0) {
+                free(s->image_id);
+                s->image_id = TAKE_PTR(cached);
+                return 0;
+        }
+        _cleanup_free_ char *created = format_time(b->epoch);
+        json_object_set_new(s->doc, "created", json_string(created));
+        ImageCommit c = { .parent_id = s->image_id, .config = s->doc };
+        if (r >= 0)
+                r = image_store_commit(engine_images(b->e), &c, id, err);
+        if (r >= 0)
+                r = cache_put(b, key, id, err);
+        if (r < 0)
+                return r;
+        free(s->image_id);
+        s->image_id = xstrdup(id);
+        return 0;
+}
+
+static int load_dockerfile(Builder *b, LadeError **err)
+{
+        const BuildOptions *o = b->o;
+        const char *name = o->dockerfile ? o->dockerfile : "Dockerfile";
+        _cleanup_free_ char *data = NULL, *title = xasprintf("[internal] load build definition from %s", name);
+        size_t len = o->dockerfile_len;
+        unsigned v = ++b->vertex, line = 0;
+        uint64_t t0 = now_ns();
+        int r = 0;
+        build_emit(b, BUILD_EVENT_START, v, title, 0, NULL);
+        if (!o->dockerfile_data) {
+                r = build_context_read(b->ctx, name, DOCKERFILE_SIZE_MAX, &data, &len, err);
+                if (r < 0)
+                        r = lade_error_wrap(err, "failed to read dockerfile");
+        }
+        if (r >= 0) {
+                r = dockerfile_parse(o->dockerfile_data ? o->dockerfile_data : data, len, &b->df, &line, err);
+                if (r < 0)
+                        r = lade_error_wrap(err, "%s:%u", name, line);
+        }
+        if (r < 0) {
+                build_emit(b, BUILD_EVENT_ERROR, v, title, now_ns() - t0, lade_error_message(err ? *err : NULL));
+                return r;
+        }
+        build_emit(b, BUILD_EVENT_DONE, v, title, now_ns() - t0, NULL);
+        for (char **w = b->df->warnings; w && *w; w++)
+                build_emit(b, BUILD_EVENT_WARNING, 0, NULL, 0, *w);
+        return 0;
+}
+
+static int make_plan(Builder *b, LadeError **err)
+{
+        BuildPlanOptions po = { .target = b->o->target, .build_args = b->o->build_args,
+                                .target_platform = b->o->platform };
+        unsigned line = 0;
+        int r = build_plan_new(b->df, &po, &b->plan, &line, err);
+        if (r < 0)
+                return line ? lade_error_wrap(err, "Dockerfile:%u", line) : r;
+        for (char **a = b->plan->unused_build_args; a && *a; a++) {
+                _cleanup_free_ char *w = xasprintf("[Warning] One or more build-args [%s] were not consumed", *a);
+                build_emit(b, BUILD_EVENT_WARNING, 0, NULL, 0, w);
+        }
+        b->n_stages = b->plan->n_stages;
+        b->stages = xmalloc0(b->n_stages * sizeof(BuildStage));
+        for (size_t k = 0; k < b->n_stages; k++) {
+                b->stages[k].plan = &b->plan->stages[k];
+                b->stages[k].index = k;
+        }
+        b->multi = b->plan->n_order > 1;
+        return 0;
+}
+
+static int tag_all(Builder *b, const char *id, LadeError **err)
+{
+        for (char **t = b->o->tags; t && *t; t++) {
+                _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+                int r = image_ref_parse(*t, &ref, err);
+                if (r < 0)
+                        return lade_error_wrap(err, "invalid tag \"%s\"", *t);
+                r = image_store_tag(engine_images(b->e), id, ref, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int check_tags(Builder *b, LadeError **err)
+{
+        for (char **t = b->o->tags; t && *t; t++) {
+                _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+                int r = image_ref_parse(*t, &ref, err);
+                if (r < 0)
+                        return lade_error_wrap(err, "invalid tag \"%s\"", *t);
+                if (ref->digest)
+                        return lade_error_msg(err, EINVAL, "invalid tag \"%s\": a tag cannot have a digest", *t);
+        }
+        return 0;
+}
+
+static void builder_done(Builder *b)
+{
+        for (size_t k = 0; k < b->n_stages; k++) {
+                json_decref(b->stages[k].doc);
+                free(b->stages[k].image_id);
+                strv_free(b->stages[k].args);
+                strv_free(b->stages[k].declared);
+        }
+        free(b->stages);
+        build_plan_free(b->plan);
+        dockerfile_free(b->df);
+        build_context_free(b->ctx);
+        if (b->tmp)
+                (void) rm_rf_at(AT_FDCWD, b->tmp);
+        free(b->tmp);
+        free(b->root);
+        free(b->platform);
+        image_db_close(b->db);
+}
+
+static int setup(Builder *b, LadeError **err)
+{
+        _cleanup_free_ char *parent = xasprintf("%s/build", b->root);
+        int r = mkdir_p(parent, 0700);
+        if (r < 0)
+                return lade_error(err, -r, "create '%s'", parent);
+        b->tmp = xasprintf("%s/tmp-XXXXXX", parent);
+        if (!mkdtemp(b->tmp)) {
+                r = lade_error(err, errno, "create a build directory");
+                free(b->tmp);
+                b->tmp = NULL;
+                return r;
+        }
+        b->platform = b->o->platform ? xstrdup(b->o->platform) : build_host_platform();
+        r = check_tags(b, err);
+        if (r >= 0)
+                r = build_cache_open(b->root, &b->db, err);
+        if (r >= 0)
+                r = build_context_open(b->o, b->tmp, &b->ctx, err);
+        return r;
+}
+
+int build_run(Engine *e, const BuildOptions *o, char ret_id[static 72], LadeError **err)
+{
+        Builder b = { .e = e, .o = o, .root = xstrdup(engine_root(e)), .epoch = o->source_date_epoch };
+        int r = setup(&b, err);
+        if (r >= 0)
+                r = load_dockerfile(&b, err);
+        if (r >= 0)
+                r = make_plan(&b, err);
+        for (size_t k = 0; r >= 0 && k < b.plan->n_order; k++)
+                r = run_stage(&b, &b.stages[b.plan->order[k]], err);
+        BuildStage *target = r >= 0 ? &b.stages[b.plan->target] : NULL;
+        if (r >= 0)
+                r = apply_labels(&b, target, err);
+        if (r >= 0) {
+                unsigned v = ++b.vertex;
+                uint64_t t0 = now_ns();
+                build_emit(&b, BUILD_EVENT_START, v, "exporting to image", 0, NULL);
+                r = tag_all(&b, target->image_id, err);
+                if (r >= 0) {
+                        snprintf(ret_id, 72, "%s", target->image_id);
+                        build_emit(&b, BUILD_EVENT_DONE, v, "exporting to image", now_ns() - t0, NULL);
+                }
+        }
+        builder_done(&b);
+        return r;
+}
+
+int build_cache_prune(Engine *e, bool dirs, uint64_t *ret_rows, LadeError **err)
+{
+        _cleanup_(image_db_closep) sqlite3 *db = NULL;
+        int r = build_cache_open(engine_root(e), &db, err);
+        if (r < 0)
+                return r;
+        r = image_db_exec(db, "DELETE FROM build_cache", "prune the build cache", err);
+        if (r < 0)
+                return r;
+        if (ret_rows)
+                *ret_rows = (uint64_t) sqlite3_changes(db);
+        if (dirs) {
+                _cleanup_free_ char *p = xasprintf("%s/build/cache-mounts", engine_root(e));
+                (void) rm_rf_at(AT_FDCWD, p);
+        }
+        return 0;
+}

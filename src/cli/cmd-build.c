@@ -1,0 +1,298 @@
+/* lade build: docker build's flags over build_run(), and BuildKit's plain progress output
+ * ("#N [stage k/n] RUN …", "#N 0.123 output", "#N CACHED", "#N DONE 0.3s", the failing step's
+ * last lines boxed under "------"), on stderr; -q prints only the image id on stdout. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cli.h"
+#include "util.h"
+
+#define TAIL_LINES 10
+
+typedef struct Progress {
+        bool quiet;
+        FILE *f;
+        unsigned last_vertex;   /* the vertex whose lines were printed last */
+        char partial[2][4096];  /* an unfinished output line per stream */
+        size_t partial_len[2];
+        char *tail[TAIL_LINES]; /* the last lines of the running step's output */
+        size_t n_tail;
+        char *failed;           /* name of the step that failed */
+} Progress;
+
+static void tail_push(Progress *p, const char *line)
+{
+        if (p->n_tail == TAIL_LINES) {
+                free(p->tail[0]);
+                memmove(p->tail, p->tail + 1, (TAIL_LINES - 1) * sizeof(char *));
+                p->n_tail--;
+        }
+        p->tail[p->n_tail++] = xstrdup(line);
+}
+
+static void tail_clear(Progress *p)
+{
+        for (size_t k = 0; k < p->n_tail; k++)
+                free(p->tail[k]);
+        p->n_tail = 0;
+}
+
+static void on_output(unsigned vertex, int stream, uint64_t elapsed_ns, const char *data, size_t len,
+                      void *userdata)
+{
+        Progress *p = userdata;
+        int s = stream == 2 ? 1 : 0;
+        for (size_t k = 0; k < len; k++) {
+                bool full = p->partial_len[s] == sizeof(p->partial[s]) - 1;
+                if (data[k] != '\n' && !full) {
+                        p->partial[s][p->partial_len[s]++] = data[k];
+                        continue;
+                }
+                p->partial[s][p->partial_len[s]] = '\0';
+                tail_push(p, p->partial[s]);
+                if (!p->quiet)
+                        fprintf(p->f, "#%u %.3f %s\n", vertex, (double) elapsed_ns / 1e9, p->partial[s]);
+                p->partial_len[s] = 0;
+                if (full && data[k] != '\n')
+                        p->partial[s][p->partial_len[s]++] = data[k];
+        }
+        fflush(p->f);
+}
+
+static void on_event(const BuildEvent *ev, void *userdata)
+{
+        Progress *p = userdata;
+        switch (ev->kind) {
+        case BUILD_EVENT_START:
+                tail_clear(p);
+                p->partial_len[0] = p->partial_len[1] = 0;
+                if (!p->quiet)
+                        fprintf(p->f, "#%u %s\n", ev->vertex, ev->name);
+                break;
+        case BUILD_EVENT_CACHED:
+                if (!p->quiet)
+                        fprintf(p->f, "#%u CACHED\n\n", ev->vertex);
+                break;
+        case BUILD_EVENT_DONE:
+                if (!p->quiet)
+                        fprintf(p->f, "#%u DONE %.1fs\n\n", ev->vertex, (double) ev->duration_ns / 1e9);
+                break;
+        case BUILD_EVENT_ERROR:
+                for (int s = 0; s < 2; s++)
+                        if (p->partial_len[s] > 0) {
+                                p->partial[s][p->partial_len[s]] = '\0';
+                                tail_push(p, p->partial[s]);
+                                p->partial_len[s] = 0;
+                        }
+                if (!p->quiet)
+                        fprintf(p->f, "#%u ERROR: %s\n", ev->vertex, ev->error ? ev->error : "");
+                free(p->failed);
+                p->failed = xstrdup(ev->name ? ev->name : "");
+                break;
+        case BUILD_EVENT_WARNING:
+                if (!p->quiet)
+                        fprintf(p->f, "%s\n", ev->error);
+                break;
+        default:
+                break;
+        }
+        fflush(p->f);
+}
+
+static void print_failure(Progress *p, LadeError *err)
+{
+        if (p->failed) {
+                fprintf(stderr, "------\n > %s:\n", p->failed);
+                for (size_t k = 0; k < p->n_tail; k++)
+                        fprintf(stderr, "%s\n", p->tail[k]);
+                fprintf(stderr, "------\n");
+        }
+        fprintf(stderr, "ERROR: failed to solve: %s\n", lade_error_message(err));
+        lade_error_free(err);
+}
+
+typedef struct BuildFlags {
+        BuildOptions o;
+        char **tags, **args, **labels, **secrets;
+        const char *file, *iidfile, *progress;
+        bool quiet;
+} BuildFlags;
+
+/* --build-arg KEY alone takes KEY's value from the environment (or is dropped), as docker does. */
+static char **add_build_arg(char **v, const char *arg)
+{
+        if (strchr(arg, '='))
+                return strv_append(v, arg);
+        const char *env = getenv(arg);
+        if (!env)
+                return v;
+        _cleanup_free_ char *kv = xasprintf("%s=%s", arg, env);
+        return strv_append(v, kv);
+}
+
+static int parse_flags(BuildFlags *f, int argc, char **argv)
+{
+        enum { O_ARG = 256, O_TARGET, O_NOCACHE, O_PULL, O_LABEL, O_IID, O_PLATFORM, O_PROGRESS, O_SECRET };
+        static const struct option opts[] = {
+                { "tag", required_argument, NULL, 't' }, { "file", required_argument, NULL, 'f' },
+                { "build-arg", required_argument, NULL, O_ARG }, { "target", required_argument, NULL, O_TARGET },
+                { "no-cache", no_argument, NULL, O_NOCACHE }, { "pull", no_argument, NULL, O_PULL },
+                { "label", required_argument, NULL, O_LABEL }, { "iidfile", required_argument, NULL, O_IID },
+                { "platform", required_argument, NULL, O_PLATFORM }, { "quiet", no_argument, NULL, 'q' },
+                { "progress", required_argument, NULL, O_PROGRESS }, { "secret", required_argument, NULL, O_SECRET },
+                { NULL, 0, NULL, 0 },
+        };
+        int o;
+        while ((o = getopt_long(argc, argv, "t:f:q", opts, NULL)) != -1) {
+                switch (o) {
+                case 't': f->tags = strv_append(f->tags, optarg); break;
+                case 'f': f->file = optarg; break;
+                case 'q': f->quiet = true; break;
+                case O_ARG: f->args = add_build_arg(f->args, optarg); break;
+                case O_TARGET: f->o.target = optarg; break;
+                case O_NOCACHE: f->o.no_cache = true; break;
+                case O_PULL: f->o.pull = true; break;
+                case O_LABEL: f->labels = strv_append(f->labels, optarg); break;
+                case O_IID: f->iidfile = optarg; break;
+                case O_PLATFORM: f->o.platform = optarg; break;
+                case O_PROGRESS: f->progress = optarg; break;
+                case O_SECRET: f->secrets = strv_append(f->secrets, optarg); break;
+                default: return -1;
+                }
+        }
+        if (f->progress && !streq(f->progress, "auto") && !streq(f->progress, "plain") &&
+            !streq(f->progress, "tty") && !streq(f->progress, "quiet") && !streq(f->progress, "rawjson"))
+                return cli_usage("invalid progress mode \"%s\": expected auto, plain, tty or quiet", f->progress), -1;
+        return 0;
+}
+
+/* SOURCE_DATE_EPOCH from the environment or a build arg (BuildKit's). */
+static int64_t source_date_epoch(char **args)
+{
+        const char *v = getenv("SOURCE_DATE_EPOCH");
+        for (char **a = args; a && *a; a++)
+                if (startswith(*a, "SOURCE_DATE_EPOCH="))
+                        v = *a + strlen("SOURCE_DATE_EPOCH=");
+        int64_t e;
+        return v && *v && parse_int64(v, &e) == 0 && e >= 0 ? e : -1;
+}
+
+static int read_stream(int fd, char **ret, size_t *ret_len)
+{
+        LadeError *err = NULL;
+        char path[32];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        int r = read_file_at(AT_FDCWD, path, 10u << 20, ret, ret_len, &err);
+        if (r < 0)
+                fprintf(stderr, "ERROR: failed to read dockerfile: %s\n", lade_error_message(err));
+        lade_error_free(err);
+        return r;
+}
+
+static int setup_sources(BuildFlags *f, const char *context, char **data, int *tar_fd)
+{
+        size_t len = 0;
+        if (streq(context, "-")) {
+                if (f->file && streq(f->file, "-"))
+                        return cli_usage("invalid argument: can't use stdin for both build context and dockerfile"), -1;
+                *tar_fd = dup(STDIN_FILENO);
+                f->o.context_tar_fd = *tar_fd;
+                f->o.dockerfile = f->file ? f->file : "Dockerfile";
+                return 0;
+        }
+        f->o.context_dir = context;
+        if (!f->file) {
+                f->o.dockerfile = "Dockerfile";
+                return 0;
+        }
+        _cleanup_close_ int fd = streq(f->file, "-") ? dup(STDIN_FILENO) : open(f->file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                fprintf(stderr, "ERROR: failed to read dockerfile: open %s: %m\n", f->file);
+                return -1;
+        }
+        if (read_stream(fd, data, &len) < 0)
+                return -1;
+        f->o.dockerfile_data = *data;
+        f->o.dockerfile_len = len;
+        f->o.dockerfile = streq(f->file, "-") ? "Dockerfile" : f->file;
+        return 0;
+}
+
+static void flags_done(BuildFlags *f)
+{
+        strv_free(f->tags);
+        strv_free(f->args);
+        strv_free(f->labels);
+        strv_free(f->secrets);
+}
+
+int cmd_build(Cli *c, int argc, char **argv)
+{
+        _cleanup_(flags_done) BuildFlags f = { .o = BUILD_OPTIONS_INIT };
+        _cleanup_free_ char *data = NULL;
+        _cleanup_close_ int tar_fd = -EBADF;
+        if (parse_flags(&f, argc, argv) < 0)
+                return 125;
+        if (argc - optind != 1)
+                return cli_usage("\"build\" requires exactly 1 argument.");
+        if (setup_sources(&f, argv[optind], &data, &tar_fd) < 0)
+                return 1;
+        Progress p = { .quiet = f.quiet || (f.progress && streq(f.progress, "quiet")), .f = stderr };
+        f.o.tags = f.tags;
+        f.o.build_args = f.args;
+        f.o.labels = f.labels;
+        f.o.secrets = f.secrets;
+        f.o.source_date_epoch = source_date_epoch(f.args);
+        f.o.progress = on_event;
+        f.o.output = on_output;
+        f.o.userdata = &p;
+        char id[72];
+        LadeError *err = NULL;
+        int r = build_run(cli_engine(c), &f.o, id, &err);
+        if (r < 0) {
+                print_failure(&p, err);
+                tail_clear(&p);
+                free(p.failed);
+                return 1;
+        }
+        tail_clear(&p);
+        free(p.failed);
+        if (!p.quiet) {
+                fprintf(stderr, "writing image %s done\n", id);
+                for (char **t = f.tags; t && *t; t++)
+                        fprintf(stderr, "naming to %s done\n", *t);
+        }
+        if (f.iidfile) {
+                LadeError *e2 = NULL;
+                if (write_file_atomic_at(AT_FDCWD, f.iidfile, id, strlen(id), 0644, &e2) < 0)
+                        return cli_fail(e2);
+        }
+        if (p.quiet)
+                printf("%s\n", id);
+        return 0;
+}
+
+int cmd_builder_prune(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "force", no_argument, NULL, 'f' },
+                                              { NULL, 0, NULL, 0 } };
+        bool all = false;
+        int o;
+        while ((o = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
+                if (o == 'a')
+                        all = true;
+                else if (o != 'f')
+                        return 125;
+        }
+        uint64_t rows = 0;
+        LadeError *err = NULL;
+        if (build_cache_prune(cli_engine(c), all, &rows, &err) < 0)
+                return cli_fail(err);
+        printf("Total reclaimed space: %llu cache entries\n", (unsigned long long) rows);
+        return 0;
+}
