@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include "mhd-dl.h"
 
 #include "api-audit.h"
 #include "api-authz.h"

@@ -3,7 +3,9 @@
  * /etc/passwd and /etc/group, tars extracted by ADD, URLs downloaded with libcurl (checked
  * against --checksum), then the upper dir committed as one layer. */
 #include <archive.h>
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+#include "curl-dl.h"
 #include <dirent.h>
 #include <fnmatch.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include "json-util.h"
 #include "layer.h"
 #include "util.h"
+#include "archive-dl.h"
 
 /* ---- --chown ---- */
 

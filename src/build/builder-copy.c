@@ -21,6 +21,7 @@
 #include "json-util.h"
 #include "layer.h"
 #include "util.h"
+#include "archive-dl.h"
 
 void build_step_done(BuildStep *st)
 {

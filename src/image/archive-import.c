@@ -19,6 +19,7 @@
 #include "digest.h"
 #include "json-util.h"
 #include "util.h"
+#include "archive-dl.h"
 
 typedef struct ImportSource {
         int fd;

@@ -13,6 +13,7 @@
 #include "image-archive.h"
 #include "layer.h"
 #include "manifest.h"
+#include "archive-dl.h"
 
 /* Limits on a loaded archive: entries, total bytes of file content, index nesting, images,
  * symlink hops; longer entry names than LAYER_PATH_MAX are refused. */

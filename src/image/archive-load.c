@@ -19,6 +19,7 @@
 #include "blob-store.h"
 #include "log.h"
 #include "util.h"
+#include "archive-dl.h"
 
 typedef struct LoadReader {
         BlobStore *blobs;

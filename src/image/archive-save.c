@@ -18,6 +18,7 @@
 #include "digest.h"
 #include "json-util.h"
 #include "util.h"
+#include "archive-dl.h"
 
 typedef struct SaveImage {
         char *id;

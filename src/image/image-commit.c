@@ -22,6 +22,7 @@
 #include "util.h"
 
 #include "image-store-internal.h"
+#include "archive-dl.h"
 
 #define COMMIT_IO_BLOCK (128 * 1024)
 

@@ -39,6 +39,7 @@
 #include "layer.h"
 #include "log.h"
 #include "util.h"
+#include "archive-dl.h"
 
 #define PACK_IO_BLOCK (128 * 1024)
 /* The kernel's own limits on one xattr value and on a name list. */

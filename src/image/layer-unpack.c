@@ -32,6 +32,7 @@
 #include "layer.h"
 #include "log.h"
 #include "util.h"
+#include "archive-dl.h"
 
 /* Read size for the (compressed) input fd. */
 #define LAYER_READ_BLOCK (1024 * 1024)

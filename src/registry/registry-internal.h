@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+#include "curl-dl.h"
 #include <jansson.h>
 
 #include "registry.h"
