@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "monitor-loop.h"
@@ -42,6 +43,18 @@ static void parse_client(MonLoop *l, const char *v)
                 unsigned b;
                 if (sscanf(keys + 2 * i, "%2x", &b) == 1)
                         c->keys[c->n_keys++] = (char) b;
+        }
+}
+
+/* What went wrong, where `lade` can find it: <root>/containers/<id>/monitor.log. */
+static void note(const char *root, const char *id, const char *what)
+{
+        int e = errno;
+        _cleanup_free_ char *path = xasprintf("%s/containers/%s/monitor.log", root, id);
+        FILE *f = fopen(path, "ae");
+        if (f) {
+                fprintf(f, "lade-monitor: %s: %s\n", what, strerror(e));
+                fclose(f);
         }
 }
 
@@ -88,7 +101,16 @@ int main(int argc, char **argv)
                 json_decref(cfg);
         }
         l.pidfd = (int) syscall(SYS_pidfd_open, l.pid, 0);
-        int status = l.pidfd >= 0 ? mon_supervise(&l) : 255;
+        int status;
+        if (l.pidfd >= 0) {
+                status = mon_supervise(&l);
+        } else {
+                /* cannot watch it: wait for it (it is our child) */
+                siginfo_t si = { 0 };
+                note(root, id, "pidfd_open");
+                status = waitid(P_PID, (id_t) l.pid, &si, WEXITED) < 0 ? 255
+                         : si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+        }
         l.log = log_writer_free(l.log);
 
         /* back to lade with what it needs: the status, the attach socket, the clients */
@@ -115,6 +137,7 @@ int main(int argc, char **argv)
                                 (void) fcntl(fds[k], F_SETFD, 0);
         }
         syscall(SYS_execveat, lade, "", args, environ, AT_EMPTY_PATH);
+        note(root, id, "exec lade");
         /* lade is gone: at least tell the clients */
         MonMsg ex = { .type = MON_EXIT, .value = status };
         mon_send_all(&l, &ex);
