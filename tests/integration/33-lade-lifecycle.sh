@@ -78,6 +78,7 @@ lade rm stubborn >/dev/null
 lade run -d --name flaky --restart on-failure:2 busybox sh -c 'exit 3' >/dev/null
 check "on-failure:2 restarts twice, then stops" wait_for 10 sh -c "[ \"\$('$LADE' --root '$T/lade' inspect -f '{{.RestartCount}} {{.State.Status}}' flaky)\" = '2 exited' ]"
 expect_eq "... with the last exit code" 3 "$(lade inspect -f '{{.State.ExitCode}}' flaky)"
+cat "$T/lade/containers/$(lade inspect -f '{{.Id}}' flaky)/monitor.log" 2>/dev/null
 lade run -d --name always --restart always busybox sh -c 'sleep 0.2; exit 0' >/dev/null
 check "always restarts after exit 0" wait_for 10 sh -c "[ \$('$LADE' --root '$T/lade' inspect -f '{{.RestartCount}}' always) -ge 1 ]"
 lade stop -t 1 always >/dev/null
