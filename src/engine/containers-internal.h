@@ -61,6 +61,10 @@ int64_t realtime_ns(void);
 /* "2026-11-29T12:00:00.123456789Z"; 0 -> "0001-01-01T00:00:00Z" */
 char *format_rfc3339_ns(int64_t ns);
 
+/* Records a container event (engine-events.h) with Docker's attributes: name, image, the
+ * labels, and extra (stolen, may be NULL). */
+void ctr_event(Ctr *c, const char *action, json_t *extra);
+
 /* ---- network (container-net.c) ---- */
 /* HostConfig.NetworkMode with Docker's default: "bridge", "none", "host", "container:X", a user
  * network name. */

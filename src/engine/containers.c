@@ -19,6 +19,7 @@
 
 #include "container-spec.h"
 #include "containers-internal.h"
+#include "engine-events.h"
 #include "image-db.h"
 #include "json-util.h"
 #include "network.h"
@@ -162,9 +163,10 @@ static int create(Ctr *c, const RunRequest *req, LadeError **err)
                 return r;
         /* the spec is built at every start; building it now refuses bad requests at create */
         r = ctr_build_spec(c, err);
-        if (r < 0)
+        if (r < 0 || (r = ctr_save(c, err)) < 0)
                 return r;
-        return ctr_save(c, err);
+        ctr_event(c, "create", NULL);
+        return 0;
 }
 
 int engine_container_create(Engine *e, const RunRequest *req, char ret_id[static 65], LadeError **err)
@@ -208,6 +210,7 @@ void ctr_reconcile(Ctr *c)
         free(c->error);
         c->error = xstrdup("container monitor exited unexpectedly");
         (void) ctr_save(c, NULL);
+        ctr_event(c, "die", json_pack("{s:s}", "exitCode", "255"));
 }
 
 static int load(Engine *e, Ctr *c, const char *name_or_id, LadeError **err)
@@ -611,8 +614,8 @@ int engine_container_stop(Engine *e, const char *name_or_id, int timeout, LadeEr
 {
         Ctr c;
         int r = load(e, &c, name_or_id, err);
-        if (r >= 0)
-                r = stop_loaded(&c, timeout, err);
+        if (r >= 0 && (r = stop_loaded(&c, timeout, err)) >= 0)
+                ctr_event(&c, "stop", NULL);
         ctr_done(&c);
         if (r >= 0) {
                 /* an orphan (no monitor) has nobody to record its end */
@@ -627,9 +630,13 @@ int engine_container_stop(Engine *e, const char *name_or_id, int timeout, LadeEr
 int engine_container_restart(Engine *e, const char *name_or_id, int timeout, LadeError **err)
 {
         int r = engine_container_stop(e, name_or_id, timeout, err);
-        if (r < 0)
+        if (r < 0 || (r = engine_container_start(e, name_or_id, NULL, NULL, err)) < 0)
                 return r;
-        return engine_container_start(e, name_or_id, NULL, NULL, err);
+        Ctr c;
+        if (load(e, &c, name_or_id, NULL) == 0)
+                ctr_event(&c, "restart", NULL);
+        ctr_done(&c);
+        return 0;
 }
 
 int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError **err)
@@ -649,50 +656,96 @@ int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError 
                 (void) ctr_save(&c, NULL);
         }
         r = kill_init(&c, sig, err);
+        if (r >= 0) {
+                _cleanup_free_ char *signal = xasprintf("%d", sig);
+                ctr_event(&c, "kill", json_pack("{s:s}", "signal", signal));
+        }
 out:
         ctr_done(&c);
         return r;
 }
 
-int engine_container_wait(Engine *e, const char *name_or_id, const char *condition, int *ret_status,
-                          LadeError **err)
+/* The exit code of id's newest "die" event after seq (any when after is 0); -1 when none. */
+static int last_die(Engine *e, const char *id, int64_t after, bool want_destroy, bool *ret_destroyed)
 {
+        int code = -1;
+        for (;;) {
+                EngineEvent *l = NULL;
+                size_t n = 0;
+                if (engine_events_read(e, after, 1024, &l, &n, NULL) < 0 || n == 0)
+                        break;
+                for (size_t i = 0; i < n; i++) {
+                        if (!streq(l[i].actor_id, id) || !streq(l[i].type, "container"))
+                                continue;
+                        const char *ec = json_string_value(json_object_get(l[i].attributes, "exitCode"));
+                        if (streq(l[i].action, "die") && ec)
+                                code = atoi(ec);
+                        if (streq(l[i].action, "destroy") && want_destroy)
+                                *ret_destroyed = true;
+                }
+                after = l[n - 1].seq;
+                engine_event_list_free(l, n);
+        }
+        return code;
+}
+
+static bool cancelled(int cancel_fd, int timeout_ms)
+{
+        struct pollfd p = { .fd = cancel_fd, .events = 0 };
+        int n = poll(&p, cancel_fd >= 0 ? 1 : 0, timeout_ms);
+        return n > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
+int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const char *condition, int cancel_fd,
+                                      int *ret_status, LadeError **err)
+{
+        bool removed = condition && streq(condition, "removed");
+        bool next = condition && streq(condition, "next-exit");
+        if (condition && *condition && !removed && !next && !streq(condition, "not-running"))
+                return lade_error_msg(err, EINVAL, "invalid condition: \"%s\"", condition);
         Ctr c;
+        int64_t seq0 = 0;
         int r = load(e, &c, name_or_id, err);
+        if (r >= 0)
+                r = engine_events_last_seq(e, &seq0, err);
         if (r < 0) {
                 ctr_done(&c);
                 return r;
         }
-        bool removed = condition && streq(condition, "removed");
-        if (active(&c) || (condition && streq(condition, "next-exit")))
-                (void) wait_monitor(&c, -1);
         char id[65];
         memcpy(id, c.id, sizeof(id));
+        int code = c.exit_code;
+        bool done = !removed && !next && !active(&c);
         ctr_done(&c);
-        for (;;) {
-                r = load(e, &c, id, NULL);
-                if (r < 0) {
-                        /* removed (--rm) after it exited: its status went with it */
-                        ctr_done(&c);
-                        *ret_status = 0;
-                        return 0;
-                }
-                if (!removed || !pid_alive(c.monitor_pid)) {
-                        *ret_status = c.exit_code;
-                        ctr_done(&c);
-                        if (!removed)
-                                return 0;
+        /* the events tell what happened even when it was quick: a --rm container's exit code
+         * lives on in its "die" event after the row is gone */
+        while (!done) {
+                bool destroyed = false;
+                int die = last_die(e, id, seq0, removed, &destroyed);
+                if (die >= 0)
+                        code = die;
+                if (removed ? destroyed : die >= 0)
+                        break;
+                Ctr again;
+                bool gone = load(e, &again, id, NULL) < 0;
+                ctr_done(&again);
+                if (gone) {
+                        /* removed without events (an old table): the newest exit we know */
+                        die = last_die(e, id, 0, false, &destroyed);
+                        code = die >= 0 ? die : code;
                         break;
                 }
-                ctr_done(&c);
-                (void) usleep(50000);
+                if (cancelled(cancel_fd, 100))
+                        return lade_error_msg(err, ECANCELED, "wait for container %.12s: cancelled", id);
         }
-        while (load(e, &c, id, NULL) == 0) {
-                ctr_done(&c);
-                (void) usleep(50000);
-        }
-        ctr_done(&c);
+        *ret_status = code;
         return 0;
+}
+
+int engine_container_wait(Engine *e, const char *name_or_id, const char *condition, int *ret_status,
+                          LadeError **err)
+{
+        return engine_container_wait_cancellable(e, name_or_id, condition, -1, ret_status, err);
 }
 
 static int set_paused(Engine *e, const char *name_or_id, bool pause, LadeError **err)
@@ -710,7 +763,8 @@ static int set_paused(Engine *e, const char *name_or_id, bool pause, LadeError *
         if (r >= 0) {
                 free(c.state);
                 c.state = xstrdup(pause ? "paused" : "running");
-                r = ctr_save(&c, err);
+                if ((r = ctr_save(&c, err)) >= 0)
+                        ctr_event(&c, pause ? "pause" : "unpause", NULL);
         }
 out:
         ctr_done(&c);
@@ -752,6 +806,11 @@ int engine_container_rename(Engine *e, const char *name_or_id, const char *new_n
                         r = name_conflict(c.db, n, err);
                 else if (rc != SQLITE_DONE)
                         r = image_db_error(c.db, rc, "rename container", err);
+        }
+        if (r >= 0) {
+                _cleanup_free_ char *old = c.name;
+                c.name = xstrdup(n);
+                ctr_event(&c, "rename", json_pack("{s:s}", "oldName", old));
         }
 out:
         ctr_done(&c);

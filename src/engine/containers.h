@@ -70,6 +70,11 @@ int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError 
 /* Waits for the container to stop ("not-running", the default; "next-exit"; "removed"). */
 int engine_container_wait(Engine *e, const char *name_or_id, const char *condition, int *ret_status,
                           LadeError **err);
+/* The same, ending with -ECANCELED once cancel_fd (-1: none) reports POLLERR/POLLHUP (e.g. the
+ * write end of a pipe whose reader left). The state is polled every 100 ms through the events,
+ * so an exit is never missed, however short the run. */
+int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const char *condition,
+                                      int cancel_fd, int *ret_status, LadeError **err);
 int engine_container_pause(Engine *e, const char *name_or_id, LadeError **err);
 int engine_container_unpause(Engine *e, const char *name_or_id, LadeError **err);
 int engine_container_rename(Engine *e, const char *name_or_id, const char *new_name, LadeError **err);
@@ -82,6 +87,10 @@ int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret
 void container_info_list_free(ContainerInfo **l, size_t n);
 /* The container's processes (host pids) for `top`. */
 int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t *ret_n, LadeError **err);
+/* One sample of Docker's stats document (GET /containers/{id}/stats): cpu_stats, memory_stats,
+ * pids_stats, blkio_stats, networks; precpu_stats zero (the caller keeps the previous sample).
+ * A stopped container gives zeros. */
+int engine_container_stats(Engine *e, const char *name_or_id, json_t **ret, LadeError **err);
 /* Stopped containers removed; ret_ids gets their ids. */
 int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err);
 /* Paths of a container's files (for logs, cp, export, diff): its directory and rootfs. */

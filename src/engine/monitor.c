@@ -443,7 +443,10 @@ static int start_once(Monitor *m, bool first, LadeError **err)
         c->started_ns = realtime_ns();
         free(c->error);
         c->error = xstrdup("");
-        return ctr_save(c, err);
+        r = ctr_save(c, err);
+        if (r >= 0)
+                ctr_event(c, "start", NULL);
+        return r;
 }
 
 /* Docker's restart manager: should this exit be followed by a restart? */
@@ -486,6 +489,8 @@ static void record_exit(Monitor *m, int status)
         c->finished_ns = realtime_ns();
         c->pid = 0;
         (void) ctr_save(c, NULL);
+        _cleanup_free_ char *code = xasprintf("%d", status);
+        ctr_event(c, "die", json_pack("{s:s}", "exitCode", code));
 }
 
 /* Waits delay_ms while serving attach/wait clients; a message wakes us to re-check a stop. */
