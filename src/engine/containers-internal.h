@@ -65,6 +65,10 @@ char *format_rfc3339_ns(int64_t ns);
  * labels, and extra (stolen, may be NULL). */
 void ctr_event(Ctr *c, const char *action, json_t *extra);
 
+/* exec: loads name_or_id into c, checks it runs, and builds the process of req. */
+int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, SpecProcess **ret,
+                     LadeError **err);
+
 /* ---- network (container-net.c) ---- */
 /* HostConfig.NetworkMode with Docker's default: "bridge", "none", "host", "container:X", a user
  * network name. */

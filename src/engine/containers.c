@@ -402,12 +402,14 @@ static int wait_started(int sock, int *ret_code, LadeError **err)
         }
 }
 
-static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, LadeError **err)
+/* With ret_sock, the monitor connection is returned once the container runs (an attach handle)
+ * instead of being served here. */
+static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, int *ret_sock, LadeError **err)
 {
         if (state_is(c, "paused"))
                 return lade_error_msg(err, EBUSY, "cannot start a paused container, try unpause instead");
         if (active(c)) {
-                if (io)
+                if (io || ret_sock)
                         return lade_error_msg(err, EBUSY, "container %s is already running", c->name);
                 return 0;
         }
@@ -431,6 +433,10 @@ static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, LadeErro
                 if (ret_status)
                         *ret_status = code;
                 return r;
+        }
+        if (ret_sock) {
+                *ret_sock = TAKE_FD(sock);
+                return 0;
         }
         if (!io)
                 return 0;
@@ -464,7 +470,7 @@ int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio 
         Ctr c;
         int r = load(e, &c, name_or_id, err);
         if (r >= 0)
-                r = start_loaded(&c, io, ret_status, err);
+                r = start_loaded(&c, io, ret_status, NULL, err);
         ctr_done(&c);
         return r;
 }
@@ -481,7 +487,7 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
                 return r;
         }
         memcpy(ret_id, c.id, 65);
-        r = start_loaded(&c, io, ret_status, err);
+        r = start_loaded(&c, io, ret_status, NULL, err);
         if (r < 0 && json_is_true(json_object_get(json_object_get(c.create, "HostConfig"), "AutoRemove"))) {
                 Ctr again;
                 if (load(e, &again, c.id, NULL) == 0 && !active(&again))
@@ -494,35 +500,151 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
         return r;
 }
 
+/* Connects io to the monitor of a running container: the connection. */
+static int attach_running(Engine *e, const char *name_or_id, const AttachStdio *io, char ret_id[static 65],
+                          LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r >= 0 && state_is(&c, "paused"))
+                r = lade_error_msg(err, EBUSY, "You cannot attach to a paused container, unpause it first");
+        else if (r >= 0 && !active(&c))
+                r = lade_error_msg(err, EBUSY, "You cannot attach to a stopped container, start it first");
+        _cleanup_close_ int sock = r < 0 ? -EBADF : open_attach_socket(&c, err);
+        if (r >= 0 && sock < 0)
+                r = sock;
+        bool tty = json_is_true(json_object_get(c.create, "Tty"));
+        bool open_stdin = json_is_true(json_object_get(c.create, "OpenStdin"));
+        if (r >= 0 && send_attach(sock, io, tty, open_stdin) < 0)
+                r = lade_error(err, errno, "attach to the container's monitor");
+        if (r >= 0)
+                memcpy(ret_id, c.id, 65);
+        ctr_done(&c);
+        return r < 0 ? r : TAKE_FD(sock);
+}
+
 int engine_container_attach(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
                             LadeError **err)
 {
+        char id[65];
+        _cleanup_close_ int sock = attach_running(e, name_or_id, io, id, err);
+        if (sock < 0)
+                return sock;
+        return session(e, id, sock, io, ret_status, err);
+}
+
+/* ---- attach handles (the API server's own loops) ---- */
+
+struct EngineAttach {
+        int sock;
+        char id[65];
+};
+
+static EngineAttach *attach_new(int sock, const char *id)
+{
+        EngineAttach *a = xmalloc0(sizeof(*a));
+        a->sock = sock;
+        snprintf(a->id, sizeof(a->id), "%s", id);
+        return a;
+}
+
+int engine_container_attach_open(Engine *e, const char *name_or_id, const AttachStdio *io, EngineAttach **ret,
+                                 LadeError **err)
+{
+        char id[65];
+        int sock = attach_running(e, name_or_id, io, id, err);
+        if (sock < 0)
+                return sock;
+        *ret = attach_new(sock, id);
+        return 0;
+}
+
+int engine_container_start_attach(Engine *e, const char *name_or_id, const AttachStdio *io, EngineAttach **ret,
+                                  int *ret_code, LadeError **err)
+{
         Ctr c;
-        _cleanup_close_ int sock = -EBADF;
+        int sock = -EBADF;
         int r = load(e, &c, name_or_id, err);
+        if (r >= 0)
+                r = start_loaded(&c, io, ret_code, &sock, err);
+        if (r >= 0)
+                *ret = attach_new(sock, c.id);
+        ctr_done(&c);
+        return r;
+}
+
+int engine_attach_fd(const EngineAttach *a)
+{
+        return a->sock;
+}
+
+int engine_attach_process(Engine *e, EngineAttach *a, int *ret_status, LadeError **err)
+{
+        MonMsg m;
+        int fds[3];
+        int r = mon_recv(a->sock, &m, fds);
+        for (int k = 0; k < 3; k++)
+                safe_close(fds[k]);
+        if (r == -EAGAIN || r == -EINTR)
+                return 0;
+        if (r >= 0 && m.type == MON_EXIT) {
+                *ret_status = m.value;
+                return 1;
+        }
+        if (r >= 0 && m.type == MON_DETACHED) {
+                *ret_status = -1;
+                return 1;
+        }
+        if (r >= 0 && m.type != 0)
+                return 0;
+        /* the monitor went away without a word (it dropped us, or died): what does the row say? */
+        Ctr c;
+        r = load(e, &c, a->id, NULL);
+        int status = r == 0 && !active(&c) ? c.exit_code : -3;
+        ctr_done(&c);
         if (r < 0)
-                goto out;
-        if (state_is(&c, "paused")) {
-                r = lade_error_msg(err, EBUSY, "You cannot attach to a paused container, unpause it first");
-                goto out;
+                status = 0;
+        if (status == -3)
+                return lade_error_msg(err, EIO, "lost the connection to the container's monitor");
+        *ret_status = status;
+        return 1;
+}
+
+static int send_resize(int sock, unsigned rows, unsigned cols)
+{
+        MonMsg m = { .type = MON_RESIZE, .rows = (uint16_t) rows, .cols = (uint16_t) cols };
+        return mon_send(sock, &m, NULL, 0);
+}
+
+int engine_attach_resize(EngineAttach *a, unsigned rows, unsigned cols)
+{
+        return send_resize(a->sock, rows, cols);
+}
+
+EngineAttach *engine_attach_free(EngineAttach *a)
+{
+        if (!a)
+                return NULL;
+        safe_close(a->sock);
+        free(a);
+        return NULL;
+}
+
+int engine_container_resize(Engine *e, const char *name_or_id, unsigned rows, unsigned cols, LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r >= 0 && !state_is(&c, "running") && !state_is(&c, "paused"))
+                r = lade_error_msg(err, EBUSY, "Container %s is not running", c.id);
+        if (r >= 0 && (rows > UINT16_MAX || cols > UINT16_MAX))
+                r = lade_error_msg(err, EINVAL, "invalid terminal size %ux%u", rows, cols);
+        if (r >= 0) {
+                _cleanup_close_ int sock = open_attach_socket(&c, err);
+                if (sock < 0)
+                        r = sock;
+                else if (send_resize(sock, rows, cols) < 0)
+                        r = lade_error(err, errno, "resize the tty of container %.12s", c.id);
         }
-        if (!active(&c)) {
-                r = lade_error_msg(err, EBUSY, "You cannot attach to a stopped container, start it first");
-                goto out;
-        }
-        sock = open_attach_socket(&c, err);
-        if (sock < 0) {
-                r = sock;
-                goto out;
-        }
-        bool tty = json_is_true(json_object_get(c.create, "Tty"));
-        bool open_stdin = json_is_true(json_object_get(c.create, "OpenStdin"));
-        if (send_attach(sock, io, tty, open_stdin) < 0) {
-                r = lade_error(err, errno, "attach to the container's monitor");
-                goto out;
-        }
-        r = session(e, c.id, sock, io, ret_status, err);
-out:
         ctr_done(&c);
         return r;
 }

@@ -59,6 +59,26 @@ int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeErr
 /* Attaches io to a running container and waits for its exit (*ret_status) or detach (-1). */
 int engine_container_attach(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
                             LadeError **err);
+/* Attach handles, for callers that serve several streams in their own loop (the API server):
+ * the monitor connection, readable when there is news. engine_attach_process() reads it: 0
+ * while attached, 1 once ended with *ret_status the exit status (-1: detached with the keys).
+ * The stdio fds of io are the monitor's copies: the caller keeps (and closes) its own. */
+typedef struct EngineAttach EngineAttach;
+/* A running container. */
+int engine_container_attach_open(Engine *e, const char *name_or_id, const AttachStdio *io,
+                                 EngineAttach **ret, LadeError **err);
+/* Starts a created or stopped container with io (NULL: none, the handle only tells the exit)
+ * attached from its first byte. *ret_code as engine_container_start's. */
+int engine_container_start_attach(Engine *e, const char *name_or_id, const AttachStdio *io,
+                                  EngineAttach **ret, int *ret_code, LadeError **err);
+int engine_attach_fd(const EngineAttach *a);
+int engine_attach_process(Engine *e, EngineAttach *a, int *ret_status, LadeError **err);
+int engine_attach_resize(EngineAttach *a, unsigned rows, unsigned cols);
+EngineAttach *engine_attach_free(EngineAttach *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EngineAttach *, engine_attach_free)
+/* The tty size of a running container (POST /containers/{id}/resize). */
+int engine_container_resize(Engine *e, const char *name_or_id, unsigned rows, unsigned cols,
+                            LadeError **err);
 /* create + start, for `lade run`: with io NULL the container is detached (ret_id set). */
 int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io, char ret_id[static 65],
                          int *ret_status, LadeError **err);
@@ -102,6 +122,7 @@ typedef struct LogsOptions {
         bool follow, timestamps, stdout_, stderr_;
         int64_t since_ns, until_ns;   /* 0 = unbounded */
         long tail;                    /* -1 = all */
+        int cancel_fd;                /* >= 0: follow ends once it reports POLLERR/POLLHUP */
 } LogsOptions;
 /* Calls fn for each line in order (stream "stdout"/"stderr", time in ns); with follow, keeps
  * going until the container stops. */
@@ -119,6 +140,23 @@ typedef struct ExecRequest {
 /* Runs a process in a running container with the caller's stdio (detach: stdio /dev/null). */
 int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *req, int *ret_status,
                           LadeError **err);
+
+/* exec for multi-threaded callers (the API server): the process is started by a fork+exec'd
+ * helper (`lade __exec`) with stdio[0..2] as its stdin, stdout and stderr (with req->tty the
+ * process gets a pty instead, whose master engine_exec_master() hands over). Returns once the
+ * process runs; a failure to start sets *ret_code (126/127). engine_exec_fd() becomes readable
+ * when the process exits; engine_exec_process() then gives 1 and *ret_status (0 before). */
+typedef struct EngineExec EngineExec;
+int engine_exec_spawn(Engine *e, const char *name_or_id, const ExecRequest *req, const int stdio[3],
+                      EngineExec **ret, int *ret_code, LadeError **err);
+pid_t engine_exec_pid(const EngineExec *x);
+int engine_exec_master(const EngineExec *x);
+int engine_exec_fd(const EngineExec *x);
+int engine_exec_process(EngineExec *x, int *ret_status);
+EngineExec *engine_exec_free(EngineExec *x);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EngineExec *, engine_exec_free)
+/* The body of `lade __exec ROOT ID` (ctl is fd 3). */
+int engine_exec_main(Engine *e, const char *id, int ctl, LadeError **err);
 
 /* Docker's exit codes for failures to start a process: 127 not found, 126 not executable,
  * else 125. */

@@ -36,6 +36,11 @@ typedef struct ExecOptions {
         int preserve_fds;
         bool detach;
         bool no_new_keyring;
+        /* Set when not NULL: the process's pid; with process.terminal (and no console_socket),
+         * the pty master, returned instead of being proxied (use with detach: the process is
+         * the caller's child, to reap itself). */
+        pid_t *ret_pid;
+        int *ret_master;
 } ExecOptions;
 
 typedef enum ContainerStatus {
