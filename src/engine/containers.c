@@ -1012,22 +1012,30 @@ int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t
 
 /* ---- listing ---- */
 
+void container_info_free(ContainerInfo *ci)
+{
+        if (!ci)
+                return;
+        free(ci->id);
+        free(ci->name);
+        free(ci->image);
+        free(ci->image_id);
+        free(ci->state);
+        free(ci->created_at);
+        free(ci->health);
+        free(ci->network_mode);
+        strv_free(ci->command);
+        json_decref(ci->labels);
+        json_decref(ci->ports);
+        json_decref(ci->mounts);
+        json_decref(ci->networks);
+        free(ci);
+}
+
 void container_info_list_free(ContainerInfo **l, size_t n)
 {
-        for (size_t i = 0; i < n; i++) {
-                free(l[i]->id);
-                free(l[i]->name);
-                free(l[i]->image);
-                free(l[i]->image_id);
-                free(l[i]->state);
-                free(l[i]->created_at);
-                free(l[i]->health);
-                strv_free(l[i]->command);
-                json_decref(l[i]->labels);
-                json_decref(l[i]->ports);
-                json_decref(l[i]->mounts);
-                free(l[i]);
-        }
+        for (size_t i = 0; i < n; i++)
+                container_info_free(l[i]);
         free(l);
 }
 
@@ -1064,6 +1072,8 @@ static ContainerInfo *info_of(Ctr *c, const char *command)
         json_t *labels = json_object_get(c->create, "Labels");
         ci->labels = json_is_object(labels) ? json_incref(labels) : json_object();
         ci->ports = json_incref(json_object_get(c->net, "Ports"));
+        ci->networks = json_incref(json_object_get(c->net, "Networks"));
+        ci->network_mode = xstrdup(ctr_network_mode(c));
         return ci;
 }
 

@@ -26,6 +26,8 @@ typedef struct ContainerInfo {
         json_t *labels;     /* owned */
         json_t *ports;      /* NetworkSettings.Ports, owned, may be NULL */
         json_t *mounts;     /* HostConfig binds etc. as Docker's Mounts list (owned, may be NULL) */
+        json_t *networks;   /* NetworkSettings.Networks (owned, may be NULL) */
+        char *network_mode; /* HostConfig.NetworkMode with Docker's default */
 } ContainerInfo;
 
 typedef struct RunRequest {
@@ -105,6 +107,16 @@ int engine_container_lookup(Engine *e, const char *name_or_id, char ret_id[stati
 int engine_container_inspect(Engine *e, const char *name_or_id, json_t **ret, LadeError **err);
 int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err);
 void container_info_list_free(ContainerInfo **l, size_t n);
+void container_info_free(ContainerInfo *ci);
+/* container-list.c: Docker's list filters (id, name (a regular expression on "/name"), label,
+ * exited, status, ancestor, before, since, network, health, publish, expose; f NULL: none),
+ * the STATUS text, Go's HumanDuration and the GET /containers/json summary object. */
+struct EngineFilters;
+int engine_container_list_filtered(Engine *e, bool all, const struct EngineFilters *f,
+                                   ContainerInfo ***ret, size_t *ret_n, LadeError **err);
+char *engine_container_status_text(const ContainerInfo *ci);
+char *engine_human_duration(int64_t seconds);
+json_t *engine_container_summary_json(const ContainerInfo *ci);
 /* The container's processes (host pids) for `top`. */
 int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t *ret_n, LadeError **err);
 /* One sample of Docker's stats document (GET /containers/{id}/stats): cpu_stats, memory_stats,
