@@ -176,9 +176,16 @@ int api_network_connect(ApiRequest *req, LadeError **err)
         if (r < 0)
                 return r;
         int pid = (int) json_integer_value(json_object_get(json_object_get(doc, "State"), "Pid"));
-        if (pid <= 0)
-                return lade_error_msg(err, EBUSY, "container %s is not running", json_string_value(json_object_get(doc, "Id")));
         json_t *ep = json_object_get(body, "EndpointConfig");
+        /* not running (docker-compose connects created containers): remembered for the start */
+        if (pid <= 0) {
+                json_t *cfg = json_is_object(ep) ? ep : json_object();
+                r = engine_container_network_configure(e, json_string_value(json_object_get(doc, "Id")), req->name,
+                                                       cfg, err);
+                if (cfg != ep)
+                        json_decref(cfg);
+                return r < 0 ? r : api_respond_empty(req, 200);
+        }
         _cleanup_strv_free_ char **aliases = NULL;
         size_t i;
         json_t *a;
@@ -208,7 +215,12 @@ int api_network_disconnect(ApiRequest *req, LadeError **err)
         int r = api_engine(req, &e, err);
         if (r == 0)
                 r = body_container(req, e, &body, &doc, err);
-        if (r == 0)
-                r = engine_network_disconnect(e, req->name, json_string_value(json_object_get(doc, "Id")), err);
+        if (r < 0)
+                return r;
+        const char *id = json_string_value(json_object_get(doc, "Id"));
+        if (json_integer_value(json_object_get(json_object_get(doc, "State"), "Pid")) <= 0)
+                r = engine_container_network_configure(e, id, req->name, NULL, err);
+        else
+                r = engine_network_disconnect(e, req->name, id, err);
         return r < 0 ? r : api_respond_empty(req, 200);
 }

@@ -90,7 +90,7 @@ static json_t *network_settings(Ctr *c)
         if (!json_object_get(n, "Ports"))
                 json_object_set_new(n, "Ports", json_object());
         if (!json_object_get(n, "Networks"))
-                json_object_set_new(n, "Networks", json_object());
+                json_object_set_new(n, "Networks", c->net ? json_object() : ctr_configured_networks(c));
         if (!json_object_get(n, "IPPrefixLen"))
                 json_object_set_new(n, "IPPrefixLen", json_integer(0));
         return n;

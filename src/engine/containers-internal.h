@@ -75,6 +75,9 @@ int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, Spe
 const char *ctr_network_mode(const Ctr *c);
 /* Attaches the container whose init is pid (created, not started); sets c->net. */
 int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err);
+/* NetworkSettings.Networks of a container not started yet: its NetworkMode's network with the
+ * endpoint settings of the create body. */
+json_t *ctr_configured_networks(const Ctr *c);
 /* Published ports free? Before anything is created. */
 int ctr_check_ports(Ctr *c, LadeError **err);
 

@@ -123,6 +123,11 @@ int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t
  * pids_stats, blkio_stats, networks; precpu_stats zero (the caller keeps the previous sample).
  * A stopped container gives zeros. */
 int engine_container_stats(Engine *e, const char *name_or_id, json_t **ret, LadeError **err);
+/* `network connect` (endpoint: Docker's EndpointConfig, borrowed) or `disconnect` (NULL) of a
+ * container that is not running: its endpoint settings on its NetworkMode's network, used at
+ * its next start. Another network: -EOPNOTSUPP (a second network joins only a running one). */
+int engine_container_network_configure(Engine *e, const char *name_or_id, const char *network,
+                                       json_t *endpoint, LadeError **err);
 /* Stopped containers removed; ret_ids gets their ids. */
 int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err);
 /* Paths of a container's files (for logs, cp, export, diff): its directory and rootfs. */
