@@ -11,41 +11,50 @@
 #include "network.h"
 #include "util.h"
 
+typedef bool (*NetPred)(const char *value, json_t *n);
+
+static const char *field(json_t *n, const char *key)
+{
+        const char *v = json_string_value(json_object_get(n, key));
+        return v ? v : "";
+}
+
+static bool p_name(const char *v, json_t *n) { return strstr(field(n, "Name"), v) != NULL; }
+static bool p_id(const char *v, json_t *n) { return startswith(field(n, "Id"), v); }
+static bool p_driver(const char *v, json_t *n) { return streq(field(n, "Driver"), v); }
+
+static bool p_type(const char *v, json_t *n)
+{
+        const char *name = field(n, "Name");
+        bool builtin = streq(name, "bridge") || streq(name, "host") || streq(name, "none");
+        return streq(v, builtin ? "builtin" : "custom");
+}
+
+static bool p_label(const char *v, json_t *n)
+{
+        const char *eq = strchr(v, '=');
+        _cleanup_free_ char *k = eq ? xstrndup(v, (size_t) (eq - v)) : xstrdup(v);
+        json_t *lv = json_object_get(json_object_get(n, "Labels"), k);
+        return lv && (!eq || streq_ptr(json_string_value(lv), eq + 1));
+}
+
+/* One of key's values matches (all of them, for labels); true without the filter. */
+static bool net_filter(const EngineFilters *f, const char *key, NetPred pred, bool all, json_t *n)
+{
+        _cleanup_strv_free_ char **values = engine_filters_get(f, key);
+        if (!values)
+                return true;
+        for (char **v = values; *v; v++)
+                if (pred(*v, n) != all)
+                        return !all;
+        return all;
+}
+
 static bool network_matches(const EngineFilters *f, json_t *n)
 {
-        const char *name = json_string_value(json_object_get(n, "Name")) ?: "";
-        const char *id = json_string_value(json_object_get(n, "Id")) ?: "";
-        const char *driver = json_string_value(json_object_get(n, "Driver")) ?: "";
-        bool builtin = streq(name, "bridge") || streq(name, "host") || streq(name, "none");
-        char **v;
-        bool ok = !(v = engine_filters_get(f, "name"));
-        for (; !ok && *v; v++)
-                ok = strstr(name, *v) != NULL;
-        if (!ok)
-                return false;
-        ok = !(v = engine_filters_get(f, "id"));
-        for (; !ok && *v; v++)
-                ok = startswith(id, *v);
-        if (!ok)
-                return false;
-        ok = !(v = engine_filters_get(f, "driver"));
-        for (; !ok && *v; v++)
-                ok = streq(driver, *v);
-        if (!ok)
-                return false;
-        ok = !(v = engine_filters_get(f, "type"));
-        for (; !ok && *v; v++)
-                ok = streq(*v, builtin ? "builtin" : "custom");
-        if (!ok)
-                return false;
-        for (v = engine_filters_get(f, "label"); v && *v; v++) {
-                const char *eq = strchr(*v, '=');
-                _cleanup_free_ char *k = eq ? xstrndup(*v, (size_t) (eq - *v)) : xstrdup(*v);
-                json_t *lv = json_object_get(json_object_get(n, "Labels"), k);
-                if (!lv || (eq && !streq_ptr(json_string_value(lv), eq + 1)))
-                        return false;
-        }
-        return true;
+        return net_filter(f, "name", p_name, false, n) && net_filter(f, "id", p_id, false, n) &&
+               net_filter(f, "driver", p_driver, false, n) && net_filter(f, "type", p_type, false, n) &&
+               net_filter(f, "label", p_label, true, n);
 }
 
 int api_networks_list(ApiRequest *req, LadeError **err)

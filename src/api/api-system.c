@@ -290,12 +290,28 @@ typedef struct EventsStream {
         size_t len, off;
 } EventsStream;
 
-static bool any_value(char **values, const char *a, const char *b)
+/* One of key's values is a or b; true without the filter. */
+static bool any_value(const EngineFilters *f, const char *key, const char *a, const char *b)
 {
+        _cleanup_strv_free_ char **values = engine_filters_get(f, key);
         if (!values)
                 return true;
-        for (; *values; values++)
-                if ((a && streq(*values, a)) || (b && streq(*values, b)))
+        for (char **v = values; *v; v++)
+                if ((a && streq(*v, a)) || (b && streq(*v, b)))
+                        return true;
+        return false;
+}
+
+/* An actor filter (container, network): one of its values is the actor's id prefix or name. */
+static bool actor_matches(const EngineFilters *f, const char *key, const EngineEvent *ev, const char *name)
+{
+        _cleanup_strv_free_ char **values = engine_filters_get(f, key);
+        if (!values)
+                return true;
+        if (!streq(ev->type, key))
+                return false;
+        for (char **v = values; *v; v++)
+                if (startswith(ev->actor_id, *v) || streq_ptr(name, *v))
                         return true;
         return false;
 }
@@ -309,26 +325,12 @@ static bool event_matches(const EventsStream *es, const EngineEvent *ev)
         json_t *a = ev->attributes;
         const char *name = json_string_value(json_object_get(a, "name"));
         const char *image = json_string_value(json_object_get(a, "image"));
-        bool is_ctr = streq(ev->type, "container"), is_net = streq(ev->type, "network");
-        if (!any_value(engine_filters_get(f, "type"), ev->type, NULL) ||
-            !any_value(engine_filters_get(f, "event"), ev->action, NULL) ||
-            (engine_filters_has(f, "image") && !any_value(engine_filters_get(f, "image"), image, NULL)))
+        if (!any_value(f, "type", ev->type, NULL) || !any_value(f, "event", ev->action, NULL) ||
+            (engine_filters_has(f, "image") && !any_value(f, "image", image, NULL)) ||
+            !actor_matches(f, "container", ev, name) || !actor_matches(f, "network", ev, name))
                 return false;
-        for (char **v = engine_filters_get(f, "container"); v; v = NULL) {
-                bool ok = false;
-                for (; is_ctr && *v; v++)
-                        ok = ok || startswith(ev->actor_id, *v) || streq_ptr(name, *v);
-                if (!ok)
-                        return false;
-        }
-        for (char **v = engine_filters_get(f, "network"); v; v = NULL) {
-                bool ok = false;
-                for (; is_net && *v; v++)
-                        ok = ok || startswith(ev->actor_id, *v) || streq_ptr(name, *v);
-                if (!ok)
-                        return false;
-        }
-        for (char **v = engine_filters_get(f, "label"); v && *v; v++) {
+        _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
+        for (char **v = labels; v && *v; v++) {
                 const char *eq = strchr(*v, '=');
                 _cleanup_free_ char *k = eq ? xstrndup(*v, (size_t) (eq - *v)) : xstrdup(*v);
                 json_t *lv = json_object_get(a, k);

@@ -13,6 +13,8 @@
 #include "json-util.h"
 #include "util.h"
 
+#define CONTAINER_NAME_PATTERN_MAX 256
+
 static char *plural(int64_t n, const char *unit)
 {
         return xasprintf("%lld %ss", (long long) n, unit);
@@ -76,7 +78,8 @@ static bool m_name(const ContainerInfo *ci, const char *v)
         /* Docker matches a regular expression against "/name" */
         _cleanup_free_ char *slashed = xasprintf("/%s", ci->name);
         regex_t re;
-        if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+        /* a long pattern could make the regex engine crawl: a plain substring then */
+        if (strlen(v) > CONTAINER_NAME_PATTERN_MAX || regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
                 return strstr(slashed, v) != NULL;
         bool yes = regexec(&re, slashed, 0, NULL, 0) == 0;
         regfree(&re);
@@ -162,12 +165,15 @@ static bool m_expose(const ContainerInfo *ci, const char *v)
         return port_match(ci, v, false);
 }
 
-static bool any(char **values, bool (*fn)(const ContainerInfo *, const char *), const ContainerInfo *ci)
+/* Does ci match one of key's values (or is there no such filter)? */
+static bool any(const EngineFilters *f, const char *key, bool (*fn)(const ContainerInfo *, const char *),
+                const ContainerInfo *ci)
 {
+        _cleanup_strv_free_ char **values = engine_filters_get(f, key);
         if (!values)
                 return true;
-        for (; *values; values++)
-                if (fn(ci, *values))
+        for (char **v = values; *v; v++)
+                if (fn(ci, *v))
                         return true;
         return false;
 }
@@ -176,19 +182,33 @@ static int check_values(const EngineFilters *f, LadeError **err)
 {
         static const char *const states[] = { "created", "restarting", "running", "removing", "paused", "exited",
                                                "dead", NULL };
-        for (char **v = engine_filters_get(f, "status"); v && *v; v++) {
+        _cleanup_strv_free_ char **status = engine_filters_get(f, "status");
+        _cleanup_strv_free_ char **exited = engine_filters_get(f, "exited");
+        for (char **v = status; v && *v; v++) {
                 bool ok = false;
                 for (size_t i = 0; states[i]; i++)
                         ok = ok || streq(*v, states[i]);
                 if (!ok)
                         return lade_error_msg(err, EINVAL, "invalid filter 'status=%s'", *v);
         }
-        for (char **v = engine_filters_get(f, "exited"); v && *v; v++) {
+        for (char **v = exited; v && *v; v++) {
                 int64_t n;
                 if (parse_int64(*v, &n) < 0)
                         return lade_error_msg(err, EINVAL, "invalid filter 'exited=%s'", *v);
         }
         return 0;
+}
+
+bool engine_container_filter_match(const EngineFilters *f, const ContainerInfo *ci)
+{
+        _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
+        for (char **l = labels; l && *l; l++)
+                if (!m_label(ci, *l))
+                        return false;
+        return any(f, "id", m_id, ci) && any(f, "name", m_name, ci) && any(f, "status", m_status, ci) &&
+               any(f, "exited", m_exited, ci) && any(f, "ancestor", m_ancestor, ci) &&
+               any(f, "network", m_network, ci) && any(f, "health", m_health, ci) &&
+               any(f, "publish", m_publish, ci) && any(f, "expose", m_expose, ci);
 }
 
 static bool matches(const EngineFilters *f, const ContainerInfo *ci, int64_t before, int64_t since)
@@ -197,23 +217,13 @@ static bool matches(const EngineFilters *f, const ContainerInfo *ci, int64_t bef
                 return false;
         if (since && ci->created <= since)
                 return false;
-        for (char **l = engine_filters_get(f, "label"); l && *l; l++)
-                if (!m_label(ci, *l))
-                        return false;
-        return any(engine_filters_get(f, "id"), m_id, ci) && any(engine_filters_get(f, "name"), m_name, ci) &&
-               any(engine_filters_get(f, "status"), m_status, ci) &&
-               any(engine_filters_get(f, "exited"), m_exited, ci) &&
-               any(engine_filters_get(f, "ancestor"), m_ancestor, ci) &&
-               any(engine_filters_get(f, "network"), m_network, ci) &&
-               any(engine_filters_get(f, "health"), m_health, ci) &&
-               any(engine_filters_get(f, "publish"), m_publish, ci) &&
-               any(engine_filters_get(f, "expose"), m_expose, ci);
+        return engine_container_filter_match(f, ci);
 }
 
 /* before/since name a container: its creation time */
 static int created_of(Engine *e, const EngineFilters *f, const char *key, int64_t *ret, LadeError **err)
 {
-        char **v = engine_filters_get(f, key);
+        _cleanup_strv_free_ char **v = engine_filters_get(f, key);
         *ret = 0;
         if (!v || !*v)
                 return 0;

@@ -114,6 +114,8 @@ void container_info_free(ContainerInfo *ci);
 struct EngineFilters;
 int engine_container_list_filtered(Engine *e, bool all, const struct EngineFilters *f,
                                    ContainerInfo ***ret, size_t *ret_n, LadeError **err);
+/* The value filters (not before/since, which need the database). */
+bool engine_container_filter_match(const struct EngineFilters *f, const ContainerInfo *ci);
 char *engine_container_status_text(const ContainerInfo *ci);
 char *engine_human_duration(int64_t seconds);
 json_t *engine_container_summary_json(const ContainerInfo *ci);
