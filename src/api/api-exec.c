@@ -355,7 +355,7 @@ int api_exec_inspect(ApiRequest *req, LadeError **err)
         json_t *j = NULL;
         if (x) {
                 json_t *c = x->config, *cmd = json_object_get(c, "Cmd");
-                json_t *args = json_array_size(cmd) > 1 ? json_array() : json_array();
+                json_t *args = json_array();
                 for (size_t i = 1; i < json_array_size(cmd); i++)
                         json_array_append(args, json_array_get(cmd, i));
                 const char *user = json_string_value(json_object_get(c, "User"));

@@ -177,6 +177,7 @@ struct ApiPendingAttach {
         char id[65];
         AttachStdio io;
         int wake;                     /* eventfd: the start happened (handle set) */
+        bool claimed, done;           /* a start uses io (the stream may not leave meanwhile) */
         EngineAttach *handle;
 };
 
@@ -197,27 +198,37 @@ int api_attach_start_pending(ApiServer *s, Engine *e, const char *id, LadeError 
 {
         pthread_mutex_lock(&s->lock);
         ApiPendingAttach *pa = s->pending;
-        while (pa && (!streq(pa->id, id) || pa->handle))
+        while (pa && (!streq(pa->id, id) || pa->claimed))
                 pa = pa->next;
-        int r = 0;
         if (pa) {
-                EngineAttach *h = NULL;
-                /* under the lock: the waiting stream cannot leave (and close its fds) meanwhile */
-                r = engine_container_start_attach(e, id, &pa->io, &h, NULL, err);
-                if (r >= 0) {
-                        pa->handle = h;
-                        uint64_t one = 1;
-                        (void) !write(pa->wake, &one, sizeof(one));
-                        r = 1;
-                }
+                pa->claimed = true;
+                pa->done = false;
         }
         pthread_mutex_unlock(&s->lock);
-        return r;
+        if (!pa)
+                return 0;
+        /* not under the lock (a start takes a while); the stream waits for done before it
+         * leaves, so pa and its fds stay valid */
+        EngineAttach *h = NULL;
+        int r = engine_container_start_attach(e, id, &pa->io, &h, NULL, err);
+        pthread_mutex_lock(&s->lock);
+        pa->handle = h;
+        pa->done = true;
+        if (r >= 0) {
+                uint64_t one = 1;
+                (void) !write(pa->wake, &one, sizeof(one));
+        } else
+                pa->claimed = false;   /* another start may try again */
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        return r < 0 ? r : 1;
 }
 
 static void pending_remove(ApiServer *s, ApiPendingAttach *pa)
 {
         pthread_mutex_lock(&s->lock);
+        while (pa->claimed && !pa->done)
+                pthread_cond_wait(&s->cond, &s->lock);
         for (ApiPendingAttach **pp = &s->pending; *pp; pp = &(*pp)->next)
                 if (*pp == pa) {
                         *pp = pa->next;
