@@ -203,6 +203,10 @@ int api_container_start(ApiRequest *req, LadeError **err)
 int api_container_stop(ApiRequest *req, LadeError **err)
 {
         _cleanup_(engine_freep) Engine *e = NULL;
+        const char *s = api_query(req, "signal");
+        int sig = s && *s ? runtime_parse_signal(s) : 0;
+        if (sig < 0)
+                return lade_error_msg(err, EINVAL, "Invalid signal: %s", s);
         int64_t t;
         int r = query_int(req, "t", -1, &t, err);
         if (r == 0)
@@ -214,7 +218,7 @@ int api_container_stop(ApiRequest *req, LadeError **err)
                 return -ENOENT;
         if (!streq(state, "running") && !streq(state, "paused") && !streq(state, "restarting"))
                 return api_respond_empty(req, 304);
-        if ((r = engine_container_stop(e, req->name, (int) t, err)) < 0)
+        if ((r = engine_container_stop_signal(e, req->name, (int) t, sig, err)) < 0)
                 return r;
         return api_respond_empty(req, 204);
 }

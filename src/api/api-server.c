@@ -1,5 +1,5 @@
 /* The server: the unix socket, libmicrohttpd (a thread per connection, so long streams — pull
- * progress, events, later logs -f and attach — never hold up other clients), the peer's
+ * progress, events, logs -f, attach and exec — never hold up other clients), the peer's
  * credentials of every connection, and an orderly stop.
  *
  * What stays true:

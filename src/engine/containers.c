@@ -704,7 +704,7 @@ static int stop_signal(Ctr *c)
         return sig > 0 ? sig : SIGTERM;
 }
 
-static int stop_loaded(Ctr *c, int timeout, LadeError **err)
+static int stop_loaded(Ctr *c, int timeout, int sig, LadeError **err)
 {
         if (!active(c))
                 return 0;
@@ -723,7 +723,7 @@ static int stop_loaded(Ctr *c, int timeout, LadeError **err)
                 wake_monitor(c);
         else if (timeout != 0 && !c->image)
                 (void) image_store_resolve(engine_images(c->e), c->image_id, &c->image, NULL);
-        if (!state_is(c, "restarting") && timeout != 0 && kill_init(c, stop_signal(c), NULL) == 0 &&
+        if (!state_is(c, "restarting") && timeout != 0 && kill_init(c, sig > 0 ? sig : stop_signal(c), NULL) == 0 &&
             wait_monitor(c, timeout < 0 ? -1 : timeout * 1000) == 1)
                 return 0;
         (void) kill_init(c, SIGKILL, NULL);
@@ -734,9 +734,14 @@ static int stop_loaded(Ctr *c, int timeout, LadeError **err)
 
 int engine_container_stop(Engine *e, const char *name_or_id, int timeout, LadeError **err)
 {
+        return engine_container_stop_signal(e, name_or_id, timeout, 0, err);
+}
+
+int engine_container_stop_signal(Engine *e, const char *name_or_id, int timeout, int sig, LadeError **err)
+{
         Ctr c;
         int r = load(e, &c, name_or_id, err);
-        if (r >= 0 && (r = stop_loaded(&c, timeout, err)) >= 0)
+        if (r >= 0 && (r = stop_loaded(&c, timeout, sig, err)) >= 0)
                 ctr_event(&c, "stop", NULL);
         ctr_done(&c);
         if (r >= 0) {

@@ -87,6 +87,9 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
 /* Sends the stop signal (the container's StopSignal, else SIGTERM), waits timeout seconds
  * (negative: the container's StopTimeout, else 10), then SIGKILL. No restart follows. */
 int engine_container_stop(Engine *e, const char *name_or_id, int timeout, LadeError **err);
+/* The same with sig (> 0) instead of the container's stop signal (`docker stop --signal`). */
+int engine_container_stop_signal(Engine *e, const char *name_or_id, int timeout, int sig,
+                                 LadeError **err);
 int engine_container_restart(Engine *e, const char *name_or_id, int timeout, LadeError **err);
 int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError **err);
 /* Waits for the container to stop ("not-running", the default; "next-exit"; "removed"). */
