@@ -31,6 +31,7 @@ typedef struct ApiPendingAttach ApiPendingAttach;
 typedef struct ApiExec ApiExec;
 
 #define API_EXECS_MAX 1024                           /* exec instances kept in memory */
+#define API_ATTACH_IN_FLIGHT_MS 2000
 
 typedef struct ApiServer {
         char *root;
@@ -45,6 +46,10 @@ typedef struct ApiServer {
         unsigned jobs;                /* worker threads alive */
         unsigned event_listeners;
         ApiPendingAttach *pending;    /* attach streams waiting for their container's start */
+        /* attaches answered (101) whose stream has not registered as pending yet: a start
+         * waits for them (at most API_ATTACH_IN_FLIGHT_MS), or `docker run` could lose output */
+        struct ApiAttachInFlight *in_flight;
+        uint64_t next_token;
         ApiExec *execs;               /* exec instances (POST /containers/{id}/exec), newest first */
         size_t n_execs;
 } ApiServer;
@@ -146,6 +151,7 @@ const char *api_stream_content_type(ApiRequest *req, bool tty);
  * (1), or 0 when nobody waits (the caller starts it). */
 int api_attach_start_pending(ApiServer *s, Engine *e, const char *id, LadeError **err);
 void api_execs_free(ApiServer *s);
+void api_attach_in_flight_free(ApiServer *s);
 
 /* Hijacked connections (api-stream.c): a 101 answer with `Upgrade: tcp`, then fn runs in the
  * connection's thread with the raw socket (and the bytes MHD read past the headers); the

@@ -155,6 +155,7 @@ static ApiServer *server_free(ApiServer *s)
         if (!s)
                 return NULL;
         api_execs_free(s);
+        api_attach_in_flight_free(s);
         authz_policy_free(s->policy);
         api_audit_free(s->audit);
         safe_close(s->stop_fd);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api-internal.h"
@@ -181,25 +182,92 @@ struct ApiPendingAttach {
         EngineAttach *handle;
 };
 
+typedef struct ApiAttachInFlight {
+        struct ApiAttachInFlight *next;
+        uint64_t token;
+        char id[65];
+        uint64_t since_ns;
+} ApiAttachInFlight;
+
 typedef struct Attach {
+        ApiServer *server;
         char id[65];
         bool tty, in, out, err;
         char *detach_keys;
+        uint64_t token;               /* its in-flight entry, 0: none */
 } Attach;
+
+/* Under s->lock: drops token's entry (0: none) and the ones too old to wait for. */
+static void in_flight_drop(ApiServer *s, uint64_t token)
+{
+        uint64_t now = now_ns();
+        for (ApiAttachInFlight **pp = &s->in_flight; *pp;) {
+                ApiAttachInFlight *f = *pp;
+                if (f->token == token || now - f->since_ns > (uint64_t) API_ATTACH_IN_FLIGHT_MS * 1000000) {
+                        *pp = f->next;
+                        free(f);
+                } else
+                        pp = &f->next;
+        }
+        pthread_cond_broadcast(&s->cond);
+}
+
+static bool in_flight_has(ApiServer *s, const char *id)
+{
+        in_flight_drop(s, 0);
+        for (ApiAttachInFlight *f = s->in_flight; f; f = f->next)
+                if (streq(f->id, id))
+                        return true;
+        return false;
+}
+
+static void attach_done_in_flight(Attach *a)
+{
+        if (!a->token)
+                return;
+        pthread_mutex_lock(&a->server->lock);
+        in_flight_drop(a->server, a->token);
+        pthread_mutex_unlock(&a->server->lock);
+        a->token = 0;
+}
 
 static void attach_free(void *p)
 {
         Attach *a = p;
+        attach_done_in_flight(a);
         free(a->detach_keys);
         free(a);
+}
+
+void api_attach_in_flight_free(ApiServer *s)
+{
+        while (s->in_flight) {
+                ApiAttachInFlight *f = s->in_flight;
+                s->in_flight = f->next;
+                free(f);
+        }
 }
 
 int api_attach_start_pending(ApiServer *s, Engine *e, const char *id, LadeError **err)
 {
         pthread_mutex_lock(&s->lock);
-        ApiPendingAttach *pa = s->pending;
-        while (pa && (!streq(pa->id, id) || pa->claimed))
-                pa = pa->next;
+        ApiPendingAttach *pa;
+        for (;;) {
+                pa = s->pending;
+                while (pa && (!streq(pa->id, id) || pa->claimed))
+                        pa = pa->next;
+                /* an attach on its way (answered, its stream not registered yet) is waited for */
+                if (pa || !in_flight_has(s, id))
+                        break;
+                struct timespec until;
+                clock_gettime(CLOCK_REALTIME, &until);
+                until.tv_nsec += 50 * 1000000;
+                if (until.tv_nsec >= 1000000000) {
+                        until.tv_sec++;
+                        until.tv_nsec -= 1000000000;
+                }
+                (void) pthread_cond_timedwait(&s->cond, &s->lock, &until);
+        }
         if (pa) {
                 pa->claimed = true;
                 pa->done = false;
@@ -257,6 +325,7 @@ static EngineAttach *attach_wait_start(ApiStream *st, Engine *e, Attach *a, cons
         pa.next = st->server->pending;
         st->server->pending = &pa;
         pthread_mutex_unlock(&st->server->lock);
+        attach_done_in_flight(a);
         EngineAttach *h = NULL;
         for (;;) {
                 /* events 0: only a full close (POLLHUP) counts, a half-close is stdin ending */
@@ -299,9 +368,10 @@ static void attach_stream(ApiStream *st, void *ud)
                 goto out;
         AttachStdio io = { .in = in[0], .out = out[1], .err = er[1], .detach_keys = a->detach_keys };
         EngineAttach *h = NULL;
-        if (container_active(e, a->id))
+        if (container_active(e, a->id)) {
+                attach_done_in_flight(a);
                 (void) engine_container_attach_open(e, a->id, &io, &h, NULL);
-        else
+        } else
                 h = attach_wait_start(st, e, a, &io);
         /* the monitor has its copies now */
         in[0] = safe_close(in[0]);
@@ -337,12 +407,23 @@ int api_container_attach(ApiRequest *req, LadeError **err)
                 free(a);
                 return r;
         }
+        a->server = req->server;
         a->tty = api_container_tty(e, a->id);
         a->in = api_query_bool(req, "stdin");
         a->out = api_query_bool(req, "stdout");
         a->err = api_query_bool(req, "stderr");
         const char *keys = api_query(req, "detachKeys");
         a->detach_keys = keys ? xstrdup(keys) : NULL;
+        /* the client may send its start as soon as it reads our 101: a start waits for this
+         * stream to register (at most API_ATTACH_IN_FLIGHT_MS) */
+        ApiAttachInFlight *f = xmalloc0(sizeof(*f));
+        snprintf(f->id, sizeof(f->id), "%s", a->id);
+        f->since_ns = now_ns();
+        pthread_mutex_lock(&req->server->lock);
+        f->token = a->token = ++req->server->next_token;
+        f->next = req->server->in_flight;
+        req->server->in_flight = f;
+        pthread_mutex_unlock(&req->server->lock);
         /* logs=1 (the output so far) is not replayed: the stream starts now */
         return api_respond_upgrade(req, api_stream_content_type(req, a->tty), attach_stream, a, attach_free);
 }

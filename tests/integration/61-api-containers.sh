@@ -56,6 +56,10 @@ d run --rm busybox sh -c 'exit 3' >/dev/null 2>&1
 expect_eq "run --rm: the container's exit code" 3 "$?"
 expect_eq "run --rm: its stderr on stderr" "to-stderr" "$(cat "$T/err")"
 expect_eq "run --rm: nothing left" "" "$(lade ps -aq)"
+# the CLI starts the container as soon as its attach is answered: no output may be lost
+n=0
+for i in $(seq 15); do [ "$(d run --rm busybox echo "n$i")" = "n$i" ] && n=$((n + 1)); done
+expect_eq "run --rm: the whole output, every time" 15 "$n"
 expect_eq "run -i: stdin goes in" "piped-in" "$(echo piped-in | d run --rm -i busybox cat)"
 out=$(timeout -s KILL 60 script -eqc "docker run --rm -it busybox sh -c 'tty; exit 4'" /dev/null </dev/null)
 expect_eq "run -it through a pty: its exit code" 4 "$?"
