@@ -152,6 +152,7 @@ expect_eq "... and nothing was created" "$n0" "$(lade ps -aq | wc -l)"
 d run -d --name quiet busybox sleep 300 >/dev/null
 fds() { ls /proc/$SERVE_PID/fd | wc -l; }
 tasks() { ls /proc/$SERVE_PID/task | wc -l; }
+sleep 1.5   # requests before this one have wound down
 f0=$(fds) t0=$(tasks)
 for _ in 1 2 3; do
         timeout -s KILL 1 docker logs -f quiet >/dev/null 2>&1
@@ -160,8 +161,9 @@ for _ in 1 2 3; do
         timeout -s KILL 1 docker events >/dev/null 2>&1
 done
 sleep 1.5
-expect_eq "no fd leaked by clients that left" "$f0" "$(fds)"
-expect_eq "no thread leaked by clients that left" "$t0" "$(tasks)"
+f1=$(fds) t1=$(tasks)
+check "no fd leaked by clients that left ($f0 before, $f1 after)" test "$f1" -le "$f0"
+check "no thread leaked by clients that left ($t0 before, $t1 after)" test "$t1" -le "$t0"
 d rm -f quiet from-lade >/dev/null
 
 # ---- docker-compose ----
