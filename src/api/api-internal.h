@@ -28,6 +28,11 @@
 #define API_PEER_GROUPS_MAX 4096
 
 typedef struct ApiJob ApiJob;
+typedef struct ApiPendingAttach ApiPendingAttach;
+typedef struct ApiExec ApiExec;
+
+#define API_EXECS_MAX 1024                           /* exec instances kept in memory */
+#define API_ATTACH_IN_FLIGHT_MS 2000
 
 typedef struct ApiServer {
         char *root;
@@ -41,6 +46,13 @@ typedef struct ApiServer {
         unsigned requests;            /* in flight */
         unsigned jobs;                /* worker threads alive */
         unsigned event_listeners;
+        ApiPendingAttach *pending;    /* attach streams waiting for their container's start */
+        /* attaches answered (101) whose stream has not registered as pending yet: a start
+         * waits for them (at most API_ATTACH_IN_FLIGHT_MS), or `docker run` could lose output */
+        struct ApiAttachInFlight *in_flight;
+        uint64_t next_token;
+        ApiExec *execs;               /* exec instances (POST /containers/{id}/exec), newest first */
+        size_t n_execs;
 } ApiServer;
 
 /* The peer of a connection, read once with SO_PEERCRED / SO_PEERGROUPS when it is accepted. */
@@ -129,6 +141,48 @@ int api_job_output_fd(ApiJob *j);      /* RAW streams */
 int api_job_write_json(ApiJob *j, json_t *line);   /* steals line */
 bool api_job_cancelled(ApiJob *j);
 
+/* ---- containers (api-containers.c, api-stream.c, api-exec.c, api-networks.c) ---- */
+int api_engine(ApiRequest *req, Engine **ret, LadeError **err);
+int api_respond_empty(ApiRequest *req, unsigned status);
+bool api_container_tty(Engine *e, const char *name);
+/* Docker's stream framing (8-byte header: stream, 0, 0, 0, big-endian size) unless tty. */
+int api_write_frame(int fd, bool tty, int stream, const char *data, size_t len);
+const char *api_stream_content_type(ApiRequest *req, bool tty);
+/* The start of a container an attach stream waits for: started with that stream's stdio
+ * (1), or 0 when nobody waits (the caller starts it). */
+int api_attach_start_pending(ApiServer *s, Engine *e, const char *id, LadeError **err);
+void api_execs_free(ApiServer *s);
+void api_attach_in_flight_free(ApiServer *s);
+
+/* Hijacked connections (api-stream.c): a 101 answer with `Upgrade: tcp`, then fn runs in the
+ * connection's thread with the raw socket (and the bytes MHD read past the headers); the
+ * connection closes when it returns. The server counts it as a job (drained at stop). */
+typedef struct ApiStream {
+        ApiServer *server;
+        int sock;
+        const char *extra;
+        size_t extra_len;
+} ApiStream;
+typedef void (*ApiStreamFn)(ApiStream *st, void *userdata);
+int api_respond_upgrade(ApiRequest *req, const char *content_type, ApiStreamFn fn, void *userdata,
+                        void (*free_userdata)(void *));
+
+/* The copy loop of attach and exec: client -> in_w (stdin; the client's half-close closes it),
+ * out_r/err_r -> client (framed unless tty), until event() says the process ended (then the
+ * outputs are drained, at most drain_ms), the client leaves, or the server stops. */
+typedef struct ApiPump {
+        ApiStream *st;
+        bool tty;
+        int in_w, out_r, err_r;       /* -1: none (closed by api_pump) */
+        int event_fd;
+        /* 1: ended (*ret_status set, -1 detached), 0: not yet, negative: error (ends) */
+        int (*event)(void *userdata, int *ret_status);
+        void *userdata;
+        int drain_ms;
+} ApiPump;
+/* Returns 1 when the process ended (*ret_status), 0 when the client left or the server stops. */
+int api_pump(ApiPump *p, int *ret_status);
+
 /* ---- handlers ---- */
 int api_ping(ApiRequest *req, LadeError **err);
 int api_version(ApiRequest *req, LadeError **err);
@@ -139,6 +193,32 @@ int api_auth(ApiRequest *req, LadeError **err);
 int api_containers_list(ApiRequest *req, LadeError **err);
 int api_containers_create(ApiRequest *req, LadeError **err);
 int api_exec_create(ApiRequest *req, LadeError **err);
+int api_exec_start(ApiRequest *req, LadeError **err);
+int api_exec_resize(ApiRequest *req, LadeError **err);
+int api_exec_inspect(ApiRequest *req, LadeError **err);
+int api_container_inspect(ApiRequest *req, LadeError **err);
+int api_container_top(ApiRequest *req, LadeError **err);
+int api_container_start(ApiRequest *req, LadeError **err);
+int api_container_stop(ApiRequest *req, LadeError **err);
+int api_container_restart(ApiRequest *req, LadeError **err);
+int api_container_kill(ApiRequest *req, LadeError **err);
+int api_container_pause(ApiRequest *req, LadeError **err);
+int api_container_rename(ApiRequest *req, LadeError **err);
+int api_container_delete(ApiRequest *req, LadeError **err);
+int api_container_resize(ApiRequest *req, LadeError **err);
+int api_containers_prune(ApiRequest *req, LadeError **err);
+int api_container_wait(ApiRequest *req, LadeError **err);
+int api_container_logs(ApiRequest *req, LadeError **err);
+int api_container_stats(ApiRequest *req, LadeError **err);
+int api_container_attach(ApiRequest *req, LadeError **err);
+int api_not_implemented(ApiRequest *req, LadeError **err);
+int api_networks_list(ApiRequest *req, LadeError **err);
+int api_network_inspect(ApiRequest *req, LadeError **err);
+int api_networks_create(ApiRequest *req, LadeError **err);
+int api_network_delete(ApiRequest *req, LadeError **err);
+int api_networks_prune(ApiRequest *req, LadeError **err);
+int api_network_connect(ApiRequest *req, LadeError **err);
+int api_network_disconnect(ApiRequest *req, LadeError **err);
 int api_images_list(ApiRequest *req, LadeError **err);
 int api_image_inspect(ApiRequest *req, LadeError **err);
 int api_image_history(ApiRequest *req, LadeError **err);

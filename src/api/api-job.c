@@ -32,6 +32,7 @@ struct ApiJob {
         unsigned refs;
         int in_r, in_w;               /* request body -> worker */
         int out_r, out_w;             /* worker -> response (STREAM modes) */
+        int client_fd;                /* the connection, watched for a client that left */
         char *buf;                    /* BUFFER mode output */
         size_t buf_len;
         bool wrote;                   /* some output was produced */
@@ -154,7 +155,8 @@ int api_job_start(ApiServer *s, ApiJobOutput mode, bool with_input, ApiJobFn fn,
 {
         ApiJob *j = xmalloc0(sizeof(*j));
         *j = (ApiJob){ .server = s, .mode = mode, .fn = fn, .userdata = userdata, .free_userdata = free_userdata,
-                       .refs = 2, .in_r = -EBADF, .in_w = -EBADF, .out_r = -EBADF, .out_w = -EBADF };
+                       .refs = 2, .in_r = -EBADF, .in_w = -EBADF, .out_r = -EBADF, .out_w = -EBADF,
+                       .client_fd = -EBADF };
         pthread_mutex_init(&j->lock, NULL);
         pthread_cond_init(&j->cond, NULL);
         int r = 0;
@@ -221,10 +223,31 @@ void api_job_end_input(ApiJob *j)
         j->in_w = safe_close(j->in_w);
 }
 
+/* Waits until out_r is readable; false when the client hung up first (a silent stream — logs
+ * -f, attach, wait — must notice a client that left, or its worker would wait forever). */
+static bool job_poll(ApiJob *j)
+{
+        for (;;) {
+                struct pollfd p[2] = { { .fd = j->out_r, .events = POLLIN },
+                                       { .fd = j->client_fd, .events = POLLRDHUP } };
+                int n = poll(p, j->client_fd >= 0 ? 2 : 1, -1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return false;
+                if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))
+                        return false;
+                if (p[0].revents)
+                        return true;
+        }
+}
+
 static ssize_t job_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
         ApiJob *j = cls;
         ssize_t n;
+        if (!job_poll(j))
+                return MHD_CONTENT_READER_END_WITH_ERROR;
         do
                 n = read(j->out_r, buf, max);
         while (n < 0 && errno == EINTR);
@@ -259,13 +282,13 @@ static void job_wait_first(ApiJob *j)
                 pthread_mutex_unlock(&j->lock);
                 return;
         }
-        struct pollfd p = { .fd = j->out_r, .events = POLLIN };
-        while (poll(&p, 1, -1) < 0 && errno == EINTR)
-                ;
+        (void) job_poll(j);
 }
 
 int api_job_respond(ApiRequest *req, ApiJob *j, const char *content_type)
 {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        j->client_fd = ci ? ci->connect_fd : -EBADF;
         job_wait_first(j);
         int avail = 0;
         if (j->mode != API_JOB_BUFFER_JSON && ioctl(j->out_r, FIONREAD, &avail) < 0)

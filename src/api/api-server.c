@@ -1,5 +1,5 @@
 /* The server: the unix socket, libmicrohttpd (a thread per connection, so long streams — pull
- * progress, events, later logs -f and attach — never hold up other clients), the peer's
+ * progress, events, logs -f, attach and exec — never hold up other clients), the peer's
  * credentials of every connection, and an orderly stop.
  *
  * What stays true:
@@ -154,6 +154,8 @@ static ApiServer *server_free(ApiServer *s)
 {
         if (!s)
                 return NULL;
+        api_execs_free(s);
+        api_attach_in_flight_free(s);
         authz_policy_free(s->policy);
         api_audit_free(s->audit);
         safe_close(s->stop_fd);
@@ -195,7 +197,7 @@ static int server_new(const ApiServerOptions *o, ApiServer **ret, LadeError **er
 static int daemon_start(ApiServer *s, int fd, LadeError **err)
 {
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
-                         MHD_USE_POLL | MHD_USE_ERROR_LOG;
+                         MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
         s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_on_request, s,
                                   MHD_OPTION_LISTEN_SOCKET, fd,
                                   MHD_OPTION_NOTIFY_COMPLETED, api_on_completed, s,

@@ -1,5 +1,4 @@
-/* /_ping, /version, /info, /system/df, /events, /auth, and the container routes that wait for
- * the engine's container API (list answers [], create is checked by the policy, then 501). */
+/* /_ping, /version, /info, /system/df, /events, /auth. */
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -12,6 +11,8 @@
 
 #include "api-internal.h"
 #include "config.h"
+#include "containers.h"
+#include "engine-events.h"
 #include "engine-filters.h"
 #include "json-util.h"
 #include "manifest.h"
@@ -185,13 +186,22 @@ int api_info(ApiRequest *req, LadeError **err)
         if (r < 0)
                 return r;
         image_info_list_free(l, n);
+        ContainerInfo **cl = NULL;
+        size_t cn = 0;
+        int running = 0, paused = 0;
+        if ((r = engine_container_list(e, true, &cl, &cn, err)) < 0)
+                return r;
+        for (size_t i = 0; i < cn; i++) {
+                running += streq(cl[i]->state, "running") || streq(cl[i]->state, "restarting");
+                paused += streq(cl[i]->state, "paused");
+        }
+        container_info_list_free(cl, cn);
         _cleanup_free_ char *id = engine_id(s);
         bool v2 = streq(cgroup_version(), "2");
-        /* TODO: container counts once the engine's container API (monitor) lands */
         json_t *info = json_pack("{s:s,s:i,s:i,s:i,s:i,s:I,s:s,s:[[s,s],[s,s],[s,s],[s,s]],s:[],"
                                  "s:{s:[s],s:[s,s,s],s:n,s:[s]},s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b}",
-                                 "ID", id, "Containers", 0, "ContainersRunning", 0, "ContainersPaused", 0,
-                                 "ContainersStopped", 0, "Images", (json_int_t) n, "Driver", "overlay2",
+                                 "ID", id, "Containers", (int) cn, "ContainersRunning", running, "ContainersPaused",
+                                 paused, "ContainersStopped", (int) cn - running - paused, "Images", (json_int_t) n, "Driver", "overlay2",
                                  "DriverStatus", "Backing Filesystem", fs_name(s->root), "Supports d_type", "true",
                                  "Using metacopy", "false", "Native Overlay Diff", "true", "SystemStatus",
                                  "Plugins", "Volume", "local", "Network", "bridge", "host", "none", "Authorization",
@@ -227,12 +237,27 @@ int api_system_df(ApiRequest *req, LadeError **err)
                 r = image_store_list(engine_images(e), &l, &n, err);
         if (r < 0)
                 return r;
-        json_t *images = json_array(), *seen = json_object();
+        ContainerInfo **cl = NULL;
+        size_t cn = 0;
+        if ((r = engine_container_list(e, true, &cl, &cn, err)) < 0) {
+                image_info_list_free(l, n);
+                return r;
+        }
+        json_t *images = json_array(), *seen = json_object(), *containers = json_array();
         int64_t layers = 0;
+        for (size_t i = 0; i < cn; i++) {
+                json_t *sum = engine_container_summary_json(cl[i]);
+                /* TODO: the size of each writable layer (a walk of upper/) */
+                json_object_set_new(sum, "SizeRw", json_integer(0));
+                json_object_set_new(sum, "SizeRootFs", json_integer(0));
+                json_array_append_new(containers, sum);
+        }
         for (size_t i = 0; i < n; i++) {
                 json_t *sum = api_image_summary_json(l[i], req->api_minor);
-                /* TODO: per-image container counts once the container API lands */
-                json_object_set_new(sum, "Containers", json_integer(0));
+                int users = 0;
+                for (size_t k = 0; k < cn; k++)
+                        users += streq(cl[k]->image_id, l[i]->id);
+                json_object_set_new(sum, "Containers", json_integer(users));
                 json_array_append_new(images, sum);
                 for (size_t k = 0; l[i]->chain_ids && l[i]->chain_ids[k]; k++)
                         if (!json_object_get(seen, l[i]->chain_ids[k])) {
@@ -242,20 +267,114 @@ int api_system_df(ApiRequest *req, LadeError **err)
         }
         json_decref(seen);
         image_info_list_free(l, n);
-        return api_respond_json(req, 200, json_pack("{s:I,s:o,s:[],s:[],s:[],s:I}", "LayersSize", (json_int_t) layers,
-                                                    "Images", images, "Containers", "Volumes", "BuildCache",
+        container_info_list_free(cl, cn);
+        return api_respond_json(req, 200, json_pack("{s:I,s:o,s:o,s:[],s:[],s:I}", "LayersSize", (json_int_t) layers,
+                                                    "Images", images, "Containers", containers, "Volumes", "BuildCache",
                                                     "BuilderSize", (json_int_t) 0));
 }
 
 /* ---- events ---- */
 
+/* The stream reads the engine's events table (engine-events.h) every 200 ms after the newest
+ * sequence it has sent; with `since`, it starts with the stored events from that time. */
 typedef struct EventsStream {
         ApiServer *server;
+        Engine *engine;
+        EngineFilters *filters;
         int client_fd;
         bool started;
         bool has_until;
-        int64_t until;
+        int64_t since, until;      /* seconds */
+        int64_t seq;               /* the newest event looked at */
+        char *buf;                 /* formatted, not sent yet */
+        size_t len, off;
 } EventsStream;
+
+/* One of key's values is a or b; true without the filter. */
+static bool any_value(const EngineFilters *f, const char *key, const char *a, const char *b)
+{
+        _cleanup_strv_free_ char **values = engine_filters_get(f, key);
+        if (!values)
+                return true;
+        for (char **v = values; *v; v++)
+                if ((a && streq(*v, a)) || (b && streq(*v, b)))
+                        return true;
+        return false;
+}
+
+/* An actor filter (container, network): one of its values is the actor's id prefix or name. */
+static bool actor_matches(const EngineFilters *f, const char *key, const EngineEvent *ev, const char *name)
+{
+        _cleanup_strv_free_ char **values = engine_filters_get(f, key);
+        if (!values)
+                return true;
+        if (!streq(ev->type, key))
+                return false;
+        for (char **v = values; *v; v++)
+                if (startswith(ev->actor_id, *v) || streq_ptr(name, *v))
+                        return true;
+        return false;
+}
+
+static bool event_matches(const EventsStream *es, const EngineEvent *ev)
+{
+        const EngineFilters *f = es->filters;
+        int64_t t = ev->time_ns / 1000000000;
+        if ((es->since && t < es->since) || (es->has_until && t > es->until))
+                return false;
+        json_t *a = ev->attributes;
+        const char *name = json_string_value(json_object_get(a, "name"));
+        const char *image = json_string_value(json_object_get(a, "image"));
+        if (!any_value(f, "type", ev->type, NULL) || !any_value(f, "event", ev->action, NULL) ||
+            (engine_filters_has(f, "image") && !any_value(f, "image", image, NULL)) ||
+            !actor_matches(f, "container", ev, name) || !actor_matches(f, "network", ev, name))
+                return false;
+        _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
+        for (char **v = labels; v && *v; v++) {
+                const char *eq = strchr(*v, '=');
+                _cleanup_free_ char *k = eq ? xstrndup(*v, (size_t) (eq - *v)) : xstrdup(*v);
+                json_t *lv = json_object_get(a, k);
+                if (!lv || (eq && !streq_ptr(json_string_value(lv), eq + 1)))
+                        return false;
+        }
+        return true;
+}
+
+/* Formats the next matching events into es->buf; false when there were none. */
+static bool events_fetch(EventsStream *es)
+{
+        EngineEvent *l = NULL;
+        size_t n = 0;
+        if (engine_events_read(es->engine, es->seq, 256, &l, &n, NULL) < 0 || n == 0)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                es->seq = l[i].seq;
+                if (!event_matches(es, &l[i]))
+                        continue;
+                json_t *j = engine_event_json(&l[i]);
+                _cleanup_free_ char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+                json_decref(j);
+                if (!line)
+                        continue;
+                size_t ll = strlen(line);
+                es->buf = xrealloc(es->buf, es->len + ll + 2);
+                memcpy(es->buf + es->len, line, ll);
+                es->buf[es->len + ll] = '\n';
+                es->len += ll + 1;
+        }
+        engine_event_list_free(l, n);
+        return true;
+}
+
+static ssize_t events_copy(EventsStream *es, char *buf, size_t max)
+{
+        size_t n = es->len - es->off < max ? es->len - es->off : max;
+        memcpy(buf, es->buf + es->off, n);
+        es->off += n;
+        if (es->off == es->len)
+                es->off = es->len = 0;
+        return (ssize_t) n;
+}
 
 static ssize_t events_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -267,15 +386,16 @@ static ssize_t events_read(void *cls, uint64_t pos, char *buf, size_t max)
                 buf[0] = '\n';
                 return 1;
         }
+        if (!es->engine && api_engine_open(es->server, NULL, NULL, NULL, &es->engine, NULL) < 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
         for (;;) {
-                int timeout = 1000;
-                if (es->has_until) {
-                        int64_t left = es->until - (int64_t) time(NULL);
-                        if (left <= 0)
-                                return MHD_CONTENT_READER_END_OF_STREAM;
-                        timeout = left > 1 ? 1000 : (int) left * 1000;
-                }
-                /* TODO: the engine's events (container lifecycle, image pull/tag/delete) */
+                if (es->len > es->off)
+                        return events_copy(es, buf, max);
+                if (events_fetch(es))
+                        continue;
+                int timeout = 200;
+                if (es->has_until && (int64_t) time(NULL) > es->until)
+                        return MHD_CONTENT_READER_END_OF_STREAM;
                 struct pollfd p[2] = { { .fd = es->client_fd, .events = POLLRDHUP },
                                        { .fd = es->server->stop_fd, .events = POLLIN } };
                 int r = poll(p, 2, timeout);
@@ -294,6 +414,9 @@ static void events_free(void *cls)
         pthread_mutex_lock(&es->server->lock);
         es->server->event_listeners--;
         pthread_mutex_unlock(&es->server->lock);
+        engine_free(es->engine);
+        engine_filters_free(es->filters);
+        free(es->buf);
         free(es);
 }
 
@@ -303,7 +426,8 @@ int api_events(ApiRequest *req, LadeError **err)
                                              "node", "plugin", "scope", "secret", "service", "type", "volume", NULL };
         const char *fs = api_query(req, "filters"), *since = api_query(req, "since"), *until = api_query(req, "until");
         _cleanup_(engine_filters_freep) EngineFilters *f = NULL;
-        int64_t now = (int64_t) time(NULL), t_since = 0, t_until = 0;
+        _cleanup_(engine_freep) Engine *e = NULL;
+        int64_t now = (int64_t) time(NULL), t_since = 0, t_until = 0, seq = 0;
         int r = engine_filters_parse(fs, fs ? strlen(fs) : 0, &f, err);
         if (r == 0)
                 r = engine_filters_validate(f, known, err);
@@ -311,12 +435,15 @@ int api_events(ApiRequest *req, LadeError **err)
                 r = engine_parse_timestamp(since, now, &t_since, err);
         if (r == 0 && until && *until)
                 r = engine_parse_timestamp(until, now, &t_until, err);
+        /* without since: only what happens from now on */
+        if (r == 0 && !(since && *since) && (r = api_engine(req, &e, err)) == 0)
+                r = engine_events_last_seq(e, &seq, err);
         if (r < 0)
                 return r;
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         EventsStream *es = xmalloc0(sizeof(*es));
-        *es = (EventsStream){ .server = req->server, .client_fd = ci ? ci->connect_fd : -1,
-                              .has_until = until && *until, .until = t_until };
+        *es = (EventsStream){ .server = req->server, .client_fd = ci ? ci->connect_fd : -1, .filters = TAKE_PTR(f),
+                              .has_until = until && *until, .since = t_since, .until = t_until, .seq = seq };
         pthread_mutex_lock(&req->server->lock);
         req->server->event_listeners++;
         pthread_mutex_unlock(&req->server->lock);
@@ -355,24 +482,4 @@ int api_auth(ApiRequest *req, LadeError **err)
         if (r < 0)
                 return r;
         return api_respond_json(req, 200, json_pack("{s:s,s:s}", "Status", "Login Succeeded", "IdentityToken", ""));
-}
-
-/* ---- containers: waiting for the engine's container API ---- */
-
-int api_containers_list(ApiRequest *req, LadeError **err)
-{
-        /* TODO(containers): GET /containers/json lists nothing until the engine's container API
-         * (create/start/monitor) is wired; [] keeps `docker ps` working meanwhile. */
-        return api_respond_json(req, 200, json_array());
-}
-
-int api_containers_create(ApiRequest *req, LadeError **err)
-{
-        /* the policy already passed this body (request_check_body); nothing is created yet */
-        return api_respond_error(req, 501, "container create is not implemented by lade serve yet");
-}
-
-int api_exec_create(ApiRequest *req, LadeError **err)
-{
-        return api_respond_error(req, 501, "exec is not implemented by lade serve yet");
 }

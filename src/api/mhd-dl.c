@@ -28,6 +28,7 @@ static void load(void)
                 abort();
         }
         api.MHD_add_response_header = (__typeof__(api.MHD_add_response_header)) sym(h, "MHD_add_response_header");
+        api.MHD_create_response_for_upgrade = (__typeof__(api.MHD_create_response_for_upgrade)) sym(h, "MHD_create_response_for_upgrade");
         api.MHD_create_response_from_buffer = (__typeof__(api.MHD_create_response_from_buffer)) sym(h, "MHD_create_response_from_buffer");
         api.MHD_create_response_from_callback = (__typeof__(api.MHD_create_response_from_callback)) sym(h, "MHD_create_response_from_callback");
         api.MHD_destroy_response = (__typeof__(api.MHD_destroy_response)) sym(h, "MHD_destroy_response");
@@ -39,6 +40,7 @@ static void load(void)
         api.MHD_set_connection_option = (__typeof__(api.MHD_set_connection_option)) sym(h, "MHD_set_connection_option");
         api.MHD_start_daemon = (__typeof__(api.MHD_start_daemon)) sym(h, "MHD_start_daemon");
         api.MHD_stop_daemon = (__typeof__(api.MHD_stop_daemon)) sym(h, "MHD_stop_daemon");
+        api.MHD_upgrade_action = (__typeof__(api.MHD_upgrade_action)) sym(h, "MHD_upgrade_action");
 }
 
 const MhdApi *mhd_api(void)

@@ -8,6 +8,7 @@
 
 typedef struct MhdApi {
         __typeof__(MHD_add_response_header) *MHD_add_response_header;
+        __typeof__(MHD_create_response_for_upgrade) *MHD_create_response_for_upgrade;
         __typeof__(MHD_create_response_from_buffer) *MHD_create_response_from_buffer;
         __typeof__(MHD_create_response_from_callback) *MHD_create_response_from_callback;
         __typeof__(MHD_destroy_response) *MHD_destroy_response;
@@ -19,6 +20,7 @@ typedef struct MhdApi {
         __typeof__(MHD_set_connection_option) *MHD_set_connection_option;
         __typeof__(MHD_start_daemon) *MHD_start_daemon;
         __typeof__(MHD_stop_daemon) *MHD_stop_daemon;
+        __typeof__(MHD_upgrade_action) *MHD_upgrade_action;
 } MhdApi;
 
 /* Loads libmicrohttpd.so.12 once (thread-safe); aborts with a message if it cannot: an install without it is
@@ -28,6 +30,8 @@ const MhdApi *mhd_api(void);
 #ifndef MHD_DL_IMPL
 #undef MHD_add_response_header
 #define MHD_add_response_header (mhd_api()->MHD_add_response_header)
+#undef MHD_create_response_for_upgrade
+#define MHD_create_response_for_upgrade (mhd_api()->MHD_create_response_for_upgrade)
 #undef MHD_create_response_from_buffer
 #define MHD_create_response_from_buffer (mhd_api()->MHD_create_response_from_buffer)
 #undef MHD_create_response_from_callback
@@ -50,4 +54,6 @@ const MhdApi *mhd_api(void);
 #define MHD_start_daemon (mhd_api()->MHD_start_daemon)
 #undef MHD_stop_daemon
 #define MHD_stop_daemon (mhd_api()->MHD_stop_daemon)
+#undef MHD_upgrade_action
+#define MHD_upgrade_action (mhd_api()->MHD_upgrade_action)
 #endif

@@ -180,25 +180,7 @@ int cmd_attach(Cli *c, int argc, char **argv)
 /* Docker's STATUS column: "Up 5 minutes", "Exited (0) 2 seconds ago", "Created", … */
 static char *status_text(const ContainerInfo *ci)
 {
-        int64_t now = realtime_ns_cli();
-        if (streq(ci->state, "running") || streq(ci->state, "paused")) {
-                _cleanup_free_ char *d = format_duration((now - ci->started_ns) / 1000000000);
-                const char *h = *ci->health ? ci->health : NULL;
-                return xasprintf("Up %s%s%s%s", d, h ? (streq(h, "starting") ? " (health: starting)" : "") : "",
-                                 h && !streq(h, "starting") ? (streq(h, "healthy") ? " (healthy)" : " (unhealthy)") : "",
-                                 streq(ci->state, "paused") ? " (Paused)" : "");
-        }
-        if (streq(ci->state, "restarting")) {
-                _cleanup_free_ char *d = format_duration((now - ci->finished_ns) / 1000000000);
-                return xasprintf("Restarting (%d) %s ago", ci->exit_code, d);
-        }
-        if (streq(ci->state, "exited") && ci->finished_ns > 0) {
-                _cleanup_free_ char *d = format_duration((now - ci->finished_ns) / 1000000000);
-                return xasprintf("Exited (%d) %s ago", ci->exit_code, d);
-        }
-        if (streq(ci->state, "dead"))
-                return xstrdup("Dead");
-        return xstrdup("Created");
+        return engine_container_status_text(ci);
 }
 
 /* "0.0.0.0:8080->80/tcp, 443/tcp" */

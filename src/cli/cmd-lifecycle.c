@@ -203,7 +203,7 @@ int cmd_logs(Cli *c, int argc, char **argv)
                                               { "tail", required_argument, NULL, 'n' }, { "since", required_argument, NULL, 'S' },
                                               { "until", required_argument, NULL, 'U' }, { "details", no_argument, NULL, 'd' },
                                               { NULL, 0, NULL, 0 } };
-        LogsOptions o = { .stdout_ = true, .stderr_ = true, .tail = -1 };
+        LogsOptions o = { .stdout_ = true, .stderr_ = true, .tail = -1, .cancel_fd = -1 };
         int opt;
         while ((opt = getopt_long(argc, argv, "ftn:", opts, NULL)) != -1) {
                 if (opt == 'f') o.follow = true;

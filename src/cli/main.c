@@ -282,6 +282,19 @@ int main(int argc, char **argv)
                 }
                 return status;
         }
+        if (streq(argv[optind], "__exec") && argc - optind == 3) {
+                /* an exec helper, fork+exec'd by a multi-threaded parent (lade serve) */
+                EngineOptions o = { .root = argv[optind + 1] };
+                Engine *e = NULL;
+                LadeError *err = NULL;
+                if (engine_open(&o, &e, &err) < 0 || engine_exec_main(e, argv[optind + 2], 3, &err) < 0) {
+                        lade_error_free(err);
+                        engine_free(e);
+                        return 126;
+                }
+                engine_free(e);
+                return 0;
+        }
         int consumed = 0;
         const Verb *v = find_verb(argc - optind, argv + optind, &consumed);
         if (!v)

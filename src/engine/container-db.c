@@ -11,6 +11,7 @@
 
 #include "container-spec.h"
 #include "containers-internal.h"
+#include "engine-events.h"
 #include "image-db.h"
 #include "json-util.h"
 #include "util.h"
@@ -373,8 +374,8 @@ void ctr_destroy(Ctr *c)
         /* --rm removes the anonymous volumes, as Docker does; `rm` released them already */
         (void) engine_volumes_release(c->e, c->id, json_is_true(json_object_get(json_object_get(c->create,
                                                                  "HostConfig"), "AutoRemove")), NULL);
-        if (c->row && c->db)
-                (void) ctr_delete_row(c, NULL);
+        if (c->row && c->db && ctr_delete_row(c, NULL) >= 0)
+                ctr_event(c, "destroy", NULL);
 }
 
 void ctr_purge_trash(Engine *e)
@@ -415,4 +416,19 @@ char *format_rfc3339_ns(int64_t ns)
         size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
         snprintf(buf + n, sizeof(buf) - n, ".%09lldZ", (long long) (ns % 1000000000));
         return xstrdup(buf);
+}
+
+void ctr_event(Ctr *c, const char *action, json_t *extra)
+{
+        json_t *a = json_object();
+        json_t *labels = json_object_get(c->create, "Labels");
+        if (json_is_object(labels))
+                json_object_update(a, labels);
+        json_object_set_new(a, "image", json_string(c->image_ref ? c->image_ref : ""));
+        json_object_set_new(a, "name", json_string(c->name ? c->name : ""));
+        if (extra) {
+                json_object_update(a, extra);
+                json_decref(extra);
+        }
+        engine_event_emit(c->e, "container", action, c->id, a);
 }

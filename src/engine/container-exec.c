@@ -94,23 +94,29 @@ static int exec_detached(RuntimeContext *rt, const char *id, ExecOptions *o, int
         return r;
 }
 
+int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, SpecProcess **ret, LadeError **err)
+{
+        _cleanup_json_ json_t *pj = NULL;
+        int r = ctr_load(c, name_or_id, err);
+        if (r >= 0 && c->state && streq(c->state, "paused"))
+                r = lade_error_msg(err, EBUSY, "container %s is paused, unpause the container before exec", c->id);
+        else if (r >= 0 && (!c->state || !streq(c->state, "running") || !pid_alive(c->pid)))
+                r = lade_error_msg(err, EBUSY, "container %s is not running", c->id);
+        if (r >= 0 && (!req->cmd || !req->cmd[0]))
+                r = lade_error_msg(err, EINVAL, "No exec command specified");
+        if (r >= 0)
+                r = ctr_exec_process(c, req, &pj, err);
+        if (r >= 0)
+                r = spec_parse_process(pj, "process", ret, err);
+        return r;
+}
+
 int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *req, int *ret_status,
                           LadeError **err)
 {
         Ctr c = { .e = e };
-        _cleanup_json_ json_t *pj = NULL;
-        int r = ctr_load(&c, name_or_id, err);
-        if (r >= 0 && c.state && streq(c.state, "paused"))
-                r = lade_error_msg(err, EBUSY, "container %s is paused, unpause the container before exec", c.id);
-        else if (r >= 0 && (!c.state || !streq(c.state, "running") || !pid_alive(c.pid)))
-                r = lade_error_msg(err, EBUSY, "container %s is not running", c.id);
-        if (r >= 0 && (!req->cmd || !req->cmd[0]))
-                r = lade_error_msg(err, EINVAL, "No exec command specified");
-        if (r >= 0)
-                r = ctr_exec_process(&c, req, &pj, err);
         SpecProcess *proc = NULL;
-        if (r >= 0)
-                r = spec_parse_process(pj, "process", &proc, err);
+        int r = ctr_exec_prepare(&c, name_or_id, req, &proc, err);
         if (r >= 0) {
                 ExecOptions o = { .process = proc, .detach = req->detach };
                 *ret_status = 0;

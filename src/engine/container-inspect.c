@@ -91,7 +91,7 @@ static json_t *network_settings(Ctr *c)
         if (!json_object_get(n, "Ports"))
                 json_object_set_new(n, "Ports", json_object());
         if (!json_object_get(n, "Networks"))
-                json_object_set_new(n, "Networks", json_object());
+                json_object_set_new(n, "Networks", c->net ? json_object() : ctr_configured_networks(c));
         if (!json_object_get(n, "IPPrefixLen"))
                 json_object_set_new(n, "IPPrefixLen", json_integer(0));
         return n;
@@ -131,6 +131,18 @@ int engine_container_inspect(Engine *e, const char *name_or_id, json_t **ret, La
                 json_array_append(rest, json_array_get(args, i));
         _cleanup_free_ char *created = format_rfc3339_ns(c.created * 1000000000LL);
         json_t *host = json_object_get(c.create, "HostConfig");
+        host = json_is_object(host) ? json_deep_copy(host) : json_object();
+        /* dockerd fills the defaults clients read back (the Python SDK needs LogConfig.Type) */
+        json_t *lc = json_object_get(host, "LogConfig");
+        if (!json_is_object(lc))
+                json_object_set_new(host, "LogConfig", lc = json_object());
+        const char *lt = json_string_value(json_object_get(lc, "Type"));
+        if (!lt || !*lt)
+                json_object_set_new(lc, "Type", json_string("json-file"));
+        if (!json_is_object(json_object_get(lc, "Config")))
+                json_object_set_new(lc, "Config", json_object());
+        if (!json_is_string(json_object_get(host, "NetworkMode")))
+                json_object_set_new(host, "NetworkMode", json_string(ctr_network_mode(&c)));
         json_t *doc = json_pack("{s:s,s:s,s:s?,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:n,s:o,s:o,s:o,s:o,s:o}",
                                 "Id", c.id, "Created", created, "Path", path ? path : "", "Args", rest,
                                 "State", state_json(&c), "Image", c.image_id,
@@ -138,7 +150,7 @@ int engine_container_inspect(Engine *e, const char *name_or_id, json_t **ret, La
                                 "HostnamePath", "", "HostsPath", "", "LogPath", "", "Name", "",
                                 "RestartCount", c.restart_count, "Driver", "overlay2", "Platform", "linux",
                                 "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
-                                "HostConfig", host ? json_incref(host) : json_object(), "GraphDriver", graph_driver(&c),
+                                "HostConfig", host, "GraphDriver", graph_driver(&c),
                                 "Mounts", engine_volumes_mounts_json(e, c.id, c.create), "Config", config_json(&c),
                                 "NetworkSettings", network_settings(&c));
         json_object_set_new(doc, "ResolvConfPath", json_sprintf("%s/resolv.conf", c.dir));

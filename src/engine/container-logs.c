@@ -117,7 +117,8 @@ static bool still_running(Engine *e, const char *id)
 }
 
 /* -f: new lines as they are appended; a rotation (the file renamed away) reopens the path. */
-static int follow(Engine *e, const char *id, const char *path, LogRead *lr, LogsFn fn, void *ud, LadeError **err)
+static int follow(Engine *e, const char *id, const char *path, LogRead *lr, LogsFn fn, void *ud, int cancel_fd,
+                  LadeError **err)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         _cleanup_close_ int in = inotify_init1(IN_CLOEXEC);
@@ -152,10 +153,13 @@ static int follow(Engine *e, const char *id, const char *path, LogRead *lr, Logs
                                 return 0;
                         continue;
                 }
-                struct pollfd p = { .fd = in, .events = POLLIN };
-                if (poll(&p, 1, 250) > 0) {
+                struct pollfd p[2] = { { .fd = in, .events = POLLIN }, { .fd = cancel_fd, .events = 0 } };
+                if (poll(p, cancel_fd >= 0 ? 2 : 1, 250) > 0) {
+                        /* the reader left (a client of the API went away) */
+                        if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL))
+                                return 0;
                         char ev[4096];
-                        (void) read(in, ev, sizeof(ev));
+                        (void) !read(in, ev, sizeof(ev));
                         continue;
                 }
                 /* one more read after the container stopped: the monitor's last lines */
@@ -196,7 +200,7 @@ int engine_container_logs(Engine *e, const char *name_or_id, const LogsOptions *
         }
         r = deliver(&lr, from, fn, ud);
         if (r == 0 && o->follow)
-                r = follow(e, id, path, &lr, fn, ud, err);
+                r = follow(e, id, path, &lr, fn, ud, o->cancel_fd, err);
         deliver(&lr, 0, fn, ud);
         free(lr.lines);
         return r < 0 ? r : 0;

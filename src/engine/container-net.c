@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "containers-internal.h"
+#include "image-db.h"
 #include "json-util.h"
 #include "network.h"
 #include "util.h"
@@ -119,4 +120,73 @@ int ctr_check_ports(Ctr *c, LadeError **err)
         if (!json_is_object(pb) || json_object_size(pb) == 0)
                 return 0;
         return engine_network_check_ports(c->e, pb, err);
+}
+
+/* The network name that NetworkMode means ("default" is the bridge). */
+static bool same_network(Engine *e, const char *mode, const char *network)
+{
+        if (streq(mode, network) || (streq(mode, "default") && streq(network, "bridge")))
+                return true;
+        /* an id or id prefix of the mode's network */
+        json_t *a = NULL, *b = NULL;
+        bool same = engine_network_inspect_json(e, mode, &a, NULL) == 0 &&
+                    engine_network_inspect_json(e, network, &b, NULL) == 0 &&
+                    streq_ptr(json_string_value(json_object_get(a, "Id")), json_string_value(json_object_get(b, "Id")));
+        json_decref(a);
+        json_decref(b);
+        return same;
+}
+
+int engine_container_network_configure(Engine *e, const char *name_or_id, const char *network, json_t *endpoint,
+                                       LadeError **err)
+{
+        Ctr c = { .e = e };
+        _cleanup_free_ char *body = NULL;
+        int r = ctr_load(&c, name_or_id, err);
+        if (r < 0)
+                goto out;
+        const char *mode = ctr_network_mode(&c);
+        if (!attaches(mode) || !same_network(e, mode, network)) {
+                r = lade_error_msg(err, EOPNOTSUPP,
+                                   "connecting container %s, which is not running, to network %s (it is on \"%s\") is not supported",
+                                   c.name, network, mode);
+                goto out;
+        }
+        json_t *nc = json_object_get(c.create, "NetworkingConfig");
+        if (!json_is_object(nc))
+                json_object_set_new(c.create, "NetworkingConfig", nc = json_object());
+        json_t *eps = json_object_get(nc, "EndpointsConfig");
+        if (!json_is_object(eps))
+                json_object_set_new(nc, "EndpointsConfig", eps = json_object());
+        json_object_del(eps, network);
+        if (!streq(mode, network))
+                json_object_del(eps, mode);
+        if (endpoint)
+                json_object_set(eps, mode, endpoint);
+        body = json_dump_compact(c.create);
+        sqlite3_stmt *st;
+        if ((r = image_db_prepare(c.db, "UPDATE containers SET create_json = ?2 WHERE id = ?1", &st, err, c.id, body,
+                                  NULL)) >= 0) {
+                int rc = sqlite3_step(st);
+                sqlite3_finalize(st);
+                if (rc != SQLITE_DONE)
+                        r = image_db_error(c.db, rc, "update container", err);
+        }
+out:
+        ctr_done(&c);
+        return r;
+}
+
+json_t *ctr_configured_networks(const Ctr *c)
+{
+        const char *mode = ctr_network_mode(c);
+        json_t *nets = json_object();
+        if (!attaches(mode))
+                return nets;
+        json_t *ep = endpoint_config(c, mode);
+        json_t *v = json_is_object(ep) ? json_deep_copy(ep) : json_object();
+        if (!json_object_get(v, "Aliases"))
+                json_object_set_new(v, "Aliases", json_null());
+        json_object_set_new(nets, streq(mode, "default") ? "bridge" : mode, v);
+        return nets;
 }

@@ -63,12 +63,23 @@ int64_t realtime_ns(void);
 /* "2026-11-29T12:00:00.123456789Z"; 0 -> "0001-01-01T00:00:00Z" */
 char *format_rfc3339_ns(int64_t ns);
 
+/* Records a container event (engine-events.h) with Docker's attributes: name, image, the
+ * labels, and extra (stolen, may be NULL). */
+void ctr_event(Ctr *c, const char *action, json_t *extra);
+
+/* exec: loads name_or_id into c, checks it runs, and builds the process of req. */
+int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, SpecProcess **ret,
+                     LadeError **err);
+
 /* ---- network (container-net.c) ---- */
 /* HostConfig.NetworkMode with Docker's default: "bridge", "none", "host", "container:X", a user
  * network name. */
 const char *ctr_network_mode(const Ctr *c);
 /* Attaches the container whose init is pid (created, not started); sets c->net. */
 int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err);
+/* NetworkSettings.Networks of a container not started yet: its NetworkMode's network with the
+ * endpoint settings of the create body. */
+json_t *ctr_configured_networks(const Ctr *c);
 /* Published ports free? Before anything is created. */
 int ctr_check_ports(Ctr *c, LadeError **err);
 

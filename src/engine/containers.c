@@ -20,6 +20,7 @@
 
 #include "container-spec.h"
 #include "containers-internal.h"
+#include "engine-events.h"
 #include "image-db.h"
 #include "json-util.h"
 #include "network.h"
@@ -228,9 +229,10 @@ static int create(Ctr *c, const RunRequest *req, LadeError **err)
                 return r;
         /* the spec is built at every start; building it now refuses bad requests at create */
         r = ctr_build_spec(c, err);
-        if (r < 0)
+        if (r < 0 || (r = ctr_save(c, err)) < 0)
                 return r;
-        return ctr_save(c, err);
+        ctr_event(c, "create", NULL);
+        return 0;
 }
 
 int engine_container_create(Engine *e, const RunRequest *req, char ret_id[static 65], LadeError **err)
@@ -276,6 +278,7 @@ void ctr_reconcile(Ctr *c)
         free(c->error);
         c->error = xstrdup("container monitor exited unexpectedly");
         (void) ctr_save(c, NULL);
+        ctr_event(c, "die", json_pack("{s:s}", "exitCode", "255"));
 }
 
 static int load(Engine *e, Ctr *c, const char *name_or_id, LadeError **err)
@@ -467,12 +470,14 @@ static int wait_started(int sock, int *ret_code, LadeError **err)
         }
 }
 
-static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, LadeError **err)
+/* With ret_sock, the monitor connection is returned once the container runs (an attach handle)
+ * instead of being served here. */
+static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, int *ret_sock, LadeError **err)
 {
         if (state_is(c, "paused"))
                 return lade_error_msg(err, EBUSY, "cannot start a paused container, try unpause instead");
         if (active(c)) {
-                if (io)
+                if (io || ret_sock)
                         return lade_error_msg(err, EBUSY, "container %s is already running", c->name);
                 return 0;
         }
@@ -495,6 +500,10 @@ static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, LadeErro
                 if (ret_status)
                         *ret_status = code;
                 return r;
+        }
+        if (ret_sock) {
+                *ret_sock = TAKE_FD(sock);
+                return 0;
         }
         if (!io)
                 return 0;
@@ -548,7 +557,7 @@ int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio 
         Ctr c;
         int r = load(e, &c, name_or_id, err);
         if (r >= 0)
-                r = start_loaded(&c, io, ret_status, err);
+                r = start_loaded(&c, io, ret_status, NULL, err);
         ctr_done(&c);
         return r;
 }
@@ -566,7 +575,7 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
                 return r;
         }
         memcpy(ret_id, c.id, 65);
-        r = start_loaded(&c, io, ret_status, err);
+        r = start_loaded(&c, io, ret_status, NULL, err);
         if (r < 0 && json_is_true(json_object_get(json_object_get(c.create, "HostConfig"), "AutoRemove"))) {
                 Ctr again;
                 if (load(e, &again, c.id, NULL) == 0 && !active(&again))
@@ -579,35 +588,151 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
         return r;
 }
 
+/* Connects io to the monitor of a running container: the connection. */
+static int attach_running(Engine *e, const char *name_or_id, const AttachStdio *io, char ret_id[static 65],
+                          LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r >= 0 && state_is(&c, "paused"))
+                r = lade_error_msg(err, EBUSY, "You cannot attach to a paused container, unpause it first");
+        else if (r >= 0 && !active(&c))
+                r = lade_error_msg(err, EBUSY, "You cannot attach to a stopped container, start it first");
+        _cleanup_close_ int sock = r < 0 ? -EBADF : open_attach_socket(&c, err);
+        if (r >= 0 && sock < 0)
+                r = sock;
+        bool tty = json_is_true(json_object_get(c.create, "Tty"));
+        bool open_stdin = json_is_true(json_object_get(c.create, "OpenStdin"));
+        if (r >= 0 && send_attach(sock, io, tty, open_stdin) < 0)
+                r = lade_error(err, errno, "attach to the container's monitor");
+        if (r >= 0)
+                memcpy(ret_id, c.id, 65);
+        ctr_done(&c);
+        return r < 0 ? r : TAKE_FD(sock);
+}
+
 int engine_container_attach(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
                             LadeError **err)
 {
+        char id[65];
+        _cleanup_close_ int sock = attach_running(e, name_or_id, io, id, err);
+        if (sock < 0)
+                return sock;
+        return session(e, id, sock, io, ret_status, err);
+}
+
+/* ---- attach handles (the API server's own loops) ---- */
+
+struct EngineAttach {
+        int sock;
+        char id[65];
+};
+
+static EngineAttach *attach_new(int sock, const char *id)
+{
+        EngineAttach *a = xmalloc0(sizeof(*a));
+        a->sock = sock;
+        snprintf(a->id, sizeof(a->id), "%s", id);
+        return a;
+}
+
+int engine_container_attach_open(Engine *e, const char *name_or_id, const AttachStdio *io, EngineAttach **ret,
+                                 LadeError **err)
+{
+        char id[65];
+        int sock = attach_running(e, name_or_id, io, id, err);
+        if (sock < 0)
+                return sock;
+        *ret = attach_new(sock, id);
+        return 0;
+}
+
+int engine_container_start_attach(Engine *e, const char *name_or_id, const AttachStdio *io, EngineAttach **ret,
+                                  int *ret_code, LadeError **err)
+{
         Ctr c;
-        _cleanup_close_ int sock = -EBADF;
+        int sock = -EBADF;
         int r = load(e, &c, name_or_id, err);
+        if (r >= 0)
+                r = start_loaded(&c, io, ret_code, &sock, err);
+        if (r >= 0)
+                *ret = attach_new(sock, c.id);
+        ctr_done(&c);
+        return r;
+}
+
+int engine_attach_fd(const EngineAttach *a)
+{
+        return a->sock;
+}
+
+int engine_attach_process(Engine *e, EngineAttach *a, int *ret_status, LadeError **err)
+{
+        MonMsg m;
+        int fds[3];
+        int r = mon_recv(a->sock, &m, fds);
+        for (int k = 0; k < 3; k++)
+                safe_close(fds[k]);
+        if (r == -EAGAIN || r == -EINTR)
+                return 0;
+        if (r >= 0 && m.type == MON_EXIT) {
+                *ret_status = m.value;
+                return 1;
+        }
+        if (r >= 0 && m.type == MON_DETACHED) {
+                *ret_status = -1;
+                return 1;
+        }
+        if (r >= 0 && m.type != 0)
+                return 0;
+        /* the monitor went away without a word (it dropped us, or died): what does the row say? */
+        Ctr c;
+        r = load(e, &c, a->id, NULL);
+        int status = r == 0 && !active(&c) ? c.exit_code : -3;
+        ctr_done(&c);
         if (r < 0)
-                goto out;
-        if (state_is(&c, "paused")) {
-                r = lade_error_msg(err, EBUSY, "You cannot attach to a paused container, unpause it first");
-                goto out;
+                status = 0;
+        if (status == -3)
+                return lade_error_msg(err, EIO, "lost the connection to the container's monitor");
+        *ret_status = status;
+        return 1;
+}
+
+static int send_resize(int sock, unsigned rows, unsigned cols)
+{
+        MonMsg m = { .type = MON_RESIZE, .rows = (uint16_t) rows, .cols = (uint16_t) cols };
+        return mon_send(sock, &m, NULL, 0);
+}
+
+int engine_attach_resize(EngineAttach *a, unsigned rows, unsigned cols)
+{
+        return send_resize(a->sock, rows, cols);
+}
+
+EngineAttach *engine_attach_free(EngineAttach *a)
+{
+        if (!a)
+                return NULL;
+        safe_close(a->sock);
+        free(a);
+        return NULL;
+}
+
+int engine_container_resize(Engine *e, const char *name_or_id, unsigned rows, unsigned cols, LadeError **err)
+{
+        Ctr c;
+        int r = load(e, &c, name_or_id, err);
+        if (r >= 0 && !state_is(&c, "running") && !state_is(&c, "paused"))
+                r = lade_error_msg(err, EBUSY, "Container %s is not running", c.id);
+        if (r >= 0 && (rows > UINT16_MAX || cols > UINT16_MAX))
+                r = lade_error_msg(err, EINVAL, "invalid terminal size %ux%u", rows, cols);
+        if (r >= 0) {
+                _cleanup_close_ int sock = open_attach_socket(&c, err);
+                if (sock < 0)
+                        r = sock;
+                else if (send_resize(sock, rows, cols) < 0)
+                        r = lade_error(err, errno, "resize the tty of container %.12s", c.id);
         }
-        if (!active(&c)) {
-                r = lade_error_msg(err, EBUSY, "You cannot attach to a stopped container, start it first");
-                goto out;
-        }
-        sock = open_attach_socket(&c, err);
-        if (sock < 0) {
-                r = sock;
-                goto out;
-        }
-        bool tty = json_is_true(json_object_get(c.create, "Tty"));
-        bool open_stdin = json_is_true(json_object_get(c.create, "OpenStdin"));
-        if (send_attach(sock, io, tty, open_stdin) < 0) {
-                r = lade_error(err, errno, "attach to the container's monitor");
-                goto out;
-        }
-        r = session(e, c.id, sock, io, ret_status, err);
-out:
         ctr_done(&c);
         return r;
 }
@@ -667,7 +792,7 @@ static int stop_signal(Ctr *c)
         return sig > 0 ? sig : SIGTERM;
 }
 
-static int stop_loaded(Ctr *c, int timeout, LadeError **err)
+static int stop_loaded(Ctr *c, int timeout, int sig, LadeError **err)
 {
         if (!active(c))
                 return 0;
@@ -685,7 +810,7 @@ static int stop_loaded(Ctr *c, int timeout, LadeError **err)
                 wake_monitor(c);
         else if (timeout != 0 && !c->image)
                 (void) image_store_resolve(engine_images(c->e), c->image_id, &c->image, NULL);
-        if (!state_is(c, "restarting") && timeout != 0 && kill_init(c, stop_signal(c), NULL) == 0 &&
+        if (!state_is(c, "restarting") && timeout != 0 && kill_init(c, sig > 0 ? sig : stop_signal(c), NULL) == 0 &&
             wait_monitor(c, timeout < 0 ? -1 : timeout * 1000) == 1)
                 return 0;
         (void) kill_init(c, SIGKILL, NULL);
@@ -696,10 +821,15 @@ static int stop_loaded(Ctr *c, int timeout, LadeError **err)
 
 int engine_container_stop(Engine *e, const char *name_or_id, int timeout, LadeError **err)
 {
+        return engine_container_stop_signal(e, name_or_id, timeout, 0, err);
+}
+
+int engine_container_stop_signal(Engine *e, const char *name_or_id, int timeout, int sig, LadeError **err)
+{
         Ctr c;
         int r = load(e, &c, name_or_id, err);
-        if (r >= 0)
-                r = stop_loaded(&c, timeout, err);
+        if (r >= 0 && (r = stop_loaded(&c, timeout, sig, err)) >= 0)
+                ctr_event(&c, "stop", NULL);
         ctr_done(&c);
         if (r >= 0) {
                 /* an orphan (no monitor) has nobody to record its end */
@@ -714,9 +844,13 @@ int engine_container_stop(Engine *e, const char *name_or_id, int timeout, LadeEr
 int engine_container_restart(Engine *e, const char *name_or_id, int timeout, LadeError **err)
 {
         int r = engine_container_stop(e, name_or_id, timeout, err);
-        if (r < 0)
+        if (r < 0 || (r = engine_container_start(e, name_or_id, NULL, NULL, err)) < 0)
                 return r;
-        return engine_container_start(e, name_or_id, NULL, NULL, err);
+        Ctr c;
+        if (load(e, &c, name_or_id, NULL) == 0)
+                ctr_event(&c, "restart", NULL);
+        ctr_done(&c);
+        return 0;
 }
 
 int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError **err)
@@ -735,50 +869,96 @@ int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError 
                 (void) ctr_set_stop_requested(&c, true, NULL);
         }
         r = kill_init(&c, sig, err);
+        if (r >= 0) {
+                _cleanup_free_ char *signal = xasprintf("%d", sig);
+                ctr_event(&c, "kill", json_pack("{s:s}", "signal", signal));
+        }
 out:
         ctr_done(&c);
         return r;
 }
 
-int engine_container_wait(Engine *e, const char *name_or_id, const char *condition, int *ret_status,
-                          LadeError **err)
+/* The exit code of id's newest "die" event after seq (any when after is 0); -1 when none. */
+static int last_die(Engine *e, const char *id, int64_t after, bool want_destroy, bool *ret_destroyed)
 {
+        int code = -1;
+        for (;;) {
+                EngineEvent *l = NULL;
+                size_t n = 0;
+                if (engine_events_read(e, after, 1024, &l, &n, NULL) < 0 || n == 0)
+                        break;
+                for (size_t i = 0; i < n; i++) {
+                        if (!streq(l[i].actor_id, id) || !streq(l[i].type, "container"))
+                                continue;
+                        const char *ec = json_string_value(json_object_get(l[i].attributes, "exitCode"));
+                        if (streq(l[i].action, "die") && ec)
+                                code = atoi(ec);
+                        if (streq(l[i].action, "destroy") && want_destroy)
+                                *ret_destroyed = true;
+                }
+                after = l[n - 1].seq;
+                engine_event_list_free(l, n);
+        }
+        return code;
+}
+
+static bool cancelled(int cancel_fd, int timeout_ms)
+{
+        struct pollfd p = { .fd = cancel_fd, .events = 0 };
+        int n = poll(&p, cancel_fd >= 0 ? 1 : 0, timeout_ms);
+        return n > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
+int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const char *condition, int cancel_fd,
+                                      int *ret_status, LadeError **err)
+{
+        bool removed = condition && streq(condition, "removed");
+        bool next = condition && streq(condition, "next-exit");
+        if (condition && *condition && !removed && !next && !streq(condition, "not-running"))
+                return lade_error_msg(err, EINVAL, "invalid condition: \"%s\"", condition);
         Ctr c;
+        int64_t seq0 = 0;
         int r = load(e, &c, name_or_id, err);
+        if (r >= 0)
+                r = engine_events_last_seq(e, &seq0, err);
         if (r < 0) {
                 ctr_done(&c);
                 return r;
         }
-        bool removed = condition && streq(condition, "removed");
-        if (active(&c) || (condition && streq(condition, "next-exit")))
-                (void) wait_monitor(&c, -1);
         char id[65];
         memcpy(id, c.id, sizeof(id));
+        int code = c.exit_code;
+        bool done = !removed && !next && !active(&c);
         ctr_done(&c);
-        for (;;) {
-                r = load(e, &c, id, NULL);
-                if (r < 0) {
-                        /* removed (--rm) after it exited: its status went with it */
-                        ctr_done(&c);
-                        *ret_status = 0;
-                        return 0;
-                }
-                if (!removed || !pid_alive(c.monitor_pid)) {
-                        *ret_status = c.exit_code;
-                        ctr_done(&c);
-                        if (!removed)
-                                return 0;
+        /* the events tell what happened even when it was quick: a --rm container's exit code
+         * lives on in its "die" event after the row is gone */
+        while (!done) {
+                bool destroyed = false;
+                int die = last_die(e, id, seq0, removed, &destroyed);
+                if (die >= 0)
+                        code = die;
+                if (removed ? destroyed : die >= 0)
+                        break;
+                Ctr again;
+                bool gone = load(e, &again, id, NULL) < 0;
+                ctr_done(&again);
+                if (gone) {
+                        /* removed without events (an old table): the newest exit we know */
+                        die = last_die(e, id, 0, false, &destroyed);
+                        code = die >= 0 ? die : code;
                         break;
                 }
-                ctr_done(&c);
-                (void) usleep(50000);
+                if (cancelled(cancel_fd, 100))
+                        return lade_error_msg(err, ECANCELED, "wait for container %.12s: cancelled", id);
         }
-        while (load(e, &c, id, NULL) == 0) {
-                ctr_done(&c);
-                (void) usleep(50000);
-        }
-        ctr_done(&c);
+        *ret_status = code;
         return 0;
+}
+
+int engine_container_wait(Engine *e, const char *name_or_id, const char *condition, int *ret_status,
+                          LadeError **err)
+{
+        return engine_container_wait_cancellable(e, name_or_id, condition, -1, ret_status, err);
 }
 
 static int set_paused(Engine *e, const char *name_or_id, bool pause, LadeError **err)
@@ -796,7 +976,8 @@ static int set_paused(Engine *e, const char *name_or_id, bool pause, LadeError *
         if (r >= 0) {
                 free(c.state);
                 c.state = xstrdup(pause ? "paused" : "running");
-                r = ctr_save(&c, err);
+                if ((r = ctr_save(&c, err)) >= 0)
+                        ctr_event(&c, pause ? "pause" : "unpause", NULL);
         }
 out:
         ctr_done(&c);
@@ -838,6 +1019,11 @@ int engine_container_rename(Engine *e, const char *name_or_id, const char *new_n
                         r = name_conflict(c.db, n, err);
                 else if (rc != SQLITE_DONE)
                         r = image_db_error(c.db, rc, "rename container", err);
+        }
+        if (r >= 0) {
+                _cleanup_free_ char *old = c.name;
+                c.name = xstrdup(n);
+                ctr_event(&c, "rename", json_pack("{s:s}", "oldName", old));
         }
 out:
         ctr_done(&c);
@@ -917,22 +1103,30 @@ int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t
 
 /* ---- listing ---- */
 
+void container_info_free(ContainerInfo *ci)
+{
+        if (!ci)
+                return;
+        free(ci->id);
+        free(ci->name);
+        free(ci->image);
+        free(ci->image_id);
+        free(ci->state);
+        free(ci->created_at);
+        free(ci->health);
+        free(ci->network_mode);
+        strv_free(ci->command);
+        json_decref(ci->labels);
+        json_decref(ci->ports);
+        json_decref(ci->mounts);
+        json_decref(ci->networks);
+        free(ci);
+}
+
 void container_info_list_free(ContainerInfo **l, size_t n)
 {
-        for (size_t i = 0; i < n; i++) {
-                free(l[i]->id);
-                free(l[i]->name);
-                free(l[i]->image);
-                free(l[i]->image_id);
-                free(l[i]->state);
-                free(l[i]->created_at);
-                free(l[i]->health);
-                strv_free(l[i]->command);
-                json_decref(l[i]->labels);
-                json_decref(l[i]->ports);
-                json_decref(l[i]->mounts);
-                free(l[i]);
-        }
+        for (size_t i = 0; i < n; i++)
+                container_info_free(l[i]);
         free(l);
 }
 
@@ -969,6 +1163,8 @@ static ContainerInfo *info_of(Ctr *c, const char *command)
         json_t *labels = json_object_get(c->create, "Labels");
         ci->labels = json_is_object(labels) ? json_incref(labels) : json_object();
         ci->ports = json_incref(json_object_get(c->net, "Ports"));
+        ci->networks = json_incref(json_object_get(c->net, "Networks"));
+        ci->network_mode = xstrdup(ctr_network_mode(c));
         return ci;
 }
 
@@ -1042,7 +1238,7 @@ int engine_containers_boot(Engine *e, char ***ret_started, LadeError **err)
                 bool crashed = c.error && streq(c.error, "container monitor exited unexpectedly");
                 bool want = name && (streq(name, "always") || streq(name, "unless-stopped") ||
                                      (streq(name, "on-failure") && crashed));
-                if (want && start_loaded(&c, NULL, NULL, NULL) == 0)
+                if (want && start_loaded(&c, NULL, NULL, NULL, NULL) == 0)
                         started = strv_append(started, c.name);
                 ctr_done(&c);
         }

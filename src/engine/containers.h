@@ -26,6 +26,8 @@ typedef struct ContainerInfo {
         json_t *labels;     /* owned */
         json_t *ports;      /* NetworkSettings.Ports, owned, may be NULL */
         json_t *mounts;     /* HostConfig binds etc. as Docker's Mounts list (owned, may be NULL) */
+        json_t *networks;   /* NetworkSettings.Networks (owned, may be NULL) */
+        char *network_mode; /* HostConfig.NetworkMode with Docker's default */
 } ContainerInfo;
 
 typedef struct RunRequest {
@@ -62,17 +64,45 @@ int engine_monitor_resume(Engine *e, const char *id, int status, int listen_fd, 
 /* Attaches io to a running container and waits for its exit (*ret_status) or detach (-1). */
 int engine_container_attach(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
                             LadeError **err);
+/* Attach handles, for callers that serve several streams in their own loop (the API server):
+ * the monitor connection, readable when there is news. engine_attach_process() reads it: 0
+ * while attached, 1 once ended with *ret_status the exit status (-1: detached with the keys).
+ * The stdio fds of io are the monitor's copies: the caller keeps (and closes) its own. */
+typedef struct EngineAttach EngineAttach;
+/* A running container. */
+int engine_container_attach_open(Engine *e, const char *name_or_id, const AttachStdio *io,
+                                 EngineAttach **ret, LadeError **err);
+/* Starts a created or stopped container with io (NULL: none, the handle only tells the exit)
+ * attached from its first byte. *ret_code as engine_container_start's. */
+int engine_container_start_attach(Engine *e, const char *name_or_id, const AttachStdio *io,
+                                  EngineAttach **ret, int *ret_code, LadeError **err);
+int engine_attach_fd(const EngineAttach *a);
+int engine_attach_process(Engine *e, EngineAttach *a, int *ret_status, LadeError **err);
+int engine_attach_resize(EngineAttach *a, unsigned rows, unsigned cols);
+EngineAttach *engine_attach_free(EngineAttach *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EngineAttach *, engine_attach_free)
+/* The tty size of a running container (POST /containers/{id}/resize). */
+int engine_container_resize(Engine *e, const char *name_or_id, unsigned rows, unsigned cols,
+                            LadeError **err);
 /* create + start, for `lade run`: with io NULL the container is detached (ret_id set). */
 int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io, char ret_id[static 65],
                          int *ret_status, LadeError **err);
 /* Sends the stop signal (the container's StopSignal, else SIGTERM), waits timeout seconds
  * (negative: the container's StopTimeout, else 10), then SIGKILL. No restart follows. */
 int engine_container_stop(Engine *e, const char *name_or_id, int timeout, LadeError **err);
+/* The same with sig (> 0) instead of the container's stop signal (`docker stop --signal`). */
+int engine_container_stop_signal(Engine *e, const char *name_or_id, int timeout, int sig,
+                                 LadeError **err);
 int engine_container_restart(Engine *e, const char *name_or_id, int timeout, LadeError **err);
 int engine_container_kill(Engine *e, const char *name_or_id, int sig, LadeError **err);
 /* Waits for the container to stop ("not-running", the default; "next-exit"; "removed"). */
 int engine_container_wait(Engine *e, const char *name_or_id, const char *condition, int *ret_status,
                           LadeError **err);
+/* The same, ending with -ECANCELED once cancel_fd (-1: none) reports POLLERR/POLLHUP (e.g. the
+ * write end of a pipe whose reader left). The state is polled every 100 ms through the events,
+ * so an exit is never missed, however short the run. */
+int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const char *condition,
+                                      int cancel_fd, int *ret_status, LadeError **err);
 int engine_container_pause(Engine *e, const char *name_or_id, LadeError **err);
 int engine_container_unpause(Engine *e, const char *name_or_id, LadeError **err);
 int engine_container_rename(Engine *e, const char *name_or_id, const char *new_name, LadeError **err);
@@ -83,8 +113,29 @@ int engine_container_lookup(Engine *e, const char *name_or_id, char ret_id[stati
 int engine_container_inspect(Engine *e, const char *name_or_id, json_t **ret, LadeError **err);
 int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err);
 void container_info_list_free(ContainerInfo **l, size_t n);
+void container_info_free(ContainerInfo *ci);
+/* container-list.c: Docker's list filters (id, name (a regular expression on "/name"), label,
+ * exited, status, ancestor, before, since, network, health, publish, expose; f NULL: none),
+ * the STATUS text, Go's HumanDuration and the GET /containers/json summary object. */
+struct EngineFilters;
+int engine_container_list_filtered(Engine *e, bool all, const struct EngineFilters *f,
+                                   ContainerInfo ***ret, size_t *ret_n, LadeError **err);
+/* The value filters (not before/since, which need the database). */
+bool engine_container_filter_match(const struct EngineFilters *f, const ContainerInfo *ci);
+char *engine_container_status_text(const ContainerInfo *ci);
+char *engine_human_duration(int64_t seconds);
+json_t *engine_container_summary_json(const ContainerInfo *ci);
 /* The container's processes (host pids) for `top`. */
 int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t *ret_n, LadeError **err);
+/* One sample of Docker's stats document (GET /containers/{id}/stats): cpu_stats, memory_stats,
+ * pids_stats, blkio_stats, networks; precpu_stats zero (the caller keeps the previous sample).
+ * A stopped container gives zeros. */
+int engine_container_stats(Engine *e, const char *name_or_id, json_t **ret, LadeError **err);
+/* `network connect` (endpoint: Docker's EndpointConfig, borrowed) or `disconnect` (NULL) of a
+ * container that is not running: its endpoint settings on its NetworkMode's network, used at
+ * its next start. Another network: -EOPNOTSUPP (a second network joins only a running one). */
+int engine_container_network_configure(Engine *e, const char *name_or_id, const char *network,
+                                       json_t *endpoint, LadeError **err);
 /* Stopped containers removed; ret_ids gets their ids. */
 int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err);
 /* After a reboot (`lade system boot`, e.g. from a systemd unit): records what happened to
@@ -99,6 +150,7 @@ typedef struct LogsOptions {
         bool follow, timestamps, stdout_, stderr_;
         int64_t since_ns, until_ns;   /* 0 = unbounded */
         long tail;                    /* -1 = all */
+        int cancel_fd;                /* >= 0: follow ends once it reports POLLERR/POLLHUP */
 } LogsOptions;
 /* Calls fn for each line in order (stream "stdout"/"stderr", time in ns); with follow, keeps
  * going until the container stops. */
@@ -116,6 +168,23 @@ typedef struct ExecRequest {
 /* Runs a process in a running container with the caller's stdio (detach: stdio /dev/null). */
 int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *req, int *ret_status,
                           LadeError **err);
+
+/* exec for multi-threaded callers (the API server): the process is started by a fork+exec'd
+ * helper (`lade __exec`) with stdio[0..2] as its stdin, stdout and stderr (with req->tty the
+ * process gets a pty instead, whose master engine_exec_master() hands over). Returns once the
+ * process runs; a failure to start sets *ret_code (126/127). engine_exec_fd() becomes readable
+ * when the process exits; engine_exec_process() then gives 1 and *ret_status (0 before). */
+typedef struct EngineExec EngineExec;
+int engine_exec_spawn(Engine *e, const char *name_or_id, const ExecRequest *req, const int stdio[3],
+                      EngineExec **ret, int *ret_code, LadeError **err);
+pid_t engine_exec_pid(const EngineExec *x);
+int engine_exec_master(const EngineExec *x);
+int engine_exec_fd(const EngineExec *x);
+int engine_exec_process(EngineExec *x, int *ret_status);
+EngineExec *engine_exec_free(EngineExec *x);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EngineExec *, engine_exec_free)
+/* The body of `lade __exec ROOT ID` (ctl is fd 3). */
+int engine_exec_main(Engine *e, const char *id, int ctl, LadeError **err);
 
 /* Docker's exit codes for failures to start a process: 127 not found, 126 not executable,
  * else 125. */

@@ -25,7 +25,7 @@ int engine_filters_add_arg(EngineFilters *f, const char *arg, LadeError **err);
 int engine_filters_add(EngineFilters *f, const char *key, const char *value, LadeError **err);
 /* Refuses keys not in the NULL-terminated list: "invalid filter 'key'" (Docker's words). */
 int engine_filters_validate(const EngineFilters *f, const char *const *known, LadeError **err);
-/* The values of key (borrowed, NULL-terminated), or NULL when the key is absent. */
+/* A copy of the values of key (NULL-terminated, the caller frees it), or NULL when absent. */
 char **engine_filters_get(const EngineFilters *f, const char *key);
 bool engine_filters_has(const EngineFilters *f, const char *key);
 /* dangling=true/false (also 1/0): -EINVAL "invalid filter 'key=value'" for anything else. */

@@ -126,6 +126,8 @@ static int start_once(Monitor *m, bool first, LadeError **err)
         free(c->error);
         c->error = xstrdup("");
         r = ctr_save(c, err);
+        if (r >= 0)
+                ctr_event(c, "start", NULL);
         m->health = health_free(m->health);
         m->health = health_new(c);
         return r;
@@ -174,6 +176,8 @@ static void record_exit(Monitor *m, int status)
         c->exit_code = status;
         c->finished_ns = realtime_ns();
         c->pid = 0;
+        _cleanup_free_ char *code = xasprintf("%d", status);
+        ctr_event(c, "die", json_pack("{s:s}", "exitCode", code));
         if (c->row)
                 (void) ctr_save(c, NULL);
 }

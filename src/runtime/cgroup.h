@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -60,6 +61,25 @@ int cgroup_manager_kill_all(CgroupManager *m, int sig, LadeError **err);
 /* Removes the directories (retrying while tasks drain). Missing directories are fine. */
 int cgroup_manager_destroy(CgroupManager *m, LadeError **err);
 size_t cgroup_manager_paths(CgroupManager *m, const CgroupPath **ret);
+
+/* Resource usage (cgroup-stats.c). */
+#define CGROUP_STATS_IO_MAX 64
+typedef struct CgroupIoStat {
+        unsigned major, minor;
+        bool write;
+        uint64_t bytes;
+} CgroupIoStat;
+typedef struct CgroupStats {
+        uint64_t cpu_total_ns, cpu_user_ns, cpu_system_ns;
+        uint64_t periods, throttled_periods, throttled_ns;
+        uint64_t memory_usage, memory_limit;   /* limit UINT64_MAX: none */
+        json_t *memory_stat;                   /* memory.stat as {key: n}, owned */
+        uint64_t pids_current, pids_limit;     /* limit 0: none */
+        CgroupIoStat io[CGROUP_STATS_IO_MAX];
+        size_t n_io;
+} CgroupStats;
+int cgroup_manager_stats(CgroupManager *m, CgroupStats *ret, LadeError **err);
+void cgroup_stats_done(CgroupStats *st);
 CgroupMode cgroup_manager_mode(CgroupManager *m);
 
 json_t *cgroup_manager_to_json(CgroupManager *m);

@@ -283,6 +283,16 @@ int container_update(const RuntimeContext *rt, const char *id, const SpecResourc
         return cgroup_manager_apply(cg, res, err);
 }
 
+int container_stats(const RuntimeContext *rt, const char *id, CgroupStats *ret, LadeError **err)
+{
+        _cleanup_(loaded_done) Loaded l = { .dirfd = -EBADF };
+        _cleanup_(cgroup_manager_freep) CgroupManager *cg = NULL;
+        int r = with_cgroup(rt, id, false, &l, &cg, err);
+        if (r < 0)
+                return r;
+        return cgroup_manager_stats(cg, ret, err);
+}
+
 int container_pids(const RuntimeContext *rt, const char *id, pid_t **ret, size_t *ret_n,
                    LadeError **err)
 {

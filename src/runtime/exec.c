@@ -103,7 +103,7 @@ static int prepare(ExecCtx *c, const RuntimeContext *rt, const char *id, const E
 static int make_sockets(ExecCtx *c, const ExecOptions *o, LadeError **err)
 {
         InitPlan *p = &c->plan;
-        int r = console_prepare(o->process, o->console_socket, !o->detach, &p->console_fd,
+        int r = console_prepare(o->process, o->console_socket, !o->detach || o->ret_master, &p->console_fd,
                                 &c->console_peer, err);
         if (r < 0)
                 return r;
@@ -219,6 +219,16 @@ int container_exec(const RuntimeContext *rt, const char *id, const ExecOptions *
                 int n = snprintf(buf, sizeof(buf), "%d", (int) c.pid);
                 r = write_file_atomic_at(AT_FDCWD, o->pid_file, buf, (size_t) n, 0644, err);
         }
+        if (r == 0 && o->ret_master && c.console_peer >= 0) {
+                int master = console_recv_master(c.console_peer, err);
+                if (master < 0)
+                        r = master;
+                else
+                        *o->ret_master = master;
+                c.console_peer = safe_close(c.console_peer);
+        }
+        if (r == 0 && o->ret_pid)
+                *o->ret_pid = c.pid;
         if (r == 0 && !o->detach)
                 r = wait_exec(&c, ret_status, err);
         if (r < 0 && c.pid > 0) {

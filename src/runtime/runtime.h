@@ -36,6 +36,11 @@ typedef struct ExecOptions {
         int preserve_fds;
         bool detach;
         bool no_new_keyring;
+        /* Set when not NULL: the process's pid; with process.terminal (and no console_socket),
+         * the pty master, returned instead of being proxied (use with detach: the process is
+         * the caller's child, to reap itself). */
+        pid_t *ret_pid;
+        int *ret_master;
 } ExecOptions;
 
 typedef enum ContainerStatus {
@@ -78,6 +83,9 @@ int container_exec(const RuntimeContext *ctx, const char *id, const ExecOptions 
                    int *ret_status, LadeError **err);
 int container_pids(const RuntimeContext *ctx, const char *id, pid_t **ret, size_t *ret_n,
                    LadeError **err);
+/* Resource usage of the container's cgroup (v1 or v2). */
+struct CgroupStats;
+int container_stats(const RuntimeContext *ctx, const char *id, struct CgroupStats *ret, LadeError **err);
 int container_pause(const RuntimeContext *ctx, const char *id, LadeError **err);
 int container_resume(const RuntimeContext *ctx, const char *id, LadeError **err);
 int container_update(const RuntimeContext *ctx, const char *id, const SpecResources *r,

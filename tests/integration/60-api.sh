@@ -14,6 +14,7 @@ SERVE_PID=
 REGS=()
 GRP=ladet$$
 stop_all() {
+        for c in $("$LADE" --root "$T/api" ps -aq 2>/dev/null); do "$LADE" --root "$T/api" rm -f "$c" >/dev/null 2>&1; done
         [ -n "$SERVE_PID" ] && { kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; }
         for p in "${REGS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
         getent group "$GRP" >/dev/null && groupdel "$GRP"
@@ -195,9 +196,9 @@ expect_eq "... host network is 403" 403 "$(status "$out")"
 out=$(member '{"Image":"busybox","HostConfig":{"CapAdd":["SYS_ADMIN"]}}')
 expect_eq "... CapAdd SYS_ADMIN is 403" 403 "$(status "$out")"
 out=$(member '{"Image":"busybox","HostConfig":{"CapAdd":["NET_BIND_SERVICE"],"Binds":["'"$T"'/shared/data:/d"]}}')
-expect_eq "... an allowed cap and bind pass the policy (create itself: 501 until the container API)" 501 "$(status "$out")"
+check "... an allowed cap and bind pass the policy (not 403: $(status "$out"))" test "$(status "$out")" != 403
 out=$(api -X POST -H 'Content-Type: application/json' -d '{"Image":"busybox","HostConfig":{"Privileged":true}}' /v1.48/containers/create)
-expect_eq "root may create privileged containers (501 until the container API)" 501 "$(status "$out")"
+check "root may create privileged containers (not 403: $(status "$out"))" test "$(status "$out")" != 403
 
 # ---- audit log ----
 check "the audit log has lines" test -s "$T/audit.log"

@@ -1,0 +1,306 @@
+/* Listing containers as dockerd does for GET /containers/json and `docker ps`: Docker's
+ * filters (id, name, label, exited, status, ancestor, before, since, network, health, publish,
+ * expose), the STATUS text ("Up 5 minutes", "Exited (0) 2 seconds ago") and the summary
+ * object. Shared by both front ends. */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "containers-internal.h"
+#include "engine-filters.h"
+#include "json-util.h"
+#include "util.h"
+
+#define CONTAINER_NAME_PATTERN_MAX 256
+
+static char *plural(int64_t n, const char *unit)
+{
+        return xasprintf("%lld %ss", (long long) n, unit);
+}
+
+/* Go's units.HumanDuration. */
+char *engine_human_duration(int64_t s)
+{
+        if (s < 1)
+                return xstrdup("Less than a second");
+        if (s == 1)
+                return xstrdup("1 second");
+        if (s < 60)
+                return plural(s, "second");
+        int64_t m = s / 60, h = s / 3600;
+        if (m == 1)
+                return xstrdup("About a minute");
+        if (m < 60)
+                return plural(m, "minute");
+        if (h == 1)
+                return xstrdup("About an hour");
+        if (h < 48)
+                return plural(h, "hour");
+        if (h < 24 * 7 * 2)
+                return plural(h / 24, "day");
+        if (h < 24 * 30 * 2)
+                return plural(h / 24 / 7, "week");
+        if (h < 24 * 365 * 2)
+                return plural(h / 24 / 30, "month");
+        return plural(h / 24 / 365, "year");
+}
+
+char *engine_container_status_text(const ContainerInfo *ci)
+{
+        int64_t now = realtime_ns();
+        const char *h = ci->health && *ci->health ? ci->health : NULL;
+        if (streq(ci->state, "running") || streq(ci->state, "paused")) {
+                _cleanup_free_ char *d = engine_human_duration((now - ci->started_ns) / 1000000000);
+                const char *hs = !h ? "" : streq(h, "starting") ? " (health: starting)" : streq(h, "healthy") ? " (healthy)"
+                                                                                                           : " (unhealthy)";
+                return xasprintf("Up %s%s%s", d, hs, streq(ci->state, "paused") ? " (Paused)" : "");
+        }
+        if (streq(ci->state, "restarting")) {
+                _cleanup_free_ char *d = engine_human_duration((now - ci->finished_ns) / 1000000000);
+                return xasprintf("Restarting (%d) %s ago", ci->exit_code, d);
+        }
+        if (streq(ci->state, "exited") && ci->finished_ns > 0) {
+                _cleanup_free_ char *d = engine_human_duration((now - ci->finished_ns) / 1000000000);
+                return xasprintf("Exited (%d) %s ago", ci->exit_code, d);
+        }
+        if (streq(ci->state, "dead"))
+                return xstrdup("Dead");
+        return xstrdup("Created");
+}
+
+static const char *const container_filter_keys[] = { "id", "name", "label", "exited", "status", "ancestor", "before",
+                                                     "since", "network", "health", "publish", "expose", NULL };
+
+static bool m_name(const ContainerInfo *ci, const char *v)
+{
+        /* Docker matches a regular expression against "/name" */
+        _cleanup_free_ char *slashed = xasprintf("/%s", ci->name);
+        regex_t re;
+        /* a long pattern could make the regex engine crawl: a plain substring then */
+        if (strlen(v) > CONTAINER_NAME_PATTERN_MAX || regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+                return strstr(slashed, v) != NULL;
+        bool yes = regexec(&re, slashed, 0, NULL, 0) == 0;
+        regfree(&re);
+        return yes;
+}
+
+static bool m_id(const ContainerInfo *ci, const char *v)
+{
+        return startswith(ci->id, v);
+}
+
+static bool m_status(const ContainerInfo *ci, const char *v)
+{
+        return streq(ci->state, v);
+}
+
+static bool m_exited(const ContainerInfo *ci, const char *v)
+{
+        return streq(ci->state, "exited") && ci->exit_code == atoi(v);
+}
+
+static bool m_ancestor(const ContainerInfo *ci, const char *v)
+{
+        size_t n = strlen(v);
+        return streq(ci->image, v) || streq(ci->image_id, v) || (n >= 4 && startswith(ci->image_id + 7, v)) ||
+               (strchr(ci->image, ':') && !strchr(v, ':') && strncmp(ci->image, v, n) == 0 && ci->image[n] == ':');
+}
+
+static bool m_label(const ContainerInfo *ci, const char *v)
+{
+        const char *eq = strchr(v, '=');
+        _cleanup_free_ char *k = eq ? xstrndup(v, (size_t) (eq - v)) : xstrdup(v);
+        json_t *x = json_object_get(ci->labels, k);
+        return x && (!eq || streq_ptr(json_string_value(x), eq + 1));
+}
+
+static bool m_network(const ContainerInfo *ci, const char *v)
+{
+        const char *name;
+        json_t *ep;
+        json_object_foreach(ci->networks, name, ep) {
+                const char *nid = json_string_value(json_object_get(ep, "NetworkID"));
+                if (streq(name, v) || (nid && *v && startswith(nid, v)))
+                        return true;
+        }
+        return false;
+}
+
+static bool m_health(const ContainerInfo *ci, const char *v)
+{
+        return streq(ci->health && *ci->health ? ci->health : "none", v);
+}
+
+/* "8080", "8080/tcp": a published (host) port, or an exposed (container) port */
+static bool port_match(const ContainerInfo *ci, const char *v, bool published)
+{
+        _cleanup_free_ char *want = strchr(v, '/') ? xstrdup(v) : xasprintf("%s/tcp", v);
+        const char *key;
+        json_t *binds;
+        json_object_foreach(ci->ports, key, binds) {
+                if (!published && streq(key, want))
+                        return true;
+                size_t i;
+                json_t *b;
+                const char *proto = strchr(key, '/');
+                json_array_foreach(binds, i, b) {
+                        _cleanup_free_ char *hp = xasprintf("%s%s", json_string_value(json_object_get(b, "HostPort")),
+                                                            proto ? proto : "/tcp");
+                        if (published && streq(hp, want))
+                                return true;
+                }
+        }
+        return false;
+}
+
+static bool m_publish(const ContainerInfo *ci, const char *v)
+{
+        return port_match(ci, v, true);
+}
+
+static bool m_expose(const ContainerInfo *ci, const char *v)
+{
+        return port_match(ci, v, false);
+}
+
+/* Does ci match one of key's values (or is there no such filter)? */
+static bool any(const EngineFilters *f, const char *key, bool (*fn)(const ContainerInfo *, const char *),
+                const ContainerInfo *ci)
+{
+        _cleanup_strv_free_ char **values = engine_filters_get(f, key);
+        if (!values)
+                return true;
+        for (char **v = values; *v; v++)
+                if (fn(ci, *v))
+                        return true;
+        return false;
+}
+
+static int check_values(const EngineFilters *f, LadeError **err)
+{
+        static const char *const states[] = { "created", "restarting", "running", "removing", "paused", "exited",
+                                               "dead", NULL };
+        _cleanup_strv_free_ char **status = engine_filters_get(f, "status");
+        _cleanup_strv_free_ char **exited = engine_filters_get(f, "exited");
+        for (char **v = status; v && *v; v++) {
+                bool ok = false;
+                for (size_t i = 0; states[i]; i++)
+                        ok = ok || streq(*v, states[i]);
+                if (!ok)
+                        return lade_error_msg(err, EINVAL, "invalid filter 'status=%s'", *v);
+        }
+        for (char **v = exited; v && *v; v++) {
+                int64_t n;
+                if (parse_int64(*v, &n) < 0)
+                        return lade_error_msg(err, EINVAL, "invalid filter 'exited=%s'", *v);
+        }
+        return 0;
+}
+
+bool engine_container_filter_match(const EngineFilters *f, const ContainerInfo *ci)
+{
+        _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
+        for (char **l = labels; l && *l; l++)
+                if (!m_label(ci, *l))
+                        return false;
+        return any(f, "id", m_id, ci) && any(f, "name", m_name, ci) && any(f, "status", m_status, ci) &&
+               any(f, "exited", m_exited, ci) && any(f, "ancestor", m_ancestor, ci) &&
+               any(f, "network", m_network, ci) && any(f, "health", m_health, ci) &&
+               any(f, "publish", m_publish, ci) && any(f, "expose", m_expose, ci);
+}
+
+static bool matches(const EngineFilters *f, const ContainerInfo *ci, int64_t before, int64_t since)
+{
+        if (before && ci->created >= before)
+                return false;
+        if (since && ci->created <= since)
+                return false;
+        return engine_container_filter_match(f, ci);
+}
+
+/* before/since name a container: its creation time */
+static int created_of(Engine *e, const EngineFilters *f, const char *key, int64_t *ret, LadeError **err)
+{
+        _cleanup_strv_free_ char **v = engine_filters_get(f, key);
+        *ret = 0;
+        if (!v || !*v)
+                return 0;
+        Ctr c = { .e = e };
+        int r = ctr_load(&c, *v, err);
+        if (r >= 0)
+                *ret = c.created;
+        ctr_done(&c);
+        return r;
+}
+
+int engine_container_list_filtered(Engine *e, bool all, const EngineFilters *f, ContainerInfo ***ret,
+                                   size_t *ret_n, LadeError **err)
+{
+        int64_t before = 0, since = 0;
+        int r = 0;
+        if (f && ((r = engine_filters_validate(f, container_filter_keys, err)) < 0 || (r = check_values(f, err)) < 0 ||
+                  (r = created_of(e, f, "before", &before, err)) < 0 || (r = created_of(e, f, "since", &since, err)) < 0))
+                return r;
+        /* Docker: status/exited filters (and before/since) look at stopped containers too */
+        if (f && (engine_filters_has(f, "status") || engine_filters_has(f, "exited")))
+                all = true;
+        ContainerInfo **l = NULL;
+        size_t n = 0, k = 0;
+        if ((r = engine_container_list(e, all, &l, &n, err)) < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                if (!f || matches(f, l[i], before, since))
+                        l[k++] = l[i];
+                else
+                        container_info_free(l[i]);
+        }
+        l[k] = NULL;
+        *ret = l;
+        *ret_n = k;
+        return 0;
+}
+
+static json_t *ports_json(const ContainerInfo *ci)
+{
+        json_t *a = json_array();
+        const char *key;
+        json_t *binds;
+        json_object_foreach(ci->ports, key, binds) {
+                int port = atoi(key);
+                const char *proto = strchr(key, '/') ? strchr(key, '/') + 1 : "tcp";
+                if (json_array_size(binds) == 0)
+                        json_array_append_new(a, json_pack("{s:i,s:s}", "PrivatePort", port, "Type", proto));
+                size_t i;
+                json_t *b;
+                json_array_foreach(binds, i, b) {
+                        const char *ip = json_string_value(json_object_get(b, "HostIp"));
+                        const char *hp = json_string_value(json_object_get(b, "HostPort"));
+                        json_array_append_new(a, json_pack("{s:s,s:i,s:i,s:s}", "IP", ip && *ip ? ip : "0.0.0.0",
+                                                           "PrivatePort", port, "PublicPort", hp ? atoi(hp) : 0,
+                                                           "Type", proto));
+                }
+        }
+        return a;
+}
+
+json_t *engine_container_summary_json(const ContainerInfo *ci)
+{
+        _cleanup_free_ char *cmd = xstrdup("");
+        for (char **a = ci->command; a && *a; a++) {
+                char *t = xasprintf("%s%s%s", cmd, *cmd ? " " : "", *a);
+                free(cmd);
+                cmd = t;
+        }
+        _cleanup_free_ char *status = engine_container_status_text(ci);
+        _cleanup_free_ char *name = xasprintf("/%s", ci->name);
+        _cleanup_json_ json_t *nets = ci->networks ? json_incref(ci->networks) : json_object();
+        _cleanup_json_ json_t *mounts = ci->mounts ? json_incref(ci->mounts) : json_array();
+        return json_pack("{s:s,s:[s],s:s,s:s,s:s,s:I,s:o,s:O,s:s,s:s,s:{s:s},s:{s:O},s:O}", "Id", ci->id, "Names",
+                         name, "Image", ci->image, "ImageID", ci->image_id, "Command", cmd, "Created",
+                         (json_int_t) ci->created, "Ports", ports_json(ci), "Labels", ci->labels, "State", ci->state,
+                         "Status", status, "HostConfig", "NetworkMode",
+                         ci->network_mode ? ci->network_mode : "bridge", "NetworkSettings", "Networks",
+                         nets, "Mounts", mounts);
+}

@@ -1,0 +1,212 @@
+#!/bin/bash
+# `lade serve`: the container, exec, network and events endpoints driven by real clients — the
+# docker CLI (run -d/--rm/-i/-it through a pty/-p/-e/-v, exec, logs -f, ps, inspect, stop, kill,
+# wait, pause, restart, rename, top, stats, network, events), docker-compose (a two-service app
+# talking by service name, with a published port) and the Python SDK; state shared with the
+# lade CLI; the authorization policy; clients that leave mid-stream leak nothing.
+. "$(dirname "$0")/lib.sh"
+LADE=${LADE:?set LADE to the lade binary}
+BUSYBOX_IMAGE=${BUSYBOX_IMAGE:?}
+for t in curl docker jq script nft ip; do
+        command -v $t >/dev/null || { echo "SKIP: $t is needed"; exit 77; }
+done
+export DOCKER_CONFIG=$T/docker-config
+TAG=$(printf '%04x' $((RANDOM % 65536)))
+export LADE_BRIDGE_NAME="lab$TAG" LADE_BRIDGE_PREFIX="lau$TAG-" LADE_VETH_PREFIX="lav$TAG"
+export LADE_NFT_TABLE="lade_a$TAG"
+for _ in $(seq 50); do
+        X=$((100 + RANDOM % 150))
+        ip -4 route | grep -q "^10\.$X\." || break
+done
+export LADE_NET_POOLS="10.$X.0.0/17:24"
+R=$T/api
+SOCK=$T/sock/lade.sock
+export DOCKER_HOST=unix://$SOCK
+SERVE_PID=
+lade() { "$LADE" --root "$R" "$@"; }
+d() { timeout -s KILL 60 docker "$@"; }
+
+stop_all() {
+        for c in $(lade ps -aq 2>/dev/null); do lade rm -f "$c" >/dev/null 2>&1; done
+        [ -n "$SERVE_PID" ] && { kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; }
+        lade network prune -f >/dev/null 2>&1
+        nft delete table ip "$LADE_NFT_TABLE" 2>/dev/null
+        for l in $(ip -br link | awk '{print $1}' | sed 's/@.*//' | grep -E "^(lab|lau|lav)$TAG"); do
+                ip link del "$l" 2>/dev/null
+        done
+        cleanup
+}
+trap stop_all EXIT
+chmod 711 "$T"
+mkdir -p "$R" "$T/sock"
+lade load -i "$BUSYBOX_IMAGE" >/dev/null
+cat >"$T/authz.json" <<EOF2
+{"rules": [{"users": ["root"], "access": "full", "deny": ["privileged"]}]}
+EOF2
+"$LADE" --root "$R" serve -H "unix://$SOCK" -G "" --authz "$T/authz.json" 2>"$T/serve.log" &
+SERVE_PID=$!
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+check "the server listens" test -S "$SOCK"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# ---- run ----
+out=$(d run --rm -e GREETING=hello busybox sh -c 'echo $GREETING; echo to-stderr >&2; exit 3' 2>"$T/err")
+expect_eq "run --rm: the container's stdout" "hello" "$out"
+d run --rm busybox sh -c 'exit 3' >/dev/null 2>&1
+expect_eq "run --rm: the container's exit code" 3 "$?"
+expect_eq "run --rm: its stderr on stderr" "to-stderr" "$(cat "$T/err")"
+expect_eq "run --rm: nothing left" "" "$(lade ps -aq)"
+# the CLI starts the container as soon as its attach is answered: no output may be lost
+n=0
+for i in $(seq 15); do [ "$(d run --rm busybox echo "n$i")" = "n$i" ] && n=$((n + 1)); done
+expect_eq "run --rm: the whole output, every time" 15 "$n"
+expect_eq "run -i: stdin goes in" "piped-in" "$(echo piped-in | d run --rm -i busybox cat)"
+out=$(timeout -s KILL 60 script -eqc "docker run --rm -it busybox sh -c 'tty; exit 4'" /dev/null </dev/null)
+expect_eq "run -it through a pty: its exit code" 4 "$?"
+expect_contains "run -it: a tty inside" "/dev/pts/0" "$out"
+mkdir -p "$T/bind"
+echo from-host >"$T/bind/f"
+expect_eq "run -v: a bind mount" "from-host" "$(d run --rm -v "$T/bind:/mnt:ro" busybox cat /mnt/f)"
+PORT=$(free_port)
+web=$(d run -d --name web -p "127.0.0.1:$PORT:80" busybox sh -c 'mkdir /www; echo served >/www/index.html; httpd -f -p 80 -h /www')
+check "run -d: prints the id" test ${#web} = 64
+got=
+for _ in $(seq 50); do got=$(curl -s "http://127.0.0.1:$PORT/") && [ -n "$got" ] && break; sleep 0.1; done
+expect_eq "run -p: the published port answers on 127.0.0.1" "served" "$got"
+
+# ---- ps, inspect, lade <-> docker ----
+expect_contains "docker ps lists it" "web" "$(d ps --format '{{.Names}} {{.Status}}')"
+expect_contains "... with its port" "127.0.0.1:$PORT->80/tcp" "$(d ps --format '{{.Ports}}')"
+expect_eq "docker inspect" "running true" "$(d inspect -f '{{.State.Status}} {{.State.Running}}' web)"
+lade run -d --name from-lade busybox sleep 300 >/dev/null
+expect_contains "a container of lade run is in docker ps" "from-lade" "$(d ps --format '{{.Names}}')"
+expect_contains "a container of docker run is in lade ps" "web" "$(lade ps)"
+expect_eq "ps --filter name" "from-lade" "$(d ps --filter name=from- --format '{{.Names}}')"
+expect_eq "ps --filter bad status: 400" "1" "$(d ps --filter status=bogus >/dev/null 2>&1; echo $?)"
+
+# ---- exec ----
+expect_eq "exec" "in-web" "$(d exec web sh -c 'echo in-web')"
+d exec web sh -c 'exit 7'
+expect_eq "exec: the exit code" 7 "$?"
+expect_eq "exec -i: stdin" "exec-stdin" "$(echo exec-stdin | d exec -i web cat)"
+out=$(timeout -s KILL 60 script -eqc "docker exec -it web sh -c 'tty; exit 5'" /dev/null </dev/null)
+expect_eq "exec -it through a pty: its exit code" 5 "$?"
+expect_contains "exec -it: a tty" "/dev/pts" "$out"
+d exec web /no/such/binary >/dev/null 2>&1
+expect_eq "exec of a missing binary: 126/127" "true" "$([ $? -ge 126 ] && echo true)"
+d exec -d web sh -c 'echo detached >/tmp/d'
+sleep 0.3
+expect_eq "exec -d" "detached" "$(d exec web cat /tmp/d)"
+
+# ---- logs, top, stats ----
+d run -d --name ticker busybox sh -c 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done' >/dev/null
+sleep 0.5
+expect_eq "logs -f follows" "tick 0 tick 1 tick 2" "$(timeout 5 docker logs -f ticker | head -3 | tr '\n' ' ' | sed 's/ $//')"
+expect_contains "logs --tail -t" "Z tick" "$(d logs --tail 1 -t ticker)"
+expect_contains "top" "sleep" "$(d top ticker)$(d top web)"
+out=$(d stats --no-stream --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}' web)
+expect_contains "stats --no-stream" "web " "$out"
+check "stats: memory used" bash -c "[[ '$out' =~ [0-9.]+(Ki|Mi)B\ / ]]"
+
+# ---- lifecycle ----
+d pause ticker >/dev/null
+expect_contains "pause" "(Paused)" "$(d ps --filter name=ticker --format '{{.Status}}')"
+d unpause ticker >/dev/null
+d rename ticker tocker
+expect_eq "rename" "tocker" "$(d ps --filter name=tocker --format '{{.Names}}')"
+d restart -t 1 tocker >/dev/null
+expect_eq "restart" "running" "$(d inspect -f '{{.State.Status}}' tocker)"
+d kill tocker >/dev/null
+expect_eq "kill, then wait: 137" "137" "$(d wait tocker)"
+d stop -t 1 web >/dev/null
+expect_eq "stop" "exited" "$(d inspect -f '{{.State.Status}}' web)"
+expect_contains "ps -a shows it exited" "Exited" "$(d ps -a --filter name=web --format '{{.Status}}')"
+d rm web tocker >/dev/null
+expect_eq "rm" "" "$(d ps -aq --filter name=web)"
+expect_contains "rm of a running one without -f: refused" "stop the container before removing" "$(d rm from-lade 2>&1)"
+
+# ---- networks ----
+d network create apinet >/dev/null
+expect_contains "network ls" "apinet" "$(d network ls --format '{{.Name}}')"
+d run -d --name srv --network apinet busybox sleep 300 >/dev/null
+expect_contains "names resolve on a user network" "1 packets received" \
+        "$(d run --rm --network apinet busybox ping -c1 -W2 srv 2>&1)"
+expect_contains "network inspect: the container" "srv" "$(d network inspect -f '{{range .Containers}}{{.Name}}{{end}}' apinet)"
+d rm -f srv >/dev/null
+d network rm apinet >/dev/null
+expect_eq "network rm" "" "$(d network ls -q --filter name=apinet)"
+
+# ---- events ----
+since=$(date +%s)
+d run --rm --name evt busybox true
+out=$(d events --since "$since" --until "$(($(date +%s) + 1))" --filter container=evt --format '{{.Action}}')
+expect_eq "events: the lifecycle of a container" "create start die destroy" "$(echo $out)"
+
+# ---- authorization ----
+n0=$(lade ps -aq | wc -l)
+out=$(d run --rm --privileged busybox true 2>&1)
+expect_contains "a privileged create is denied" "authorization denied by policy" "$out"
+expect_eq "... and nothing was created" "$n0" "$(lade ps -aq | wc -l)"
+
+# ---- clients leaving mid-stream ----
+d run -d --name quiet busybox sleep 300 >/dev/null
+fds() { ls /proc/$SERVE_PID/fd | wc -l; }
+tasks() { ls /proc/$SERVE_PID/task | wc -l; }
+sleep 1.5   # requests before this one have wound down
+f0=$(fds) t0=$(tasks)
+for _ in 1 2 3; do
+        timeout -s KILL 1 docker logs -f quiet >/dev/null 2>&1
+        timeout -s KILL 1 docker attach quiet >/dev/null 2>&1
+        timeout -s KILL 1 docker wait quiet >/dev/null 2>&1
+        timeout -s KILL 1 docker events >/dev/null 2>&1
+done
+sleep 1.5
+f1=$(fds) t1=$(tasks)
+check "no fd leaked by clients that left ($f0 before, $f1 after)" test "$f1" -le "$f0"
+check "no thread leaked by clients that left ($t0 before, $t1 after)" test "$t1" -le "$t0"
+d rm -f quiet from-lade >/dev/null
+
+# ---- docker-compose ----
+if command -v docker-compose >/dev/null; then
+        mkdir -p "$T/app"
+        PORT=$(free_port)
+        cat >"$T/app/docker-compose.yml" <<EOF2
+version: "3"
+services:
+  web:
+    image: busybox
+    command: sh -c 'mkdir -p /www && echo compose-ok > /www/index.html && httpd -f -p 80 -h /www'
+    ports:
+      - "127.0.0.1:$PORT:80"
+  client:
+    image: busybox
+    command: sh -c 'for i in \$\$(seq 20); do wget -qO- http://web/ && break; sleep 0.3; done; sleep 300'
+    depends_on:
+      - web
+EOF2
+        dc() { (cd "$T/app" && timeout -s KILL 120 docker-compose -p lat$TAG "$@"); }
+        dc up -d >/dev/null 2>&1
+        expect_eq "compose up -d: both services up" "2" "$(dc ps | grep -c ' Up ')"
+        got=
+        for _ in $(seq 50); do got=$(curl -s "http://127.0.0.1:$PORT/") && [ -n "$got" ] && break; sleep 0.1; done
+        expect_eq "compose: the published port" "compose-ok" "$got"
+        for _ in $(seq 30); do dc logs client 2>/dev/null | grep -q compose-ok && break; sleep 0.2; done
+        expect_contains "compose: the client reached web by its service name" "compose-ok" "$(dc logs client 2>&1)"
+        expect_eq "compose exec" "compose-ok" "$(dc exec -T web cat /www/index.html)"
+        dc down -v >/dev/null 2>&1
+        expect_eq "compose down: no container left" "" "$(lade ps -aq)"
+        expect_eq "compose down: its network gone" "" "$(d network ls -q --filter name=lat$TAG)"
+else
+        echo "skip - docker-compose is not installed"
+fi
+
+# ---- the Python SDK ----
+if /usr/bin/python3 -c 'import docker' 2>/dev/null; then
+        out=$(timeout -s KILL 120 /usr/bin/python3 "$SRCDIR/tests/integration/api-sdk.py" "unix://$SOCK" 2>&1)
+        expect_eq "the Python SDK: containers, images, networks, exec" "sdk ok" "$(tail -n1 <<<"$out")"
+else
+        echo "skip - python3-docker is not installed"
+fi
+
+check "the server reported no sanitizer error" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T/serve.log'"
+finish
