@@ -1,6 +1,7 @@
 /* The container lifecycle (see containers.h): create, start (fork the monitor), attach, stop,
  * kill, wait, pause, rename, remove, and the reconciliation that makes `ps` tell the truth when
  * a monitor was killed. A failed create removes everything it made. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -306,9 +307,22 @@ static int open_attach_socket(Ctr *c, LadeError **err)
         return TAKE_FD(fd);
 }
 
+/* A forked child of a multi-threaded process may only exec: locks other threads held at the
+ * fork (malloc's, the sanitizers') stay locked in it. */
+static bool multi_threaded(void)
+{
+        _cleanup_closedir_ DIR *d = opendir("/proc/self/task");
+        size_t n = 0;
+        for (struct dirent *de; d && (de = readdir(d));)
+                if (de->d_name[0] != '.')
+                        n++;
+        return n > 1;
+}
+
 /* fork, setsid, fork: the monitor is nobody's child but init's (or the subreaper's). */
 static int spawn_monitor(Ctr *c, bool attach, int *ret_sock, LadeError **err)
 {
+        bool exec_monitor = engine_monitor_exec(c->e) || multi_threaded();
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return lade_error(err, errno, "socketpair for the monitor");
@@ -332,9 +346,9 @@ static int spawn_monitor(Ctr *c, bool attach, int *ret_sock, LadeError **err)
                 for (int fd = 0; fd < 3; fd++)
                         (void) dup2(null, fd);
                 /* only the control socket survives; the parent's database fds are not ours */
-                (void) dup3(sv[1], 3, c->e && engine_monitor_exec(c->e) ? 0 : O_CLOEXEC);
+                (void) dup3(sv[1], 3, exec_monitor ? 0 : O_CLOEXEC);
                 (void) close_range(4, ~0U, 0);
-                if (engine_monitor_exec(c->e)) {
+                if (exec_monitor) {
                         char *argv[] = { (char *) "lade", (char *) "__monitor", (char *) engine_root(c->e), c->id,
                                          (char *) (attach ? "attach" : "detached"), NULL };
                         execv("/proc/self/exe", argv);

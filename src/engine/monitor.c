@@ -161,6 +161,11 @@ static bool reload_stop_requested(Ctr *c)
         return c->stop_requested;
 }
 
+static bool auto_remove(Ctr *c)
+{
+        return json_is_true(json_object_get(json_object_get(c->create, "HostConfig"), "AutoRemove"));
+}
+
 static void record_exit(Monitor *m, int status)
 {
         Ctr *c = m->c;
@@ -178,21 +183,17 @@ static void record_exit(Monitor *m, int status)
         c->pid = 0;
         _cleanup_free_ char *code = xasprintf("%d", status);
         ctr_event(c, "die", json_pack("{s:s}", "exitCode", code));
-        if (c->row)
+        /* a --rm container's row goes with the rest in a moment (ctr_destroy) */
+        if (c->row && !auto_remove(c))
                 (void) ctr_save(c, NULL);
 }
 
-static bool auto_remove(Ctr *c)
-{
-        return json_is_true(json_object_get(json_object_get(c->create, "HostConfig"), "AutoRemove"));
-}
 
 /* --rm: everything is undone before the waiting client hears of the exit (after `lade run --rm`
  * returns, no row, mount, cgroup, veth or volume is left), except the deletion of the directory's
  * files, which only waits for a rename into .trash/. */
 _noreturn_ static void exit_removed(Monitor *m, int status)
 {
-        (void) ctr_delete_row(m->c, NULL);
         (void) unlinkat(m->dirfd, "attach.sock", 0);
         record_exit(m, status);
         log_writer_free(m->l.log);
