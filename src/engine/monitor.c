@@ -35,6 +35,26 @@ typedef struct Monitor {
         Health *health;
 } Monitor;
 
+/* Failures nobody waits to hear about go to <dir>/monitor.log (kept with the container). */
+static void monitor_note(Ctr *c, const char *what, const LadeError *e)
+{
+        _cleanup_free_ char *path = xasprintf("%s/monitor.log", c->dir);
+        FILE *f = fopen(path, "ae");
+        if (f) {
+                fprintf(f, "lade monitor: %s: %s\n", what, e ? lade_error_message(e) : "failed");
+                fclose(f);
+        }
+}
+
+/* The row as the monitor sees it; a failure is noted (the next reader reconciles). */
+static void monitor_save(Ctr *c)
+{
+        LadeError *e = NULL;
+        if (ctr_save(c, &e) < 0)
+                monitor_note(c, "record the container's state", e);
+        lade_error_free(e);
+}
+
 static int open_devnull(void)
 {
         return open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -185,7 +205,7 @@ static void record_exit(Monitor *m, int status)
         ctr_event(c, "die", json_pack("{s:s}", "exitCode", code));
         /* a --rm container's row goes with the rest in a moment (ctr_destroy) */
         if (c->row && !auto_remove(c))
-                (void) ctr_save(c, NULL);
+                monitor_save(c);
 }
 
 
@@ -391,12 +411,12 @@ _noreturn_ static void monitor_run(Monitor *m, int status)
                 int delay_ms = ran >= 10 * 1000000000LL ? 100 : 100 << shift;
                 free(m->c->state);
                 m->c->state = xstrdup("restarting");
-                (void) ctr_save(m->c, NULL);
+                monitor_save(m->c);
                 backoff_wait(m, delay_ms > 60000 ? 60000 : delay_ms);
                 if (reload_stop_requested(m->c)) {
                         free(m->c->state);
                         m->c->state = xstrdup("exited");
-                        (void) ctr_save(m->c, NULL);
+                        monitor_save(m->c);
                         break;
                 }
                 m->c->restart_count++;
@@ -431,8 +451,10 @@ _noreturn_ void monitor_main(MonitorArgs *a)
                                 mon_client_add(&m.l, sock);
                 }
                 m.dirfd = open(m.c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (ctr_open_db(m.c->e, &m.c->db, &err) < 0 || monitor_open_log(&m, &err) < 0)
+                if (ctr_open_db(m.c->e, &m.c->db, &err) < 0 || monitor_open_log(&m, &err) < 0) {
+                        monitor_note(m.c, "resume after the idle monitor", err);
                         err = lade_error_free(err);
+                }
                 m.l.pid = m.c->pid;
                 monitor_run(&m, a->status);
         }
@@ -451,7 +473,7 @@ _noreturn_ void monitor_main(MonitorArgs *a)
                         c->exit_code = msg.value;
                         free(c->error);
                         c->error = xstrdup(msg.text);
-                        (void) ctr_save(c, NULL);
+                        monitor_save(c);
                 }
                 (void) unlinkat(m.dirfd, "attach.sock", 0);
                 _exit(1);

@@ -31,7 +31,9 @@ lade_isolate() {
 }
 
 lade_cleanup() {
-        local l ids
+        local l ids f
+        # what monitors noted (failures nobody waited for), to explain a failed check
+        for f in "$T"/lade/containers/*/monitor.log; do [ -f "$f" ] && { echo "# $f:"; cat "$f"; }; done
         ids=$("$LADE" --root "$T/lade" ps -aq --no-trunc 2>/dev/null)
         [ -n "$ids" ] && "$LADE" --root "$T/lade" rm -f $ids >/dev/null 2>&1
         "$LADE" --root "$T/lade" network prune -f >/dev/null 2>&1
