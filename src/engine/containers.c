@@ -262,9 +262,18 @@ static bool active(const Ctr *c)
 
 /* A monitor that died (kill -9, a reboot) left its row "running": tell the truth. A container
  * whose process still runs stays running (stop/kill/rm reach it through the runtime). */
+static int open_attach_socket(Ctr *c, LadeError **err);
+
+/* A monitor (full or idle) listens on the attach socket as long as it lives. */
+static bool monitor_listening(Ctr *c)
+{
+        _cleanup_close_ int fd = open_attach_socket(c, NULL);
+        return fd >= 0;
+}
+
 void ctr_reconcile(Ctr *c)
 {
-        if (!active(c) || pid_alive(c->monitor_pid))
+        if (!active(c) || pid_alive(c->monitor_pid) || monitor_listening(c))
                 return;
         if (c->pid > 0 && pid_alive(c->pid))
                 return;
