@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "containers.h"
 #include "format.h"
 #include "util.h"
 
@@ -20,36 +21,10 @@ char *format_size(int64_t bytes)
         return xasprintf("%.3g%s", v, units[u]);
 }
 
-static char *plural(int64_t n, const char *unit)
-{
-        return xasprintf("%lld %s%s", (long long) n, unit, n == 1 ? "" : "s");
-}
-
-/* Docker's go-units HumanDuration. */
+/* Docker's go-units HumanDuration (the engine's, shared with the API server). */
 char *format_duration(int64_t s)
 {
-        if (s < 1)
-                return xstrdup("Less than a second");
-        if (s == 1)
-                return xstrdup("1 second");
-        if (s < 60)
-                return plural(s, "second");
-        int64_t m = s / 60, h = s / 3600;
-        if (m == 1)
-                return xstrdup("About a minute");
-        if (m < 60)
-                return plural(m, "minute");
-        if (h == 1)
-                return xstrdup("About an hour");
-        if (h < 48)
-                return plural(h, "hour");
-        if (h < 24 * 7 * 2)
-                return plural(h / 24, "day");
-        if (h < 24 * 30 * 2)
-                return plural(h / 24 / 7, "week");
-        if (h < 24 * 365 * 2)
-                return plural(h / 24 / 30, "month");
-        return plural(h / 24 / 365, "year");
+        return engine_human_duration(s);
 }
 
 int64_t realtime_ns_cli(void)
