@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "containers.h"
+#include "engine-filters.h"
 #include "format.h"
 #include "run-flags.h"
 #include "util.h"
@@ -210,75 +211,6 @@ static char *ports_text(const ContainerInfo *ci)
         return s;
 }
 
-typedef struct PsFilter {
-        char **status, **name, **label, **ancestor, **id;
-        int exited;
-        bool has_exited;
-} PsFilter;
-
-static int ps_filter_add(PsFilter *f, const char *kv)
-{
-        const char *eq = strchr(kv, '=');
-        if (!eq)
-                return cli_usage("bad format of filter (expected name=value)");
-        _cleanup_free_ char *k = xstrndup(kv, (size_t) (eq - kv));
-        const char *v = eq + 1;
-        if (streq(k, "status")) f->status = strv_append(f->status, v);
-        else if (streq(k, "name")) f->name = strv_append(f->name, v);
-        else if (streq(k, "label")) f->label = strv_append(f->label, v);
-        else if (streq(k, "ancestor")) f->ancestor = strv_append(f->ancestor, v);
-        else if (streq(k, "id")) f->id = strv_append(f->id, v);
-        else if (streq(k, "exited")) {
-                f->exited = atoi(v);
-                f->has_exited = true;
-        } else {
-                fprintf(stderr, "Error response from daemon: invalid filter '%s'\n", k);
-                return 1;
-        }
-        return 0;
-}
-
-static bool any_match(char **l, bool (*fn)(const ContainerInfo *, const char *), const ContainerInfo *ci)
-{
-        if (!l)
-                return true;
-        for (; *l; l++)
-                if (fn(ci, *l))
-                        return true;
-        return false;
-}
-
-static bool m_status(const ContainerInfo *ci, const char *v) { return streq(ci->state, v); }
-static bool m_name(const ContainerInfo *ci, const char *v) { return strstr(ci->name, v[0] == '/' ? v + 1 : v) != NULL; }
-static bool m_id(const ContainerInfo *ci, const char *v) { return startswith(ci->id, v); }
-static bool m_ancestor(const ContainerInfo *ci, const char *v)
-{
-        return streq(ci->image, v) || startswith(ci->image_id + 7, v) || streq(ci->image_id, v) ||
-               (strchr(ci->image, ':') && !strchr(v, ':') && strncmp(ci->image, v, strlen(v)) == 0 &&
-                ci->image[strlen(v)] == ':');
-}
-static bool m_label(const ContainerInfo *ci, const char *v)
-{
-        const char *eq = strchr(v, '=');
-        _cleanup_free_ char *k = eq ? xstrndup(v, (size_t) (eq - v)) : xstrdup(v);
-        json_t *x = json_object_get(ci->labels, k);
-        return x && (!eq || streq(json_string_value(x), eq + 1));
-}
-
-static bool ps_match(const PsFilter *f, const ContainerInfo *ci)
-{
-        if (f->has_exited && (!streq(ci->state, "exited") || ci->exit_code != f->exited))
-                return false;
-        return any_match(f->status, m_status, ci) && any_match(f->name, m_name, ci) &&
-               any_match(f->id, m_id, ci) && any_match(f->ancestor, m_ancestor, ci) &&
-               (!f->label || ({
-                       bool all = true;
-                       for (char **l = f->label; *l; l++)
-                               all = all && m_label(ci, *l);
-                       all;
-               }));
-}
-
 static json_t *ps_row(const ContainerInfo *ci, bool no_trunc)
 {
         char id[65];
@@ -316,8 +248,9 @@ int cmd_ps(Cli *c, int argc, char **argv)
         bool all = false, quiet = false, no_trunc = false;
         long last = -1;
         const char *format = NULL;
-        PsFilter f = { 0 };
-        int o, rc = 0;
+        _cleanup_(engine_filters_freep) EngineFilters *filters = engine_filters_new();
+        LadeError *err = NULL;
+        int o;
         while ((o = getopt_long(argc, argv, "aqn:lsf:", opts, NULL)) != -1) {
                 if (o == 'a') all = true;
                 else if (o == 'q') quiet = true;
@@ -326,22 +259,20 @@ int cmd_ps(Cli *c, int argc, char **argv)
                 else if (o == 'l') last = 1;
                 else if (o == 's') continue;
                 else if (o == 'f') {
-                        if ((rc = ps_filter_add(&f, optarg)))
-                                return rc;
+                        if (engine_filters_add_arg(filters, optarg, &err) < 0)
+                                return cli_fail(err);
                 } else if (o == 'F') format = optarg;
                 else return 125;
         }
-        if (last >= 0 || f.status || f.has_exited)
+        /* as Docker: -n, -l and a status or exited filter look at stopped containers too */
+        if (last >= 0 || engine_filters_has(filters, "status") || engine_filters_has(filters, "exited"))
                 all = true;
         ContainerInfo **l = NULL;
         size_t n = 0;
-        LadeError *err = NULL;
-        if (engine_container_list(cli_engine(c), all, &l, &n, &err) < 0)
+        if (engine_container_list_filtered(cli_engine(c), all, filters, &l, &n, &err) < 0)
                 return cli_fail(err);
         json_t *rows = json_array();
-        for (size_t i = 0; i < n && (last < 0 || (long) json_array_size(rows) < last); i++) {
-                if (!ps_match(&f, l[i]))
-                        continue;
+        for (size_t i = 0; i < n && (last < 0 || (long) i < last); i++) {
                 if (quiet)
                         printf(no_trunc ? "%s\n" : "%.12s\n", l[i]->id);
                 else
@@ -357,11 +288,6 @@ int cmd_ps(Cli *c, int argc, char **argv)
         json_decref(h);
         json_decref(rows);
         container_info_list_free(l, n);
-        strv_free(f.status);
-        strv_free(f.name);
-        strv_free(f.label);
-        strv_free(f.ancestor);
-        strv_free(f.id);
         return 0;
 }
 
