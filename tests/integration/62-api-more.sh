@@ -239,6 +239,12 @@ expect_eq "a volume binding an allowed path is created" 201 "$(status "$out")"
 out=$(api -X PUT -H 'Content-Type: application/x-tar' --data-binary @"$T/up.tar" "/v1.48/containers/fs/archive?path=/root")
 expect_eq "root may PUT an archive" 200 "$(status "$out")"
 expect_eq "... it is extracted" "to-container" "$(d exec fs cat /root/in.txt)"
+out=$(api -X PUT -H 'Content-Type: application/x-tar' --data-binary @"$T/up.tar" "/v1.48/containers/nope/archive?path=/root")
+expect_eq "PUT archive into a missing container is 404" 404 "$(status "$out")"
+out=$(api -X PUT -H 'Content-Type: application/x-tar' --data-binary @"$T/up.tar" "/v1.48/containers/fs/archive?path=/tmp/new")
+check "PUT archive onto a file is refused ($(status "$out"): $(body "$out"))" test "$(status "$out")" -ge 400
+out=$(api -X PUT -H 'Content-Type: application/x-tar' --data-binary @"$T/up.tar" "/v1.48/containers/fs/archive")
+expect_eq "PUT archive without a path is 400" 400 "$(status "$out")"
 out=$(api -X POST -H 'Content-Type: application/x-tar' --data-binary @"$T/ctx.tar" \
         "/v1.48/build?t=audited:1&buildargs=%7B%22GREETING%22%3A%22s3cret%22%7D")
 expect_eq "a build through curl" 200 "$(status "$out")"
