@@ -260,4 +260,9 @@ check "audit: no build arg value, no tar content" bash -c "! grep -q -e s3cret -
 d rm -f fs >/dev/null
 d volume rm okbind >/dev/null
 check "the server is still alive" kill -0 "$SERVE_PID"
+kill "$SERVE_PID"
+wait "$SERVE_PID"
+expect_eq "the server stops cleanly on SIGTERM" 0 $?
+SERVE_PID=
+check "the server reported no sanitizer error" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T/serve.log'"
 finish
