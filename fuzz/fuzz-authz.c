@@ -1,4 +1,5 @@
-/* The authorization policy parser and the create-body evaluator on arbitrary bytes. The input
+/* The authorization policy parser and the create-body evaluators (container, exec, volume) on
+ * arbitrary bytes. The input
  * is "POLICY\n--\nBODY" (no separator: both are the whole input). The parser fails with -EINVAL
  * and a message or gives rules within the limits; the evaluator answers 0, -EACCES or -EINVAL
  * (the last two with a message) for the parsed rules and for a rule that denies everything. */
@@ -22,6 +23,12 @@ static void evaluate(const AuthzRule *r, json_t *body)
                 abort();
         ret = authz_check_exec(r, body, &e2);
         if (ret != 0 && ret != -EACCES && ret != -EINVAL)
+                abort();
+        _cleanup_(lade_error_freep) LadeError *e3 = NULL;
+        ret = authz_check_volume_create(r, body, &e3);
+        if (ret != 0 && ret != -EACCES && ret != -EINVAL)
+                abort();
+        if (ret < 0 && (!e3 || !e3->msg))
                 abort();
 }
 

@@ -542,3 +542,20 @@ int authz_check_exec(const AuthzRule *r, json_t *body, LadeError **err)
                 return lade_error_msg(err, EINVAL, "exec create: expected a JSON object");
         return r ? check_privileged(r, body, "Privileged", err) : 0;
 }
+
+int authz_check_volume_create(const AuthzRule *r, json_t *body, LadeError **err)
+{
+        json_t *opts = NULL;
+        if (!json_is_object(body))
+                return lade_error_msg(err, EINVAL, "volume create: expected a JSON object");
+        /* Go clients send a nil map as null */
+        int ret = json_is_null(json_member(body, "DriverOpts")) ? 0
+                                                                 : get_typed(body, "DriverOpts", "DriverOpts",
+                                                                             JSON_OBJECT, &opts, err);
+        if (ret < 0 || !r || !opts)
+                return ret;
+        json_t *o = json_member(opts, "o"), *dev = json_member(opts, "device");
+        if (json_is_string(o) && strstr(json_string_value(o), "bind") && json_is_string(dev))
+                return check_bind_path(r, json_string_value(dev), err);
+        return 0;
+}

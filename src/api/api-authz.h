@@ -78,3 +78,6 @@ int authz_check_access(const AuthzRule *r, const AuthzPeer *peer, const char *me
 int authz_check_create(const AuthzRule *r, json_t *body, LadeError **err);
 /* An exec-create body ({"Privileged": true, …}). */
 int authz_check_exec(const AuthzRule *r, json_t *body, LadeError **err);
+/* A volume-create body: a local volume binding a host path (DriverOpts o=bind, device=PATH)
+ * is a bind mount of that path (bind-mounts, allowed_bind_paths). */
+int authz_check_volume_create(const AuthzRule *r, json_t *body, LadeError **err);

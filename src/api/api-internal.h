@@ -135,6 +135,8 @@ int api_job_feed(ApiJob *j, const char *data, size_t len);
 void api_job_end_input(ApiJob *j);
 /* Handler side: waits for the first output (or the end) and answers the request. */
 int api_job_respond(ApiRequest *req, ApiJob *j, const char *content_type);
+/* The same with extra headers: name, value, name, value, …, NULL. */
+int api_job_respond_headers(ApiRequest *req, ApiJob *j, const char *content_type, const char *const *headers);
 /* Worker side. */
 int api_job_input_fd(ApiJob *j);
 int api_job_output_fd(ApiJob *j);      /* RAW streams */
@@ -232,6 +234,20 @@ int api_images_load(ApiRequest *req, LadeError **err);
 /* Starts the job of a STREAM-body route when the request begins (load, import). */
 int api_images_load_begin(ApiRequest *req, LadeError **err);
 int api_images_create_begin(ApiRequest *req, LadeError **err);
+int api_volumes_list(ApiRequest *req, LadeError **err);
+int api_volumes_create(ApiRequest *req, LadeError **err);
+int api_volume_inspect(ApiRequest *req, LadeError **err);
+int api_volume_delete(ApiRequest *req, LadeError **err);
+int api_volumes_prune(ApiRequest *req, LadeError **err);
+int api_container_changes(ApiRequest *req, LadeError **err);
+int api_container_export(ApiRequest *req, LadeError **err);
+int api_container_archive(ApiRequest *req, LadeError **err);         /* GET and HEAD */
+int api_container_archive_put(ApiRequest *req, LadeError **err);
+int api_container_archive_put_begin(ApiRequest *req, LadeError **err);
+int api_commit(ApiRequest *req, LadeError **err);
+int api_build(ApiRequest *req, LadeError **err);
+int api_build_begin(ApiRequest *req, LadeError **err);
+int api_build_prune(ApiRequest *req, LadeError **err);
 
 /* Docker's image summary (GET /images/json, /system/df) for API version 1.minor. */
 json_t *api_image_summary_json(const ImageInfo *i, unsigned minor);

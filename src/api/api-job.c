@@ -285,7 +285,7 @@ static void job_wait_first(ApiJob *j)
         (void) job_poll(j);
 }
 
-int api_job_respond(ApiRequest *req, ApiJob *j, const char *content_type)
+int api_job_respond_headers(ApiRequest *req, ApiJob *j, const char *content_type, const char *const *headers)
 {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         j->client_fd = ci ? ci->connect_fd : -EBADF;
@@ -314,5 +314,12 @@ int api_job_respond(ApiRequest *req, ApiJob *j, const char *content_type)
         if (!resp)
                 return api_respond_error(req, 500, "cannot create a response");
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        for (size_t k = 0; headers && headers[k] && headers[k + 1]; k += 2)
+                MHD_add_response_header(resp, headers[k], headers[k + 1]);
         return api_respond(req, 200, resp);
+}
+
+int api_job_respond(ApiRequest *req, ApiJob *j, const char *content_type)
+{
+        return api_job_respond_headers(req, j, content_type, NULL);
 }

@@ -254,10 +254,12 @@ static int request_check_body(ApiRequest *req, LadeError **err)
                 return 0;
         if ((r = api_body_json(req, &body, err)) < 0)
                 return r;
-        if (req->route->check == API_CHECK_CONTAINER_CREATE)
-                r = authz_check_create(req->rule, body, err);
-        else
-                r = authz_check_exec(req->rule, body, err);
+        switch (req->route->check) {
+        case API_CHECK_CONTAINER_CREATE: r = authz_check_create(req->rule, body, err); break;
+        case API_CHECK_EXEC_CREATE: r = authz_check_exec(req->rule, body, err); break;
+        case API_CHECK_VOLUME_CREATE: r = authz_check_volume_create(req->rule, body, err); break;
+        default: r = lade_error_msg(err, EINVAL, "internal error: unknown body check"); break;
+        }
         if (r == -EACCES)
                 req->denied = true;
         return r;
@@ -317,7 +319,10 @@ static json_t *audit_query(ApiRequest *req)
 {
         json_t *q = json_object();
         const char *keys[] = { "fromImage", "fromSrc", "repo", "tag", "force", "noprune", "filters", "names", "quiet",
-                               "platform", "all", "since", "until", "buildargs", "t", "name", NULL };
+                               "platform", "all", "since", "until", "buildargs", "t", "name", "path",
+                               "noOverwriteDirNonDir", "copyUIDGID", "container", "comment", "author",
+                               "pause", "dockerfile", "target", "labels", "nocache", "pull", "q",
+                               "networkmode", "v", NULL };
         for (size_t i = 0; keys[i]; i++) {
                 const char *v = api_query(req, keys[i]);
                 if (v)

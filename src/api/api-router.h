@@ -26,6 +26,7 @@ typedef enum ApiBodyCheck {
         API_CHECK_NONE,
         API_CHECK_CONTAINER_CREATE,
         API_CHECK_EXEC_CREATE,
+        API_CHECK_VOLUME_CREATE,
         _API_CHECK_MAX,
         _API_CHECK_INVALID = -EINVAL,
 } ApiBodyCheck;

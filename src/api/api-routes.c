@@ -1,6 +1,6 @@
 /* The route table: Docker's endpoints, each with its body kind and the policy check of its
- * body. Routes of features whose engine parts are not in this tree yet (volumes, container
- * filesystem operations, build, update) answer 501 naming themselves. */
+ * body. Routes of features whose engine parts are not in this tree yet (container update)
+ * answer 501 naming themselves. */
 #include "api-internal.h"
 
 #define R(m, p, h) { m, p, h, API_BODY_NONE, API_CHECK_NONE, NULL }
@@ -20,10 +20,10 @@ const ApiRoute api_routes[] = {
         R("GET", "/containers/{name}/top", api_container_top),
         R("GET", "/containers/{name}/logs", api_container_logs),
         R("GET", "/containers/{name}/stats", api_container_stats),
-        R("GET", "/containers/{name}/changes", api_not_implemented),
-        R("GET", "/containers/{name}/export", api_not_implemented),
-        R("GET", "/containers/{name}/archive", api_not_implemented),
-        R("PUT", "/containers/{name}/archive", api_not_implemented),
+        R("GET", "/containers/{name}/changes", api_container_changes),
+        R("GET", "/containers/{name}/export", api_container_export),
+        R("GET", "/containers/{name}/archive", api_container_archive),
+        { "PUT", "/containers/{name}/archive", api_container_archive_put, API_BODY_STREAM, API_CHECK_NONE, api_container_archive_put_begin },
         RJ("POST", "/containers/{name}/update", api_not_implemented),
         R("POST", "/containers/{name}/start", api_container_start),
         R("POST", "/containers/{name}/stop", api_container_stop),
@@ -47,13 +47,14 @@ const ApiRoute api_routes[] = {
         RJ("POST", "/networks/{name}/connect", api_network_connect),
         RJ("POST", "/networks/{name}/disconnect", api_network_disconnect),
         R("DELETE", "/networks/{name}", api_network_delete),
-        R("GET", "/volumes", api_not_implemented),
-        RJ("POST", "/volumes/create", api_not_implemented),
-        R("POST", "/volumes/prune", api_not_implemented),
-        R("GET", "/volumes/{name}", api_not_implemented),
-        R("DELETE", "/volumes/{name}", api_not_implemented),
-        R("POST", "/build", api_not_implemented),
-        R("POST", "/build/prune", api_not_implemented),
+        R("GET", "/volumes", api_volumes_list),
+        { "POST", "/volumes/create", api_volumes_create, API_BODY_JSON, API_CHECK_VOLUME_CREATE, NULL },
+        R("POST", "/volumes/prune", api_volumes_prune),
+        R("GET", "/volumes/{name}", api_volume_inspect),
+        R("DELETE", "/volumes/{name}", api_volume_delete),
+        { "POST", "/build", api_build, API_BODY_STREAM, API_CHECK_NONE, api_build_begin },
+        R("POST", "/build/prune", api_build_prune),
+        RJ("POST", "/commit", api_commit),
         R("GET", "/images/json", api_images_list),
         R("GET", "/images/get", api_images_get),
         { "POST", "/images/create", api_images_create, API_BODY_STREAM, API_CHECK_NONE, api_images_create_begin },

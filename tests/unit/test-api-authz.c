@@ -1,5 +1,6 @@
 /* The authorization policy: parsing (every mistake named), matching peers by uid and groups,
- * read-only access, and the evaluator on Docker container-create and exec-create bodies. */
+ * read-only access, and the evaluator on Docker container-create, exec-create and volume-create
+ * bodies. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -99,13 +100,24 @@ typedef struct CreateCase {
         const char *msg;        /* part of the message, for denials and errors */
 } CreateCase;
 
-static void run_cases(const AuthzRule *rule, const CreateCase *cases, size_t n, bool exec)
+enum { CASE_CREATE, CASE_EXEC, CASE_VOLUME };
+
+static int check_one(const AuthzRule *rule, json_t *j, int kind, LadeError **err)
+{
+        switch (kind) {
+        case CASE_EXEC: return authz_check_exec(rule, j, err);
+        case CASE_VOLUME: return authz_check_volume_create(rule, j, err);
+        default: return authz_check_create(rule, j, err);
+        }
+}
+
+static void run_cases(const AuthzRule *rule, const CreateCase *cases, size_t n, int kind)
 {
         for (size_t i = 0; i < n; i++) {
                 json_t *j = NULL;
                 LadeError *err = NULL;
                 assert_int_equal(json_parse_text(cases[i].body, strlen(cases[i].body), "body", &j, NULL), 0);
-                int r = exec ? authz_check_exec(rule, j, &err) : authz_check_create(rule, j, &err);
+                int r = check_one(rule, j, kind, &err);
                 if (r != cases[i].r)
                         fail_msg("case %zu (%s): %d, expected %d (%s)", i, cases[i].body, r, cases[i].r,
                                  lade_error_message(err));
@@ -179,13 +191,28 @@ static void test_create_bodies(void **state)
                 { "{\"HostConfig\":[]}", -EINVAL, "HostConfig: expected an object" },
                 { "[]", -EINVAL, "expected a JSON object" },
         };
-        run_cases(r, cases, ELEMENTSOF(cases), false);
+        run_cases(r, cases, ELEMENTSOF(cases), CASE_CREATE);
         const CreateCase exec_cases[] = {
                 { "{\"Cmd\":[\"sh\"]}", 0, NULL },
                 { "{\"Privileged\":true}", -EACCES, "privileged" },
                 { "{\"Privileged\":1}", -EINVAL, "Privileged" },
         };
-        run_cases(r, exec_cases, ELEMENTSOF(exec_cases), true);
+        run_cases(r, exec_cases, ELEMENTSOF(exec_cases), CASE_EXEC);
+        char v1[512], v2[512];
+        snprintf(v1, sizeof(v1), "{\"Name\":\"ok\",\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"%s/data\"}}", dir);
+        snprintf(v2, sizeof(v2), "{\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"%s/etc-link\"}}", dir);
+        const CreateCase volume_cases[] = {
+                { "{\"Name\":\"v\"}", 0, NULL },
+                { "{\"Name\":\"v\",\"DriverOpts\":null,\"Labels\":null}", 0, NULL },
+                { "{\"DriverOpts\":{\"type\":\"tmpfs\",\"device\":\"tmpfs\",\"o\":\"size=1m\"}}", 0, NULL },
+                { "{\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"/etc\"}}", -EACCES, "'/etc'" },
+                { "{\"DriverOpts\":{\"o\":\"rbind,ro\",\"device\":\"/root\"}}", -EACCES, "/root" },
+                { v1, 0, NULL },
+                { v2, -EACCES, "outside" },
+                { "{\"DriverOpts\":[]}", -EINVAL, "DriverOpts: expected an object" },
+                { "[]", -EINVAL, "expected a JSON object" },
+        };
+        run_cases(r, volume_cases, ELEMENTSOF(volume_cases), CASE_VOLUME);
         authz_policy_free(p);
 
         /* a rule that denies nothing lets everything through, types still checked */
@@ -195,7 +222,7 @@ static void test_create_bodies(void **state)
                   "\"CapAdd\":[\"ALL\"]}}", 0, NULL },
                 { "{\"HostConfig\":{\"Privileged\":\"yes\"}}", -EINVAL, NULL },
         };
-        run_cases(&p->rules[0], open_cases, ELEMENTSOF(open_cases), false);
+        run_cases(&p->rules[0], open_cases, ELEMENTSOF(open_cases), CASE_CREATE);
         authz_policy_free(p);
         (void) unlink(link_out);
 }
