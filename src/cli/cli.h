@@ -52,6 +52,7 @@ int cmd_top(Cli *c, int argc, char **argv);
 int cmd_port(Cli *c, int argc, char **argv);
 int cmd_container_prune(Cli *c, int argc, char **argv);
 int cmd_system_boot(Cli *c, int argc, char **argv);
+int cmd_stats(Cli *c, int argc, char **argv);
 int cmd_commit(Cli *c, int argc, char **argv);
 int cmd_diff(Cli *c, int argc, char **argv);
 int cmd_export(Cli *c, int argc, char **argv);

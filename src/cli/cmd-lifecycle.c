@@ -457,3 +457,131 @@ int cmd_system_boot(Cli *c, int argc, char **argv)
                 printf("%s\n", *s);
         return 0;
 }
+
+/* ---- stats ---- */
+
+static uint64_t jnum(json_t *o, const char *path)
+{
+        _cleanup_free_ char *p = xstrdup(path);
+        char *save = NULL;
+        for (char *k = strtok_r(p, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+                o = json_object_get(o, k);
+        return json_is_integer(o) ? (uint64_t) json_integer_value(o) : 0;
+}
+
+/* Docker's binary units for memory ("1.5MiB") and decimal for I/O ("1.2kB"). */
+static char *bytes_iec(uint64_t v)
+{
+        static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+        double d = (double) v;
+        size_t i = 0;
+        while (d >= 1024.0 && i + 1 < ELEMENTSOF(u)) {
+                d /= 1024.0;
+                i++;
+        }
+        return xasprintf("%.4g%s", d, u[i]);
+}
+
+/* One row of `docker stats`: CPU % from two samples, memory without the page cache. */
+static json_t *stats_row(json_t *prev, json_t *cur, bool no_trunc)
+{
+        double cpu = 0;
+        uint64_t dc = jnum(cur, "cpu_stats.cpu_usage.total_usage") - jnum(prev, "cpu_stats.cpu_usage.total_usage");
+        uint64_t ds = jnum(cur, "cpu_stats.system_cpu_usage") - jnum(prev, "cpu_stats.system_cpu_usage");
+        uint64_t ncpu = jnum(cur, "cpu_stats.online_cpus");
+        if (ds > 0 && dc > 0)
+                cpu = (double) dc / (double) ds * (double) (ncpu ? ncpu : 1) * 100.0;
+        json_t *mem = json_object_get(cur, "memory_stats");
+        uint64_t cache = jnum(mem, "stats.total_inactive_file") ? jnum(mem, "stats.total_inactive_file")
+                                                                 : jnum(mem, "stats.inactive_file");
+        uint64_t usage = jnum(mem, "usage") > cache ? jnum(mem, "usage") - cache : 0, limit = jnum(mem, "limit");
+        uint64_t rx = 0, tx = 0, rd = 0, wr = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(cur, "networks"), k, v) {
+                rx += jnum(v, "rx_bytes");
+                tx += jnum(v, "tx_bytes");
+        }
+        size_t i;
+        json_array_foreach(json_object_get(json_object_get(cur, "blkio_stats"), "io_service_bytes_recursive"), i, v) {
+                const char *op = json_string_value(json_object_get(v, "op"));
+                if (op && strcasecmp(op, "read") == 0)
+                        rd += jnum(v, "value");
+                else if (op && strcasecmp(op, "write") == 0)
+                        wr += jnum(v, "value");
+        }
+        const char *id = json_string_value(json_object_get(cur, "id"));
+        const char *name = json_string_value(json_object_get(cur, "name"));
+        _cleanup_free_ char *mu = bytes_iec(usage), *ml = bytes_iec(limit), *nrx = format_size((int64_t) rx),
+                            *ntx = format_size((int64_t) tx), *brd = format_size((int64_t) rd),
+                            *bwr = format_size((int64_t) wr);
+        char cpus[32], memp[32], pids[32], sid[65];
+        snprintf(cpus, sizeof(cpus), "%.2f%%", cpu);
+        snprintf(memp, sizeof(memp), "%.2f%%", limit ? (double) usage / (double) limit * 100.0 : 0.0);
+        snprintf(pids, sizeof(pids), "%llu", (unsigned long long) jnum(cur, "pids_stats.current"));
+        snprintf(sid, sizeof(sid), no_trunc ? "%s" : "%.12s", id ? id : "");
+        _cleanup_free_ char *memu = xasprintf("%s / %s", mu, ml), *net = xasprintf("%s / %s", nrx, ntx),
+                            *blk = xasprintf("%s / %s", brd, bwr);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", sid, "Container", sid, "Name",
+                         name && *name == '/' ? name + 1 : name ? name : "", "CPUPerc", cpus, "MemUsage", memu,
+                         "MemPerc", memp, "NetIO", net, "BlockIO", blk, "PIDs", pids);
+}
+
+int cmd_stats(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "no-stream", no_argument, NULL, 'n' }, { "all", no_argument, NULL, 'a' },
+                                              { "no-trunc", no_argument, NULL, 'N' },
+                                              { "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 } };
+        bool all = false, no_trunc = false;
+        const char *format = NULL;
+        int o;
+        while ((o = getopt_long(argc, argv, "a", opts, NULL)) != -1) {
+                if (o == 'a') all = true;
+                else if (o == 'N') no_trunc = true;
+                else if (o == 'F') format = optarg;
+                else if (o != 'n') return 125;
+        }
+        /* one sample (as --no-stream) of the named containers, or of the running ones */
+        _cleanup_strv_free_ char **names = NULL;
+        for (int i = optind; i < argc; i++)
+                names = strv_append(names, argv[i]);
+        if (!names) {
+                ContainerInfo **l = NULL;
+                size_t n = 0;
+                LadeError *err = NULL;
+                if (engine_container_list(cli_engine(c), all, &l, &n, &err) < 0)
+                        return cli_fail(err);
+                names = xmalloc0(sizeof(char *));
+                for (size_t i = 0; i < n; i++)
+                        names = strv_append(names, l[i]->id);
+                container_info_list_free(l, n);
+        }
+        size_t n = strv_length(names);
+        json_t **prev = xmalloc0((n + 1) * sizeof(json_t *));
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+                LadeError *err = NULL;
+                if (engine_container_stats(cli_engine(c), names[i], &prev[i], &err) < 0)
+                        rc = cli_fail(err);
+        }
+        /* CPU % needs two samples: Docker's CLI waits for the second one too */
+        (void) usleep(n ? 500000 : 0);
+        json_t *rows = json_array();
+        for (size_t i = 0; i < n; i++) {
+                json_t *cur = NULL;
+                if (prev[i] && engine_container_stats(cli_engine(c), names[i], &cur, NULL) == 0)
+                        json_array_append_new(rows, stats_row(prev[i], cur, no_trunc));
+                json_decref(cur);
+                json_decref(prev[i]);
+        }
+        free(prev);
+        json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID", "Container", "CONTAINER",
+                              "Name", "NAME", "CPUPerc", "CPU %", "MemUsage", "MEM USAGE / LIMIT", "MemPerc", "MEM %",
+                              "NetIO", "NET I/O", "BlockIO", "BLOCK I/O", "PIDs", "PIDS");
+        format_print(stdout, format,
+                     "{{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.NetIO}}\\t{{.BlockIO}}\\t{{.PIDs}}",
+                     h, rows);
+        json_decref(h);
+        json_decref(rows);
+        return rc;
+}

@@ -74,6 +74,8 @@ static const Verb verbs[] = {
         { NULL, "rename", cmd_rename, "Rename a container" },
         { "container", "rename", cmd_rename, NULL },
         { NULL, "top", cmd_top, "Display the running processes of a container" },
+        { NULL, "stats", cmd_stats, "Display a sample of containers' resource usage (--no-stream)" },
+        { "container", "stats", cmd_stats, NULL },
         { "container", "top", cmd_top, NULL },
         { NULL, "port", cmd_port, "List port mappings or a specific mapping for the container" },
         { "container", "port", cmd_port, NULL },

@@ -40,6 +40,9 @@ if file -L "$(dirname "$LADE")/lade-monitor" | grep -q 'statically linked'; then
 fi
 expect_eq "ps shows it" "web" "$(lade ps --format '{{.Names}}')"
 expect_eq "top lists its processes" 1 "$(lade top web | grep -c 'while :')"
+out=$(lade stats --no-stream --format '{{.Name}} {{.MemUsage}}' web)
+expect_contains "stats --no-stream samples it" "web " "$out"
+check "... with a memory usage and limit" sh -c "echo '$out' | grep -Eq 'B / [0-9.]+[KMGT]?i?B'"
 
 # pause/unpause, rename
 lade pause web >/dev/null
