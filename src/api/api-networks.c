@@ -182,37 +182,9 @@ int api_network_connect(ApiRequest *req, LadeError **err)
         int r = api_engine(req, &e, err);
         if (r == 0)
                 r = body_container(req, e, &body, &doc, err);
-        if (r < 0)
-                return r;
-        int pid = (int) json_integer_value(json_object_get(json_object_get(doc, "State"), "Pid"));
-        json_t *ep = json_object_get(body, "EndpointConfig");
-        /* not running (docker-compose connects created containers): remembered for the start */
-        if (pid <= 0) {
-                json_t *cfg = json_is_object(ep) ? ep : json_object();
-                r = engine_container_network_configure(e, json_string_value(json_object_get(doc, "Id")), req->name,
-                                                       cfg, err);
-                if (cfg != ep)
-                        json_decref(cfg);
-                return r < 0 ? r : api_respond_empty(req, 200);
-        }
-        _cleanup_strv_free_ char **aliases = NULL;
-        size_t i;
-        json_t *a;
-        json_array_foreach(json_object_get(ep, "Aliases"), i, a)
-                if (json_is_string(a))
-                        aliases = strv_append(aliases, json_string_value(a));
-        const char *name = json_string_value(json_object_get(doc, "Name"));
-        NetAttachRequest nr = { .container_id = json_string_value(json_object_get(doc, "Id")),
-                                .container_name = name && *name == '/' ? name + 1 : name,
-                                .hostname = json_string_value(json_object_get(json_object_get(doc, "Config"), "Hostname")),
-                                .network = req->name, .aliases = aliases,
-                                .ipv4 = json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address")),
-                                .pid = (pid_t) pid };
-        if (nr.ipv4 && !*nr.ipv4)
-                nr.ipv4 = NULL;
-        NetAttachResult res = { 0 };
-        r = engine_network_connect(e, &nr, &res, err);
-        net_attach_result_clear(&res);
+        if (r == 0)
+                r = engine_container_network_connect(e, json_string_value(json_object_get(doc, "Id")), req->name,
+                                                     json_object_get(body, "EndpointConfig"), err);
         return r < 0 ? r : api_respond_empty(req, 200);
 }
 
@@ -224,12 +196,7 @@ int api_network_disconnect(ApiRequest *req, LadeError **err)
         int r = api_engine(req, &e, err);
         if (r == 0)
                 r = body_container(req, e, &body, &doc, err);
-        if (r < 0)
-                return r;
-        const char *id = json_string_value(json_object_get(doc, "Id"));
-        if (json_integer_value(json_object_get(json_object_get(doc, "State"), "Pid")) <= 0)
-                r = engine_container_network_configure(e, id, req->name, NULL, err);
-        else
-                r = engine_network_disconnect(e, req->name, id, err);
+        if (r == 0)
+                r = engine_container_network_disconnect(e, json_string_value(json_object_get(doc, "Id")), req->name, err);
         return r < 0 ? r : api_respond_empty(req, 200);
 }

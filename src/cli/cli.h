@@ -62,6 +62,8 @@ int cmd_network_ls(Cli *c, int argc, char **argv);
 int cmd_network_inspect(Cli *c, int argc, char **argv);
 int cmd_network_rm(Cli *c, int argc, char **argv);
 int cmd_network_prune(Cli *c, int argc, char **argv);
+int cmd_network_connect(Cli *c, int argc, char **argv);
+int cmd_network_disconnect(Cli *c, int argc, char **argv);
 int cmd_volume_create(Cli *c, int argc, char **argv);
 int cmd_volume_ls(Cli *c, int argc, char **argv);
 int cmd_volume_inspect(Cli *c, int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "containers.h"
 #include "format.h"
 #include "json-util.h"
 #include "network.h"
@@ -293,5 +294,47 @@ int cmd_network_prune(Cli *c, int argc, char **argv)
         json_array_foreach(names, i, v)
                 printf("%s\n", json_string_value(v));
         printf("\n");
+        return 0;
+}
+
+/* `network connect [--alias A]... [--ip IP] NETWORK CONTAINER`, `network disconnect [-f]
+ * NETWORK CONTAINER`: the engine does the work for a running container and for one that is not. */
+int cmd_network_connect(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "alias", required_argument, NULL, 'a' }, { "ip", required_argument, NULL, 'i' },
+                                              { "ip6", required_argument, NULL, '6' }, { "link", required_argument, NULL, 'l' },
+                                              { "driver-opt", required_argument, NULL, 'd' }, { NULL, 0, NULL, 0 } };
+        _cleanup_json_ json_t *ep = json_object();
+        json_t *aliases = json_array();
+        json_object_set_new(ep, "Aliases", aliases);
+        int o;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                if (o == 'a')
+                        json_array_append_new(aliases, json_string(optarg));
+                else if (o == 'i')
+                        json_object_set_new(ep, "IPAMConfig", json_pack("{s:s}", "IPv4Address", optarg));
+                else if (o == '?')
+                        return 125;
+        }
+        if (argc - optind != 2)
+                return cli_usage("\"network connect\" requires exactly 2 arguments.");
+        LadeError *err = NULL;
+        if (engine_container_network_connect(cli_engine(c), argv[optind + 1], argv[optind], ep, &err) < 0)
+                return cli_fail(err);
+        return 0;
+}
+
+int cmd_network_disconnect(Cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
+        int o;
+        while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1)
+                if (o != 'f')
+                        return 125;
+        if (argc - optind != 2)
+                return cli_usage("\"network disconnect\" requires exactly 2 arguments.");
+        LadeError *err = NULL;
+        if (engine_container_network_disconnect(cli_engine(c), argv[optind + 1], argv[optind], &err) < 0)
+                return cli_fail(err);
         return 0;
 }

@@ -101,6 +101,8 @@ static const Verb verbs[] = {
         { "network", "rm", cmd_network_rm, "Remove one or more networks" },
         { "network", "remove", cmd_network_rm, NULL },
         { "network", "prune", cmd_network_prune, "Remove all unused networks" },
+        { "network", "connect", cmd_network_connect, "Connect a container to a network" },
+        { "network", "disconnect", cmd_network_disconnect, "Disconnect a container from a network" },
         { "volume", "create", cmd_volume_create, "Create a volume" },
         { "volume", "ls", cmd_volume_ls, "List volumes" },
         { "volume", "list", cmd_volume_ls, NULL },

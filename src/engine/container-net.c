@@ -190,3 +190,47 @@ json_t *ctr_configured_networks(const Ctr *c)
         json_object_set_new(nets, streq(mode, "default") ? "bridge" : mode, v);
         return nets;
 }
+
+int engine_container_network_connect(Engine *e, const char *name_or_id, const char *network, json_t *endpoint,
+                                     LadeError **err)
+{
+        _cleanup_json_ json_t *doc = NULL;
+        int r = engine_container_inspect(e, name_or_id, &doc, err);
+        if (r < 0)
+                return r;
+        const char *id = json_string_value(json_object_get(doc, "Id"));
+        int pid = (int) json_integer_value(json_object_get(json_object_get(doc, "State"), "Pid"));
+        /* not running (docker-compose connects created containers): remembered for the start */
+        if (pid <= 0) {
+                _cleanup_json_ json_t *cfg = json_is_object(endpoint) ? json_incref(endpoint) : json_object();
+                return engine_container_network_configure(e, id, network, cfg, err);
+        }
+        _cleanup_strv_free_ char **aliases = NULL;
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(endpoint, "Aliases"), i, a)
+                if (json_is_string(a))
+                        aliases = strv_append(aliases, json_string_value(a));
+        const char *name = json_string_value(json_object_get(doc, "Name"));
+        const char *ip = json_string_value(json_object_get(json_object_get(endpoint, "IPAMConfig"), "IPv4Address"));
+        NetAttachRequest nr = { .container_id = id, .container_name = name && *name == '/' ? name + 1 : name,
+                                .hostname = json_string_value(json_object_get(json_object_get(doc, "Config"), "Hostname")),
+                                .network = network, .aliases = aliases, .ipv4 = ip && *ip ? ip : NULL,
+                                .pid = (pid_t) pid };
+        NetAttachResult res = { 0 };
+        r = engine_network_connect(e, &nr, &res, err);
+        net_attach_result_clear(&res);
+        return r;
+}
+
+int engine_container_network_disconnect(Engine *e, const char *name_or_id, const char *network, LadeError **err)
+{
+        _cleanup_json_ json_t *doc = NULL;
+        int r = engine_container_inspect(e, name_or_id, &doc, err);
+        if (r < 0)
+                return r;
+        const char *id = json_string_value(json_object_get(doc, "Id"));
+        if (json_integer_value(json_object_get(json_object_get(doc, "State"), "Pid")) <= 0)
+                return engine_container_network_configure(e, id, network, NULL, err);
+        return engine_network_disconnect(e, network, id, err);
+}

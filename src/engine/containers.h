@@ -136,6 +136,11 @@ int engine_container_stats(Engine *e, const char *name_or_id, json_t **ret, Lade
  * its next start. Another network: -EOPNOTSUPP (a second network joins only a running one). */
 int engine_container_network_configure(Engine *e, const char *name_or_id, const char *network,
                                        json_t *endpoint, LadeError **err);
+/* `network connect/disconnect` for the CLI and the API: a running container's namespace gets
+ * (loses) an endpoint at once; one that is not running has its configuration changed. */
+int engine_container_network_connect(Engine *e, const char *name_or_id, const char *network, json_t *endpoint,
+                                     LadeError **err);
+int engine_container_network_disconnect(Engine *e, const char *name_or_id, const char *network, LadeError **err);
 /* Stopped containers removed; ret_ids gets their ids. */
 int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err);
 /* After a reboot (`lade system boot`, e.g. from a systemd unit): records what happened to

@@ -158,6 +158,13 @@ hostdev=$(ip route show default 2>/dev/null | awk '{print $5; exit}')
 hostdev=${hostdev:-lo}
 expect_eq "--network host sees the host's interfaces ($hostdev, same ifindex)" "$(cat /sys/class/net/$hostdev/ifindex)" \
         "$(lade run --rm --network host busybox cat /sys/class/net/$hostdev/ifindex)"
+lade run -d --name late busybox sleep 1000 >/dev/null
+lade network connect --alias later tnet late
+expect_eq "network connect gives a running container a second interface" 3 "$(lade exec late ip -4 addr | grep -c inet)"
+expect_eq "... on which it resolves its peers" by-name "$(lade exec late wget -qO- http://web/)"
+lade network disconnect tnet late
+expect_eq "network disconnect takes it away" 2 "$(lade exec late ip -4 addr | grep -c inet)"
+lade rm -f late >/dev/null
 out=$(lade network rm tnet 2>&1)
 check "a network in use cannot be removed" test $? -ne 0
 lade rm -f srv >/dev/null
