@@ -1,6 +1,6 @@
 # image-tree.py ARCHIVE: prints what 51-build-parity.sh compares of an image, from a docker-archive
 # (the output of `docker save` or `lade save`, legacy or OCI layout inside), one fact per line:
-#   config FIELD <json>                     the image config fields Docker's builder sets
+#   config FIELD <json>                     the image config fields Docker's builder sets ("" is null)
 #   fs PATH TYPE MODE UID:GID [DETAIL]      the filesystem after applying the layers in order
 # TYPE is d f l c b p; DETAIL is a file's sha256, a symlink's target or a device's major,minor.
 # Layers are applied as overlayfs would show them: ".wh.NAME" deletes NAME of the layers below,
@@ -82,7 +82,9 @@ def main():
         config = json.load(archive.extractfile(manifest["Config"]))
         c = config.get("config") or {}
         for k in FIELDS:
-            print("config", k, json.dumps(c.get(k), sort_keys=True))
+            v = c.get(k)
+            # Go's omitempty: the classic builder writes "" where BuildKit leaves the field out
+            print("config", k, json.dumps(None if v == "" else v, sort_keys=True))
         print("config Author", json.dumps(config.get("author")))
         fs = {}
         for layer_path in manifest["Layers"]:
