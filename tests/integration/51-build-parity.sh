@@ -29,16 +29,23 @@ stop_dockerd() {
         fi
         for _ in $(seq 100); do [ -n "$ctrd" ] && kill -0 "$ctrd" 2>/dev/null || break; sleep 0.1; done
         DOCKERD=
+        # the build containers' cgroups live under our own parent; rmdir only takes empty ones
+        find /sys/fs/cgroup -maxdepth 2 -type d -name "$CGROUP_PARENT" 2>/dev/null | while read -r c; do
+                find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
 }
 trap 'stop_dockerd; cleanup' EXIT
 C=$SRCDIR/tests/build
 TREE=$SRCDIR/tests/integration/image-tree.py
 t0=$(date +%s)
 
+# no host daemon.json; the containers' (BuildKit's RUN steps') cgroups under a parent of ours
 mkdir -p "$T/docker"
-dockerd --data-root "$T/docker/data" --exec-root "$T/docker/exec" -H "unix://$T/docker/sock" \
-        --pidfile "$T/docker/pid" --bridge=none --iptables=false --ip6tables=false \
-        >"$T/docker/log" 2>&1 &
+echo '{}' >"$T/docker/daemon.json"
+CGROUP_PARENT=lade-parity-$$-$RANDOM
+dockerd --config-file "$T/docker/daemon.json" --data-root "$T/docker/data" --exec-root "$T/docker/exec" \
+        -H "unix://$T/docker/sock" --pidfile "$T/docker/pid" --bridge=none --iptables=false \
+        --ip6tables=false --cgroup-parent "/$CGROUP_PARENT" >"$T/docker/log" 2>&1 &
 DOCKERD=$!
 for _ in $(seq 300); do "${D[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
 "${D[@]}" version >/dev/null 2>&1 || { tail -20 "$T/docker/log"; fail "dockerd starts"; finish; }
@@ -143,5 +150,6 @@ dpid=$DOCKERD
 stop_dockerd
 check "dockerd and its containerd are gone" bash -c "! kill -0 $dpid 2>/dev/null && ! kill -0 ${ctrd:-$dpid} 2>/dev/null"
 check "no docker mounts are left" bash -c "! grep -q '$T/docker' /proc/self/mounts"
+check "no cgroups are left" bash -c "[ -z \"\$(find /sys/fs/cgroup -maxdepth 2 -name '$CGROUP_PARENT')\" ]"
 echo "# took $(($(date +%s) - t0)) s"
 finish
