@@ -49,12 +49,33 @@ static bool parse_uid(const char *s, int64_t *ret)
         return true;
 }
 
+/* Field n (from 0) of a "a:b:c" line as a number; 0 when missing or not a number, as Go's
+ * user.ParsePasswdFilter reads it. */
+static int64_t field_id(const char *line, unsigned n)
+{
+        char buf[24];
+        int64_t v;
+        for (; n > 0 && line; n--) {
+                line = strchr(line, ':');
+                if (line)
+                        line++;
+        }
+        if (!line)
+                return 0;
+        size_t len = strcspn(line, ":");
+        if (len >= sizeof(buf))
+                return 0;
+        memcpy(buf, line, len);
+        buf[len] = '\0';
+        return parse_int64(buf, &v) < 0 ? 0 : v;
+}
+
 /* Looks `name` up in the rootfs' /etc/passwd or /etc/group (BuildKit's readUser): the first line
- * of that name gives its id (field 3) and, for passwd, its primary group (field 4); an id that is
- * not a number is 0, as Go's user.ParsePasswdFilter reads it. A missing file or name is no error
- * (0, nothing set): BuildKit then keeps uid 0 / the user's group. 1 when found. */
-static int lookup_name(int rootfd, const char *file, const char *name, int64_t *ret_id, int64_t *ret_gid,
-                       LadeError **err)
+ * of that name gives its id (field 3) and, for passwd, its primary group (field 4). A missing
+ * file or name is no error (0, nothing set): BuildKit then keeps uid 0 / the user's group. 1 when
+ * found. */
+static int lookup_name(int rootfd, const char *file, const char *name, int64_t *ret_id,
+                       int64_t *ret_gid, LadeError **err)
 {
         _cleanup_close_ int fd = fs_open_in_root(rootfd, file, O_RDONLY, 0, NULL);
         _cleanup_free_ char *data = NULL;
@@ -73,12 +94,9 @@ static int lookup_name(int rootfd, const char *file, const char *name, int64_t *
                         *next++ = '\0';
                 if (strncmp(line, name, nl) == 0 && line[nl] == ':') {
                         /* name:password:id:gid:... */
-                        const char *f = strchr(line + nl + 1, ':');
-                        const char *g = f ? strchr(f + 1, ':') : NULL;
-                        if (f && parse_int64(strndupa(f + 1, strcspn(f + 1, ":")), ret_id) < 0)
-                                *ret_id = 0;
-                        if (ret_gid && g && parse_int64(strndupa(g + 1, strcspn(g + 1, ":")), ret_gid) < 0)
-                                *ret_gid = 0;
+                        *ret_id = field_id(line, 2);
+                        if (ret_gid)
+                                *ret_gid = field_id(line, 3);
                         return 1;
                 }
                 line = next;
@@ -89,7 +107,8 @@ static int lookup_name(int rootfd, const char *file, const char *name, int64_t *
 /* --chown=USER[:GROUP] as BuildKit resolves it: a user id alone also gives the group, a user name
  * gives its primary group, unknown names are root's ids (Docker's builder, unlike the classic one,
  * does not fail on them). */
-static int resolve_chown(int rootfd, const char *spec, int64_t *ret_uid, int64_t *ret_gid, LadeError **err)
+static int resolve_chown(int rootfd, const char *spec, int64_t *ret_uid, int64_t *ret_gid,
+                         LadeError **err)
 {
         _cleanup_free_ char *user = xstrdup(spec);
         char *group = strchr(user, ':');
@@ -101,8 +120,11 @@ static int resolve_chown(int rootfd, const char *spec, int64_t *ret_uid, int64_t
                 gid = uid;
         else if ((r = lookup_name(rootfd, "/etc/passwd", user, &uid, &gid, err)) < 0)
                 return r;
-        if (group && !parse_uid(group, &gid) && (r = lookup_name(rootfd, "/etc/group", group, &gid, NULL, err)) < 0)
-                return r;
+        if (group && !parse_uid(group, &gid)) {
+                r = lookup_name(rootfd, "/etc/group", group, &gid, NULL, err);
+                if (r < 0)
+                        return r;
+        }
         *ret_uid = uid;
         *ret_gid = gid;
         return 0;

@@ -73,10 +73,18 @@ expect_eq "21 wildcards" "/md/f1.md /txt/a.txt /txt/b.txt" \
 expect_eq "22 --chown/--chmod" "1000:1000:644 0:0:751 65534:65534:600" \
         "$(echo $(in_img corpus/22-copy-chown-chmod stat -c %u:%g:%a /owned /moded /both))"
 mkdir -p "$T/chown" && echo x >"$T/chown/f"
-printf 'FROM busybox\nCOPY --chown=nosuch f /a\nCOPY --chown=1000:nosuch f /b\nCOPY --chown=root:65534 f /c\nCOPY --chown=nobody f /d\n' >"$T/chown/Dockerfile"
-expect_eq "--chown: unknown names are root's ids or the user's group (BuildKit's readUser)" \
-        "0:0 1000:1000 0:65534 65534:65534" \
-        "$(lade build -q -t chown "$T/chown" >/dev/null && echo $(in_img chown stat -c %u:%g /a /b /c /d))"
+cat >"$T/chown/Dockerfile" <<'EOF'
+FROM busybox
+COPY --chown=nosuch f /a
+COPY --chown=1000:nosuch f /b
+COPY --chown=root:65534 f /c
+RUN echo 'app:x:1234:4321::/:/bin/sh' >> /etc/passwd && echo 'grp:x:777:' >> /etc/group
+COPY --chown=app f /d
+COPY --chown=app:grp f /e
+EOF
+expect_eq "--chown: a name's primary group; unknown names are root's ids or keep the user's group" \
+        "0:0 1000:1000 0:65534 1234:4321 1234:777" \
+        "$(lade build -q -t chown "$T/chown" >/dev/null && echo $(in_img chown stat -c %u:%g /a /b /c /d /e))"
 expect_eq "23 --link accepted" "$(cat "$C/23-copy-link/file.txt")" "$(in_img corpus/23-copy-link cat /linked)"
 expect_eq "24 --from by name and index" "built built" "$(echo $(in_img corpus/24-copy-from-stage-index cat /by-name /by-index))"
 expect_eq "25 --from an image" "busybox" "$(lade run --rm --network none --entrypoint /busybox corpus/25-copy-from-image 2>&1 | head -1 | cut -c1-7 | tr B b)"
