@@ -34,50 +34,100 @@ static bool all_digits(const char *s)
         return true;
 }
 
-/* Looks a name up in an /etc/passwd or /etc/group of the rootfs: field 2 (the id). */
-static int lookup_id(int rootfd, const char *file, const char *name, int64_t *ret, LadeError **err)
+/* BuildKit's parseUID (llb.WithUser): "root" and decimal numbers of 32 bits are ids, anything
+ * else is a name. */
+static bool parse_uid(const char *s, int64_t *ret)
+{
+        int64_t v;
+        if (streq(s, "root")) {
+                *ret = 0;
+                return true;
+        }
+        if (!all_digits(s) || parse_int64(s, &v) < 0 || v > UINT32_MAX)
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* Field n (from 0) of a "a:b:c" line as a number; 0 when missing or not a number, as Go's
+ * user.ParsePasswdFilter reads it. */
+static int64_t field_id(const char *line, unsigned n)
+{
+        char buf[24];
+        int64_t v;
+        for (; n > 0 && line; n--) {
+                line = strchr(line, ':');
+                if (line)
+                        line++;
+        }
+        if (!line)
+                return 0;
+        size_t len = strcspn(line, ":");
+        if (len >= sizeof(buf))
+                return 0;
+        memcpy(buf, line, len);
+        buf[len] = '\0';
+        return parse_int64(buf, &v) < 0 ? 0 : v;
+}
+
+/* Looks `name` up in the rootfs' /etc/passwd or /etc/group (BuildKit's readUser): the first line
+ * of that name gives its id (field 3) and, for passwd, its primary group (field 4). A missing
+ * file or name is no error (0, nothing set): BuildKit then keeps uid 0 / the user's group. 1 when
+ * found. */
+static int lookup_name(int rootfd, const char *file, const char *name, int64_t *ret_id,
+                       int64_t *ret_gid, LadeError **err)
 {
         _cleanup_close_ int fd = fs_open_in_root(rootfd, file, O_RDONLY, 0, NULL);
         _cleanup_free_ char *data = NULL;
-        size_t len;
-        const char *kind = streq(file, "/etc/passwd") ? "passwd" : "group";
+        size_t len, nl = strlen(name);
         char buf[32];
-        if (fd < 0 || read_file_at(AT_FDCWD, fs_fd_path(fd, buf), 16u << 20, &data, &len, NULL) < 0)
-                return lade_error_msg(err, ENOENT, "unable to find %s %s: no %s file", kind, name, kind);
-        size_t nl = strlen(name);
+        if (fd == -ENOENT || fd == -ENOTDIR)
+                return 0;
+        if (fd < 0)
+                return lade_error(err, -fd, "open %s of the image", file);
+        int r = read_file_at(AT_FDCWD, fs_fd_path(fd, buf), 16u << 20, &data, &len, err);
+        if (r < 0)
+                return lade_error_wrap(err, "read %s of the image", file);
         for (char *line = data; line && *line;) {
                 char *next = strchr(line, '\n');
                 if (next)
                         *next++ = '\0';
                 if (strncmp(line, name, nl) == 0 && line[nl] == ':') {
-                        const char *p = strchr(line + nl + 1, ':');
-                        int64_t v;
-                        if (p && parse_int64(strndupa(p + 1, strcspn(p + 1, ":")), &v) == 0) {
-                                *ret = v;
-                                return 0;
-                        }
+                        /* name:password:id:gid:... */
+                        *ret_id = field_id(line, 2);
+                        if (ret_gid)
+                                *ret_gid = field_id(line, 3);
+                        return 1;
                 }
                 line = next;
         }
-        return lade_error_msg(err, ENOENT, "unable to find %s %s: no matching entries in %s file",
-                              streq(kind, "passwd") ? "user" : "group", name, kind);
+        return 0;
 }
 
-static int resolve_chown(int rootfd, const char *spec, int64_t *uid, int64_t *gid, LadeError **err)
+/* --chown=USER[:GROUP] as BuildKit resolves it: a user id alone also gives the group, a user name
+ * gives its primary group, unknown names are root's ids (Docker's builder, unlike the classic one,
+ * does not fail on them). */
+static int resolve_chown(int rootfd, const char *spec, int64_t *ret_uid, int64_t *ret_gid,
+                         LadeError **err)
 {
         _cleanup_free_ char *user = xstrdup(spec);
         char *group = strchr(user, ':');
+        int64_t uid = 0, gid = 0;
+        int r;
         if (group)
                 *group++ = '\0';
-        int r = all_digits(user) ? parse_int64(user, uid) : lookup_id(rootfd, "/etc/passwd", user, uid, err);
-        if (r < 0)
-                return r == -ERANGE || r == -EINVAL ? lade_error_msg(err, EINVAL, "invalid user %s", spec) : r;
-        if (!group || !*group) {
-                *gid = *uid;
-                return 0;
+        if (parse_uid(user, &uid))
+                gid = uid;
+        else if ((r = lookup_name(rootfd, "/etc/passwd", user, &uid, &gid, err)) < 0)
+                return r;
+        if (group && !parse_uid(group, &gid)) {
+                r = lookup_name(rootfd, "/etc/group", group, &gid, NULL, err);
+                if (r < 0)
+                        return r;
         }
-        r = all_digits(group) ? parse_int64(group, gid) : lookup_id(rootfd, "/etc/group", group, gid, err);
-        return r < 0 && r != -ENOENT ? lade_error_msg(err, EINVAL, "invalid group %s", spec) : r;
+        *ret_uid = uid;
+        *ret_gid = gid;
+        return 0;
 }
 
 /* ---- destination ---- */

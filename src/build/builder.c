@@ -291,9 +291,11 @@ static json_t *scratch_doc(Builder *b)
 {
         _cleanup_free_ char *os = NULL, *arch = NULL, *variant = NULL;
         (void) build_platform_parse(b->platform, &os, &arch, &variant, NULL);
-        json_t *d = json_pack("{s:s, s:s, s:{s:[s]}, s:{s:s, s:[]}, s:[]}", "architecture", arch ? arch : "amd64",
-                              "os", os ? os : "linux", "config", "Env", DEFAULT_PATH_ENV, "rootfs", "type",
-                              "layers", "diff_ids", "history");
+        /* BuildKit's emptyImage: the default PATH and WorkingDir "/" */
+        json_t *d = json_pack("{s:s, s:s, s:{s:[s], s:s}, s:{s:s, s:[]}, s:[]}",
+                              "architecture", arch ? arch : "amd64", "os", os ? os : "linux",
+                              "config", "Env", DEFAULT_PATH_ENV, "WorkingDir", "/",
+                              "rootfs", "type", "layers", "diff_ids", "history");
         if (variant)
                 json_object_set_new(d, "variant", json_string(variant));
         return d;
