@@ -268,17 +268,10 @@ void ctr_reconcile(Ctr *c)
                 return;
         if (c->pid > 0 && pid_alive(c->pid))
                 return;
+        if (ctr_claim_orphan(c, "container monitor exited unexpectedly", NULL) <= 0)
+                return;
         (void) container_delete(&c->rt, c->id, true, NULL);
         (void) engine_network_detach(c->e, c->id, NULL);
-        free(c->state);
-        c->state = xstrdup("exited");
-        c->exit_code = 255;
-        c->pid = 0;
-        c->monitor_pid = 0;
-        c->finished_ns = realtime_ns();
-        free(c->error);
-        c->error = xstrdup("container monitor exited unexpectedly");
-        (void) ctr_save(c, NULL);
         ctr_event(c, "die", json_pack("{s:s}", "exitCode", "255"));
 }
 
@@ -930,11 +923,13 @@ int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const c
         bool next = condition && streq(condition, "next-exit");
         if (condition && *condition && !removed && !next && !streq(condition, "not-running"))
                 return lade_error_msg(err, EINVAL, "invalid condition: \"%s\"", condition);
-        Ctr c;
+        /* the event cursor before the row: a monitor saves the exit to the row before it emits
+         * "die", so an exit is either in the row we load or in an event after seq0 */
+        Ctr c = { 0 };
         int64_t seq0 = 0;
-        int r = load(e, &c, name_or_id, err);
+        int r = engine_events_last_seq(e, &seq0, err);
         if (r >= 0)
-                r = engine_events_last_seq(e, &seq0, err);
+                r = load(e, &c, name_or_id, err);
         if (r < 0) {
                 ctr_done(&c);
                 return r;
@@ -955,7 +950,13 @@ int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const c
                         break;
                 Ctr again;
                 bool gone = load(e, &again, id, NULL) < 0;
+                /* an exit in the row whose event is missing (it could not be written) */
+                bool exited = !gone && !removed && !next && !active(&again);
+                if (exited)
+                        code = again.exit_code;
                 ctr_done(&again);
+                if (exited)
+                        break;
                 if (gone) {
                         /* removed without events (an old table): the newest exit we know */
                         die = last_die(e, id, 0, false, &destroyed);
