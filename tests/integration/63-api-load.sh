@@ -103,7 +103,12 @@ check "fds back to their start value ($F0 before, $(fds) after)" test "$(fds)" -
 check "threads back to their start value ($T0 before, $(tasks) after)" test "$(tasks)" -le "$T0"
 rss1=$(rss)
 echo "# after: RSS $rss1 KiB, $((rss1 - rss0)) KiB more than after the warm-up, $((rss1 - rss_idle)) KiB more than idle"
-check "RSS growth under load bounded ($((rss1 - rss0)) KiB < $RSS_MAX KiB)" test $((rss1 - rss0)) -lt "$RSS_MAX"
+if ldd "$LADE" 2>/dev/null | grep -q libasan; then
+        # ASan holds freed memory in its quarantine (256 MiB): RSS says nothing about leaks there
+        echo "skip - RSS growth under ASan"
+else
+        check "RSS growth under load bounded ($((rss1 - rss0)) KiB < $RSS_MAX KiB)" test $((rss1 - rss0)) -lt "$RSS_MAX"
+fi
 out=$(api "/containers/json?all=1")
 expect_eq "no container left but the long-lived ones" "$(printf '%s\n' "${KEEP[@]}" | sort)" \
         "$(body "$out" | jq -r '.[].Id' | sort)"
