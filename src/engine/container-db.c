@@ -204,6 +204,63 @@ int ctr_save(Ctr *c, LadeError **err)
         return rc2 == SQLITE_DONE ? 0 : image_db_error(c->db, rc2, "update container", err);
 }
 
+/* c's state fields from the row as it is now */
+static int ctr_refresh_state(Ctr *c, LadeError **err)
+{
+        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
+        int r = image_db_prepare(c->db, "SELECT state, exit_code, pid, monitor_pid, finished_ns, error"
+                                 " FROM containers WHERE id = ?1", &st, err, c->id, NULL);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return lade_error_msg(err, ENOENT, "No such container: %s", c->id);
+        free(c->state);
+        c->state = col_text(st, 0);
+        c->exit_code = sqlite3_column_int(st, 1);
+        c->pid = (pid_t) sqlite3_column_int(st, 2);
+        c->monitor_pid = (pid_t) sqlite3_column_int(st, 3);
+        c->finished_ns = sqlite3_column_int64(st, 4);
+        free(c->error);
+        c->error = col_text(st, 5);
+        return 0;
+}
+
+/* The check that the monitor is gone and the write come apart in time (a loaded server can
+ * pause a thread for a second between them): the UPDATE's WHERE makes them one step, so a
+ * monitor that recorded a real exit and left meanwhile is never overwritten with 255. */
+int ctr_claim_orphan(Ctr *c, const char *msg, LadeError **err)
+{
+        char mpid[16], fin[24];
+        int64_t now = realtime_ns();
+        snprintf(mpid, sizeof(mpid), "%d", (int) c->monitor_pid);
+        snprintf(fin, sizeof(fin), "%lld", (long long) now);
+        int r = c->db ? 0 : ctr_open_db(c->e, &c->db, err);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st;
+        r = image_db_prepare(c->db, "UPDATE containers SET state = 'exited', exit_code = 255, pid = 0,"
+                             " monitor_pid = 0, finished_ns = CAST(?4 AS INTEGER), error = ?5"
+                             " WHERE id = ?1 AND state = ?2 AND monitor_pid = CAST(?3 AS INTEGER)",
+                             &st, err, c->id, c->state, mpid, fin, msg, NULL);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return image_db_error(c->db, rc, "update container", err);
+        if (sqlite3_changes(c->db) != 1)
+                return ctr_refresh_state(c, err);
+        free(c->state);
+        c->state = xstrdup("exited");
+        c->exit_code = 255;
+        c->pid = 0;
+        c->monitor_pid = 0;
+        c->finished_ns = now;
+        free(c->error);
+        c->error = xstrdup(msg);
+        return 1;
+}
+
 /* Separate from ctr_save(): the monitor saves its own view of the row while `stop` sets this. */
 int ctr_set_stop_requested(Ctr *c, bool stop, LadeError **err)
 {

@@ -201,11 +201,13 @@ static void record_exit(Monitor *m, int status)
         c->exit_code = status;
         c->finished_ns = realtime_ns();
         c->pid = 0;
-        _cleanup_free_ char *code = xasprintf("%d", status);
-        ctr_event(c, "die", json_pack("{s:s}", "exitCode", code));
-        /* a --rm container's row goes with the rest in a moment (ctr_destroy) */
+        /* the row first, then the event: a client that heard of the exit (wait) and removes the
+         * container at once must find it exited, not running. A --rm container's row goes with
+         * the rest in a moment (ctr_destroy). */
         if (c->row && !auto_remove(c))
                 monitor_save(c);
+        _cleanup_free_ char *code = xasprintf("%d", status);
+        ctr_event(c, "die", json_pack("{s:s}", "exitCode", code));
 }
 
 
