@@ -30,13 +30,15 @@ lade_isolate() {
         LADE_ISOLATED=1
 }
 
-lade_cleanup() {
+lade_engine_cleanup() {
         local l ids f
         # what monitors noted (failures nobody waited for), to explain a failed check
         for f in "$T"/lade/containers/*/monitor.log; do [ -f "$f" ] && { echo "# $f:"; cat "$f"; }; done
-        ids=$("$LADE" --root "$T/lade" ps -aq --no-trunc 2>/dev/null)
-        [ -n "$ids" ] && "$LADE" --root "$T/lade" rm -f $ids >/dev/null 2>&1
-        "$LADE" --root "$T/lade" network prune -f >/dev/null 2>&1
+        if [ -d "$T/lade" ]; then
+                ids=$("$LADE" --root "$T/lade" ps -aq --no-trunc 2>/dev/null)
+                [ -n "$ids" ] && "$LADE" --root "$T/lade" rm -f $ids >/dev/null 2>&1
+                "$LADE" --root "$T/lade" network prune -f >/dev/null 2>&1
+        fi
         nft delete table ip "$LADE_NFT_TABLE" 2>/dev/null
         for l in $(ip -br link | awk '{print $1}' | sed 's/@.*//' | grep -E "^(${LADE_BRIDGE_NAME}|${LADE_BRIDGE_PREFIX}|${LADE_VETH_PREFIX})"); do
                 ip link del "$l" 2>/dev/null
@@ -44,7 +46,7 @@ lade_cleanup() {
 }
 
 cleanup() {
-        [ "$LADE_ISOLATED" = 1 ] && [ -d "$T/lade" ] && lade_cleanup
+        [ "$LADE_ISOLATED" = 1 ] && lade_engine_cleanup
         for id in "${CIDS[@]}"; do rt delete -f "$id" >/dev/null 2>&1 || true; done
         # any mount left under the temp dir (a failed test) must not survive it
         grep -o " $T[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
@@ -100,3 +102,10 @@ no_leftovers() {
         left=$(ls -d "$ROOT/$id" /sys/fs/cgroup/*/"$id" /sys/fs/cgroup/*/*/"$id" 2>/dev/null || true)
         [ -z "$left" ] || { echo "left behind: $left"; return 1; }
 }
+
+# Every test that runs lade gets its own bridge, veth prefix, nftables table and address pool
+# (a test that sets its own before sourcing keeps them): nothing it does touches the host's
+# lade0 or the `lade` table, and cleanup removes what it made.
+if [ -n "${LADE:-}" ] && [ -z "${LADE_NFT_TABLE:-}" ]; then
+        lade_isolate
+fi
