@@ -128,18 +128,7 @@ int cmd_image_inspect(Cli *c, int argc, char **argv)
                 }
                 json_array_append_new(all, engine_image_inspect_json(cli_engine(c), info));
         }
-        size_t i;
-        json_t *v;
-        if (format)
-                json_array_foreach(all, i, v) {
-                        _cleanup_free_ char *s = format_template(format, v);
-                        printf("%s\n", s);
-                }
-        else {
-                char *s = json_dumps(all, JSON_INDENT(4));
-                printf("%s\n", s);
-                free(s);
-        }
+        format_print_inspect(stdout, format, all);
         json_decref(all);
         return rc;
 }

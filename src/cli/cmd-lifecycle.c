@@ -319,18 +319,7 @@ int cmd_inspect(Cli *c, int argc, char **argv)
                 fprintf(stderr, "Error: No such object: %s\n", argv[i]);
                 rc = 1;
         }
-        size_t i;
-        json_t *v;
-        if (format) {
-                json_array_foreach(all, i, v) {
-                        _cleanup_free_ char *s = format_template(format, v);
-                        printf("%s\n", s);
-                }
-        } else {
-                char *s = json_dumps(all, JSON_INDENT(4));
-                printf("%s\n", s);
-                free(s);
-        }
+        format_print_inspect(stdout, format, all);
         json_decref(all);
         return rc;
 }

@@ -219,17 +219,7 @@ int cmd_network_inspect(Cli *c, int argc, char **argv)
                 }
                 json_array_append_new(all, one);
         }
-        size_t i;
-        json_t *v;
-        if (format) {
-                json_array_foreach(all, i, v) {
-                        _cleanup_free_ char *s = format_template(format, v);
-                        printf("%s\n", s);
-                }
-        } else {
-                _cleanup_free_ char *s = json_dumps(all, JSON_INDENT(4));
-                printf("%s\n", s);
-        }
+        format_print_inspect(stdout, format, all);
         return rc;
 }
 

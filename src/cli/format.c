@@ -186,3 +186,18 @@ void format_print(FILE *f, const char *format, const char *default_tmpl, json_t 
                         fprintf(f, "%s\n", *l);
         strv_free(lines);
 }
+
+void format_print_inspect(FILE *f, const char *format, json_t *docs)
+{
+        size_t i;
+        json_t *v;
+        if (!format) {
+                _cleanup_free_ char *s = json_dumps(docs, JSON_INDENT(4));
+                fprintf(f, "%s\n", s);
+                return;
+        }
+        json_array_foreach(docs, i, v) {
+                _cleanup_free_ char *s = format_template(format, v);
+                fprintf(f, "%s\n", s);
+        }
+}

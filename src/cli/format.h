@@ -22,3 +22,5 @@ char *format_template(const char *tmpl, json_t *row);
 /* Prints rows (each an object of strings) per the --format value (NULL = table of default_tmpl).
  * headers maps Key -> column title for table output. */
 void format_print(FILE *f, const char *format, const char *default_tmpl, json_t *headers, json_t *rows);
+/* `inspect` output: the documents as an indented JSON array, or each through -f's template. */
+void format_print_inspect(FILE *f, const char *format, json_t *docs);

@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 LADE=${LADE:?set LADE to the lade binary}
 BUSYBOX_IMAGE=${BUSYBOX_IMAGE:?}
-lade_isolate
 lade() { "$LADE" --root "$T/lade" "$@"; }
 lade load -i "$BUSYBOX_IMAGE" >/dev/null
 state() { lade inspect -f '{{.State.Status}}' "$1" 2>/dev/null; }

@@ -11,14 +11,7 @@ for t in curl docker jq script nft ip; do
         command -v $t >/dev/null || { echo "SKIP: $t is needed"; exit 77; }
 done
 export DOCKER_CONFIG=$T/docker-config
-TAG=$(printf '%04x' $((RANDOM % 65536)))
-export LADE_BRIDGE_NAME="lab$TAG" LADE_BRIDGE_PREFIX="lau$TAG-" LADE_VETH_PREFIX="lav$TAG"
-export LADE_NFT_TABLE="lade_a$TAG"
-for _ in $(seq 50); do
-        X=$((100 + RANDOM % 150))
-        ip -4 route | grep -q "^10\.$X\." || break
-done
-export LADE_NET_POOLS="10.$X.0.0/17:24"
+TAG=$(printf '%04x' $((RANDOM % 65536)))   # the compose project name
 R=$T/api
 SOCK=$T/sock/lade.sock
 export DOCKER_HOST=unix://$SOCK
@@ -30,11 +23,7 @@ stop_all() {
         for c in $(lade ps -aq 2>/dev/null); do lade rm -f "$c" >/dev/null 2>&1; done
         [ -n "$SERVE_PID" ] && { kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; }
         lade network prune -f >/dev/null 2>&1
-        nft delete table ip "$LADE_NFT_TABLE" 2>/dev/null
-        for l in $(ip -br link | awk '{print $1}' | sed 's/@.*//' | grep -E "^(lab|lau|lav)$TAG"); do
-                ip link del "$l" 2>/dev/null
-        done
-        cleanup
+        cleanup   # lib.sh: the test's own nftables table, bridge and veths (lade_isolate)
 }
 trap stop_all EXIT
 chmod 711 "$T"

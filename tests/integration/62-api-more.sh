@@ -12,14 +12,6 @@ done
 DOCKER20=/usr/bin/docker
 [ -x "$DOCKER20" ] || { echo "SKIP: the docker 20.10 CLI ($DOCKER20) is needed"; exit 77; }
 export DOCKER_CONFIG=$T/docker-config
-TAG=$(printf '%04x' $((RANDOM % 65536)))
-export LADE_BRIDGE_NAME="lmb$TAG" LADE_BRIDGE_PREFIX="lmu$TAG-" LADE_VETH_PREFIX="lmv$TAG"
-export LADE_NFT_TABLE="lade_m$TAG"
-for _ in $(seq 50); do
-        X=$((100 + RANDOM % 150))
-        ip -4 route | grep -q "^10\.$X\." || break
-done
-export LADE_NET_POOLS="10.$X.0.0/17:24"
 R=$T/api
 SOCK=$T/sock/lade.sock
 export DOCKER_HOST=unix://$SOCK
@@ -37,11 +29,7 @@ stop_all() {
         for c in $(lade ps -aq 2>/dev/null); do lade rm -f "$c" >/dev/null 2>&1; done
         [ -n "$SERVE_PID" ] && { kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; }
         lade network prune -f >/dev/null 2>&1
-        nft delete table ip "$LADE_NFT_TABLE" 2>/dev/null
-        for l in $(ip -br link | awk '{print $1}' | sed 's/@.*//' | grep -E "^(lmb|lmu|lmv)$TAG"); do
-                ip link del "$l" 2>/dev/null
-        done
-        cleanup
+        cleanup   # lib.sh: the test's own nftables table, bridge and veths (lade_isolate)
 }
 trap stop_all EXIT
 chmod 711 "$T"

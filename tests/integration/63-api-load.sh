@@ -15,7 +15,6 @@ SECONDS_LOAD=${LOAD_SECONDS:-60}
 CLIENTS=${LOAD_CLIENTS:-100}
 RSS_MAX=${LOAD_RSS_MAX_KIB:-5120}
 DRIVER=$SRCDIR/tests/integration/api-load.py
-lade_isolate   # the engine's names are ours, even though every container here has --network none
 R=$T/lade
 SOCK=$T/sock/lade.sock
 SERVE_PID=
