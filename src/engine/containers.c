@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "container-spec.h"
 #include "containers-internal.h"
 #include "engine-events.h"
@@ -486,6 +487,13 @@ static int wait_started(int sock, int *ret_code, LadeError **err)
         }
 }
 
+/* cgroup_prime_attach's child, done long before a start returns */
+static void primer_reap(pid_t primer)
+{
+        if (primer > 0)
+                (void) waitpid(primer, NULL, 0);
+}
+
 /* With ret_sock, the monitor connection is returned once the container runs (an attach handle)
  * instead of being served here. */
 static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, int *ret_sock, LadeError **err)
@@ -570,11 +578,13 @@ int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeErr
 int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
                            LadeError **err)
 {
+        pid_t primer = cgroup_prime_attach();
         Ctr c;
         int r = load(e, &c, name_or_id, err);
         if (r >= 0)
                 r = start_loaded(&c, io, ret_status, NULL, err);
         ctr_done(&c);
+        primer_reap(primer);
         return r;
 }
 
@@ -582,12 +592,14 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
                          int *ret_status, LadeError **err)
 {
         *ret_status = 125;
+        pid_t primer = cgroup_prime_attach();
         Ctr c = { .e = e };
         int r = create(&c, req, err);
         if (r < 0) {
                 (void) engine_volumes_release(e, c.id, true, NULL);
                 ctr_destroy(&c);
                 ctr_done(&c);
+                primer_reap(primer);
                 return r;
         }
         memcpy(ret_id, c.id, 65);
@@ -601,6 +613,7 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
         if (r == 0 && !io)
                 *ret_status = 0;
         ctr_done(&c);
+        primer_reap(primer);
         return r;
 }
 
@@ -666,6 +679,7 @@ int engine_container_attach_open(Engine *e, const char *name_or_id, const Attach
 int engine_container_start_attach(Engine *e, const char *name_or_id, const AttachStdio *io, EngineAttach **ret,
                                   int *ret_code, LadeError **err)
 {
+        pid_t primer = cgroup_prime_attach();
         Ctr c;
         int sock = -EBADF;
         int r = load(e, &c, name_or_id, err);
@@ -674,6 +688,7 @@ int engine_container_start_attach(Engine *e, const char *name_or_id, const Attac
         if (r >= 0)
                 *ret = attach_new(sock, c.id);
         ctr_done(&c);
+        primer_reap(primer);
         return r;
 }
 

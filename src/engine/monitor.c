@@ -194,7 +194,7 @@ static void record_exit(Monitor *m, int status)
         /* only an attached network has anything to undo */
         const char *ip = json_string_value(json_object_get(c->net, "IPAddress"));
         if (ip && *ip)
-                (void) engine_network_detach(c->e, c->id, NULL);
+                (void) engine_network_detach_nowait(c->e, c->id, NULL);
         close_stdio(m);
         free(c->state);
         c->state = xstrdup("exited");
@@ -225,6 +225,7 @@ _noreturn_ static void exit_removed(Monitor *m, int status)
         while (m->l.n_clients)
                 mon_client_drop(&m->l, 0);
         ctr_purge_trash(m->c->e);
+        engine_network_settle();
         _exit(0);
 }
 
@@ -422,6 +423,7 @@ _noreturn_ static void monitor_run(Monitor *m, int status)
                         break;
                 }
                 m->c->restart_count++;
+                engine_network_settle();
                 if (start_once(m, false, &err) < 0) {
                         err = lade_error_free(err);
                         record_exit(m, 128);
@@ -436,6 +438,7 @@ _noreturn_ static void monitor_run(Monitor *m, int status)
         while (m->l.n_clients)
                 mon_client_drop(&m->l, 0);
         ctr_purge_trash(m->c->e);
+        engine_network_settle();
         _exit(0);
 }
 

@@ -46,6 +46,11 @@ int engine_network_attach(Engine *e, const NetAttachRequest *req, NetAttachResul
 /* Idempotent: removes the container's endpoints on every network (host veth, published ports,
  * the address), and its name from peers' hosts files. For stop, rm and crash recovery. */
 int engine_network_detach(Engine *e, const char *container_id, LadeError **err);
+/* The same for a monitor reporting an exit: each veth's name is gone when it returns, the rest of
+ * the kernel's deletion goes on in a thread until engine_network_settle() (before the process
+ * exits or forks). */
+int engine_network_detach_nowait(Engine *e, const char *container_id, LadeError **err);
+void engine_network_settle(void);
 
 /* `network connect`: attach to one more network (ports are published on the first network
  * only, as Docker does). `network disconnect`: that one endpoint only. */

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "util.h"
 
@@ -74,9 +76,11 @@ int verb_create(CliGlobal *g, int argc, char **argv)
         if (parse_create(argc, argv, &o, false))
                 return 1;
         LadeError *err = NULL;
-        if (container_create(&g->rt, &o, &err) < 0)
-                return cli_fail(err);
-        return 0;
+        pid_t primer = cgroup_prime_attach();
+        int r = container_create(&g->rt, &o, &err);
+        if (primer > 0)
+                (void) waitpid(primer, NULL, 0);
+        return r < 0 ? cli_fail(err) : 0;
 }
 
 int verb_run(CliGlobal *g, int argc, char **argv)
@@ -86,9 +90,11 @@ int verb_run(CliGlobal *g, int argc, char **argv)
                 return 1;
         LadeError *err = NULL;
         int status = 0;
-        if (container_run(&g->rt, &o, &status, &err) < 0)
-                return cli_fail(err);
-        return status;
+        pid_t primer = cgroup_prime_attach();
+        int r = container_run(&g->rt, &o, &status, &err);
+        if (primer > 0)
+                (void) waitpid(primer, NULL, 0);
+        return r < 0 ? cli_fail(err) : status;
 }
 
 /* Verbs that take only a container id. */

@@ -957,3 +957,49 @@ int cgroup_manager_from_json(json_t *j, CgroupManager **ret, LadeError **err)
         *ret = TAKE_PTR(m);
         return 0;
 }
+
+/* Every move of a task between cgroups takes the kernel's cgroup_threadgroup_rwsem for writing
+ * (one lock for all hierarchies, v1 and v2); when nothing has written it for a while, the
+ * writer first waits for an RCU grace period (5-15 ms here: about a third of a `run`). The
+ * lock stays in its writer-ready state for a grace period after the last writer, so a
+ * harmless write started a few milliseconds before the container's own — a child moving
+ * itself into the cgroup it is already in — makes that wait overlap the caller's other work.
+ * Only async-signal-safe calls in the child: the caller may have threads. */
+pid_t cgroup_prime_attach(void)
+{
+        pid_t pid = fork();
+        if (pid != 0)
+                return pid > 0 ? pid : 0;
+        char buf[4096];
+        int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        if (n <= 0)
+                _exit(0);
+        buf[n] = '\0';
+        /* the unified hierarchy's line: "0::/path" */
+        char *line = buf;
+        while (line && strncmp(line, "0::", 3) != 0) {
+                line = strchr(line, '\n');
+                line = line ? line + 1 : NULL;
+        }
+        if (!line)
+                _exit(0);
+        char *rel = line + 3;
+        rel[strcspn(rel, "\n")] = '\0';
+        static const char *const mounts[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+        for (size_t i = 0; i < ELEMENTSOF(mounts); i++) {
+                char path[PATH_MAX];
+                size_t a = strlen(mounts[i]), b = strlen(rel), c = strlen("/cgroup.procs");
+                if (a + b + c + 1 > sizeof(path))
+                        break;
+                memcpy(path, mounts[i], a);
+                memcpy(path + a, rel, b);
+                memcpy(path + a + b, "/cgroup.procs", c + 1);
+                int w = open(path, O_WRONLY | O_CLOEXEC);
+                if (w >= 0) {
+                        (void) !write(w, "0", 1);
+                        _exit(0);
+                }
+        }
+        _exit(0);
+}

@@ -61,6 +61,9 @@ int cgroup_manager_kill_all(CgroupManager *m, int sig, LadeError **err);
 /* Removes the directories (retrying while tasks drain). Missing directories are fine. */
 int cgroup_manager_destroy(CgroupManager *m, LadeError **err);
 size_t cgroup_manager_paths(CgroupManager *m, const CgroupPath **ret);
+/* Starts a child that warms the kernel's cgroup-migration lock for a container about to be
+ * created (see cgroup.c); returns its pid for the caller to reap (0 when it could not fork). */
+pid_t cgroup_prime_attach(void);
 
 /* Resource usage (cgroup-stats.c). */
 #define CGROUP_STATS_IO_MAX 64

@@ -59,5 +59,18 @@ out=$(lade rm nosuch 2>&1)
 expect_eq "rm of an unknown container fails" 1 $?
 expect_contains "... with Docker's message" "No such container: nosuch" "$out"
 check "no container dirs or mounts are left" bash -c "[ -z \"\$(ls '$T/lade/containers' 2>/dev/null | grep -v '^\.trash\$')\" ] && ! grep -q '$T/lade' /proc/self/mounts"
+# a --rm container on the default bridge: its veth is gone when run returns (the kernel's slow
+# part of the deletion goes on in the monitor's background thread), every time
+left=""
+for i in 1 2 3 4 5; do
+        lade run --rm busybox true || fail "run --rm on the bridge ($i)"
+        left="$left$(ip -br link | grep "^$LADE_VETH_PREFIX" || true)"
+done
+expect_eq "no veth is left when run --rm returns" "" "$left"
+rid=$(lade run -d --restart on-failure:2 busybox sh -c 'sleep 0.2; exit 1')
+for _ in $(seq 100); do [ "$(lade inspect -f '{{.State.Status}} {{.RestartCount}}' "$rid")" = "exited 2" ] && break; sleep 0.1; done
+expect_eq "restarts on the bridge get a fresh veth each time" "exited 2" "$(lade inspect -f '{{.State.Status}} {{.RestartCount}}' "$rid")"
+expect_eq "... and none is left after the last exit" "" "$(ip -br link | grep "^$LADE_VETH_PREFIX" || true)"
+lade rm "$rid" >/dev/null
 check "no cgroups are left" bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/lade/$keep_id 2>/dev/null)\" ]"
 finish
