@@ -204,6 +204,34 @@ int ctr_save(Ctr *c, LadeError **err)
         return rc2 == SQLITE_DONE ? 0 : image_db_error(c->db, rc2, "update container", err);
 }
 
+void ctr_refresh_networks(Ctr *c)
+{
+        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
+        if (!c->db || image_db_prepare(c->db, "SELECT create_json, net_json FROM containers WHERE id = ?1", &st, NULL,
+                                       c->id, NULL) < 0 || sqlite3_step(st) != SQLITE_ROW)
+                return;
+        json_t *create = col_json(st, 0), *net = col_json(st, 1);
+        if (create) {
+                json_decref(c->create);
+                c->create = create;
+        }
+        json_decref(c->net);
+        c->net = net;
+}
+
+int ctr_save_networks(Ctr *c, LadeError **err)
+{
+        _cleanup_free_ char *create = json_dump_compact(c->create);
+        _cleanup_free_ char *net = c->net ? json_dump_compact(c->net) : NULL;
+        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
+        int r = image_db_prepare(c->db, "UPDATE containers SET create_json = ?2, net_json = ?3 WHERE id = ?1", &st,
+                                 err, c->id, create, net ? net : "", NULL);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        return rc == SQLITE_DONE ? 0 : image_db_error(c->db, rc, "update container", err);
+}
+
 /* c's state fields from the row as it is now */
 static int ctr_refresh_state(Ctr *c, LadeError **err)
 {

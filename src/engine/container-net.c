@@ -64,14 +64,69 @@ static void hosts_add_self(Ctr *c, const char *ip)
                 (void) write_all(fd, line, strlen(line));
 }
 
+static json_t *endpoint_json(const NetAttachResult *r, json_t *aliases)
+{
+        return json_pack("{s:s,s:s,s:s,s:i,s:s,s:O?}", "NetworkID", r->network_id, "IPAddress", r->ipv4, "Gateway",
+                         r->gateway, "IPPrefixLen", r->prefix_len, "MacAddress", r->mac, "Aliases", aliases);
+}
+
 static json_t *settings_json(const char *mode, const NetAttachResult *r, json_t *aliases)
 {
-        json_t *ep = json_pack("{s:s,s:s,s:s,s:i,s:s,s:O?}", "NetworkID", r->network_id, "IPAddress", r->ipv4,
-                               "Gateway", r->gateway, "IPPrefixLen", r->prefix_len, "MacAddress", r->mac,
-                               "Aliases", aliases);
         return json_pack("{s:s,s:s,s:i,s:s,s:s,s:O,s:{s:o}}", "Bridge", r->bridge ? r->bridge : "", "IPAddress",
                          r->ipv4, "IPPrefixLen", r->prefix_len, "Gateway", r->gateway, "MacAddress", r->mac,
-                         "Ports", r->ports ? r->ports : json_object(), "Networks", mode, ep);
+                         "Ports", r->ports ? r->ports : json_object(), "Networks", mode, endpoint_json(r, aliases));
+}
+
+static char **aliases_of(json_t *ep)
+{
+        char **aliases = NULL;
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(ep, "Aliases"), i, a)
+                if (json_is_string(a))
+                        aliases = strv_append(aliases, json_string_value(a));
+        return aliases;
+}
+
+static const char *requested_ipv4(json_t *ep)
+{
+        const char *ip = json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
+        return ip && *ip ? ip : NULL;
+}
+
+/* The network that NetworkMode means ("default" is the bridge)? */
+static bool same_network(Engine *e, const char *mode, const char *network)
+{
+        if (streq(mode, network) || (streq(mode, "default") && streq(network, "bridge")) ||
+            (streq(mode, "bridge") && streq(network, "default")))
+                return true;
+        /* an id or id prefix of the mode's network */
+        json_t *a = NULL, *b = NULL;
+        bool same = engine_network_inspect_json(e, mode, &a, NULL) == 0 &&
+                    engine_network_inspect_json(e, network, &b, NULL) == 0 &&
+                    streq_ptr(json_string_value(json_object_get(a, "Id")), json_string_value(json_object_get(b, "Id")));
+        json_decref(a);
+        json_decref(b);
+        return same;
+}
+
+/* A network beyond the NetworkMode's one (`docker network connect` before the start, compose's
+ * services on several networks): no published ports there, as with Docker. */
+static int attach_extra(Ctr *c, pid_t pid, const char *network, json_t *ep, LadeError **err)
+{
+        _cleanup_strv_free_ char **aliases = aliases_of(ep);
+        _cleanup_free_ char *host = hostname_of(c);
+        NetAttachRequest req = { .container_id = c->id, .container_name = c->name, .hostname = host,
+                                 .network = network, .aliases = aliases, .ipv4 = requested_ipv4(ep), .pid = pid };
+        NetAttachResult res = { 0 };
+        int r = engine_network_attach(c->e, &req, &res, err);
+        if (r < 0)
+                return lade_error_wrap(err, "network %s", network);
+        json_object_set_new(json_object_get(c->net, "Networks"), network,
+                            endpoint_json(&res, json_object_get(ep, "Aliases")));
+        hosts_add_self(c, res.ipv4);
+        net_attach_result_clear(&res);
+        return 0;
 }
 
 int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err)
@@ -83,32 +138,30 @@ int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err)
                 return 0;
         }
         json_t *ep = endpoint_config(c, mode);
-        _cleanup_strv_free_ char **aliases = NULL;
-        size_t i;
-        json_t *a;
-        json_array_foreach(json_object_get(ep, "Aliases"), i, a)
-                if (json_is_string(a))
-                        aliases = strv_append(aliases, json_string_value(a));
+        _cleanup_strv_free_ char **aliases = aliases_of(ep);
         _cleanup_json_ json_t *exposed = exposed_ports(c);
         _cleanup_free_ char *host = hostname_of(c);
         json_t *hc = json_object_get(c->create, "HostConfig");
         NetAttachRequest req = {
                 .container_id = c->id, .container_name = c->name, .hostname = host,
                 .network = streq(mode, "default") ? "bridge" : mode, .aliases = aliases,
-                .ipv4 = json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address")),
-                .port_bindings = json_object_get(hc, "PortBindings"), .exposed_ports = exposed,
-                .publish_all = json_is_true(json_object_get(hc, "PublishAllPorts")), .pid = pid,
+                .ipv4 = requested_ipv4(ep), .port_bindings = json_object_get(hc, "PortBindings"),
+                .exposed_ports = exposed, .publish_all = json_is_true(json_object_get(hc, "PublishAllPorts")),
+                .pid = pid,
         };
-        if (req.ipv4 && !*req.ipv4)
-                req.ipv4 = NULL;
         NetAttachResult res = { 0 };
         int r = engine_network_attach(c->e, &req, &res, err);
         if (r < 0)
                 return r;
         c->net = settings_json(mode, &res, json_object_get(ep, "Aliases"));
         hosts_add_self(c, res.ipv4);
-        (void) engine_network_hosts_update(c->e, c->id, NULL);
         net_attach_result_clear(&res);
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(json_object_get(c->create, "NetworkingConfig"), "EndpointsConfig"), key, v)
+                if (!same_network(c->e, mode, key) && (r = attach_extra(c, pid, key, v, err)) < 0)
+                        return r;
+        (void) engine_network_hosts_update(c->e, c->id, NULL);
         return 0;
 }
 
@@ -122,56 +175,64 @@ int ctr_check_ports(Ctr *c, LadeError **err)
         return engine_network_check_ports(c->e, pb, err);
 }
 
-/* The network name that NetworkMode means ("default" is the bridge). */
-static bool same_network(Engine *e, const char *mode, const char *network)
+/* The network's name (keys of EndpointsConfig and Networks are names, as Docker keeps them). */
+static int network_name(Engine *e, const char *network, char **ret, LadeError **err)
 {
-        if (streq(mode, network) || (streq(mode, "default") && streq(network, "bridge")))
-                return true;
-        /* an id or id prefix of the mode's network */
-        json_t *a = NULL, *b = NULL;
-        bool same = engine_network_inspect_json(e, mode, &a, NULL) == 0 &&
-                    engine_network_inspect_json(e, network, &b, NULL) == 0 &&
-                    streq_ptr(json_string_value(json_object_get(a, "Id")), json_string_value(json_object_get(b, "Id")));
-        json_decref(a);
-        json_decref(b);
-        return same;
+        _cleanup_json_ json_t *n = NULL;
+        int r = engine_network_inspect_json(e, network, &n, err);
+        if (r < 0)
+                return r;
+        *ret = xstrdup(json_string_value(json_object_get(n, "Name")));
+        return 0;
 }
 
+static json_t *endpoints_config(Ctr *c)
+{
+        json_t *nc = json_object_get(c->create, "NetworkingConfig");
+        if (!json_is_object(nc))
+                json_object_set_new(c->create, "NetworkingConfig", nc = json_object());
+        json_t *eps = json_object_get(nc, "EndpointsConfig");
+        if (!json_is_object(eps))
+                json_object_set_new(nc, "EndpointsConfig", eps = json_object());
+        return eps;
+}
+
+/* A container that is not running: the endpoint is remembered (endpoint) or forgotten (NULL)
+ * in its create document, for its next start. */
 int engine_container_network_configure(Engine *e, const char *name_or_id, const char *network, json_t *endpoint,
                                        LadeError **err)
 {
         Ctr c = { .e = e };
-        _cleanup_free_ char *body = NULL;
+        _cleanup_free_ char *name = NULL;
         int r = ctr_load(&c, name_or_id, err);
-        if (r < 0)
+        if (r < 0 || (r = network_name(e, network, &name, err)) < 0)
                 goto out;
         const char *mode = ctr_network_mode(&c);
-        if (!attaches(mode) || !same_network(e, mode, network)) {
-                r = lade_error_msg(err, EOPNOTSUPP,
-                                   "connecting container %s, which is not running, to network %s (it is on \"%s\") is not supported",
-                                   c.name, network, mode);
+        if (!attaches(mode)) {
+                r = lade_error_msg(err, EOPNOTSUPP, streq(mode, "none")
+                                   ? "container cannot be connected to multiple networks with one of the networks in private (none) mode"
+                                   : "container sharing network namespace with another container or host cannot be connected to any other network");
                 goto out;
         }
-        json_t *nc = json_object_get(c.create, "NetworkingConfig");
-        if (!json_is_object(nc))
-                json_object_set_new(c.create, "NetworkingConfig", nc = json_object());
-        json_t *eps = json_object_get(nc, "EndpointsConfig");
-        if (!json_is_object(eps))
-                json_object_set_new(nc, "EndpointsConfig", eps = json_object());
-        json_object_del(eps, network);
-        if (!streq(mode, network))
-                json_object_del(eps, mode);
-        if (endpoint)
-                json_object_set(eps, mode, endpoint);
-        body = json_dump_compact(c.create);
-        sqlite3_stmt *st;
-        if ((r = image_db_prepare(c.db, "UPDATE containers SET create_json = ?2 WHERE id = ?1", &st, err, c.id, body,
-                                  NULL)) >= 0) {
-                int rc = sqlite3_step(st);
-                sqlite3_finalize(st);
-                if (rc != SQLITE_DONE)
-                        r = image_db_error(c.db, rc, "update container", err);
+        json_t *eps = endpoints_config(&c);
+        bool primary = same_network(e, mode, name);
+        if (!endpoint && !primary && !json_object_get(eps, name)) {
+                r = lade_error_msg(err, ENOENT, "container %s is not connected to network %s", c.name, network);
+                goto out;
         }
+        if (endpoint && !primary && json_object_get(eps, name)) {
+                r = lade_error_msg(err, EEXIST, "endpoint with name %s already exists in network %s", c.name, name);
+                goto out;
+        }
+        json_object_del(eps, name);
+        if (primary) {
+                json_object_del(eps, mode);
+                if (streq(mode, "bridge"))
+                        json_object_del(eps, "default");
+        }
+        if (endpoint)
+                json_object_set(eps, primary ? mode : name, endpoint);
+        r = ctr_save_networks(&c, err);
 out:
         ctr_done(&c);
         return r;
@@ -183,12 +244,65 @@ json_t *ctr_configured_networks(const Ctr *c)
         json_t *nets = json_object();
         if (!attaches(mode))
                 return nets;
-        json_t *ep = endpoint_config(c, mode);
+        const char *key;
+        json_t *ep;
+        json_object_foreach(json_object_get(json_object_get(c->create, "NetworkingConfig"), "EndpointsConfig"), key, ep)
+                if (!streq(key, mode) && !(streq(mode, "bridge") && streq(key, "default"))) {
+                        json_t *v = json_is_object(ep) ? json_deep_copy(ep) : json_object();
+                        if (!json_object_get(v, "Aliases"))
+                                json_object_set_new(v, "Aliases", json_null());
+                        json_object_set_new(nets, key, v);
+                }
+        ep = endpoint_config(c, mode);
         json_t *v = json_is_object(ep) ? json_deep_copy(ep) : json_object();
         if (!json_object_get(v, "Aliases"))
                 json_object_set_new(v, "Aliases", json_null());
         json_object_set_new(nets, streq(mode, "default") ? "bridge" : mode, v);
         return nets;
+}
+
+/* A running container's new endpoint in its row: in Networks for inspect, in EndpointsConfig for
+ * its restarts (the monitor reads both back before it uses them). */
+static int remember_endpoint(Engine *e, const char *id, const char *network, json_t *endpoint,
+                             const NetAttachResult *res, LadeError **err)
+{
+        Ctr c = { .e = e };
+        _cleanup_free_ char *name = NULL;
+        int r = ctr_load(&c, id, err);
+        if (r >= 0 && (r = network_name(e, network, &name, err)) >= 0) {
+                _cleanup_json_ json_t *cfg = json_is_object(endpoint) ? json_deep_copy(endpoint) : json_object();
+                json_object_set(endpoints_config(&c), name, cfg);
+                if (!json_is_object(c.net))
+                        c.net = json_object();
+                json_t *nets = json_object_get(c.net, "Networks");
+                if (!json_is_object(nets))
+                        json_object_set_new(c.net, "Networks", nets = json_object());
+                json_object_set_new(nets, name, endpoint_json(res, json_object_get(endpoint, "Aliases")));
+                r = ctr_save_networks(&c, err);
+        }
+        ctr_done(&c);
+        return r;
+}
+
+static int forget_endpoint(Engine *e, const char *id, const char *network, LadeError **err)
+{
+        Ctr c = { .e = e };
+        _cleanup_free_ char *name = NULL;
+        int r = ctr_load(&c, id, err);
+        if (r >= 0 && (r = network_name(e, network, &name, err)) >= 0) {
+                json_object_del(endpoints_config(&c), name);
+                json_object_del(json_object_get(c.net, "Networks"), name);
+                const char *mode = ctr_network_mode(&c);
+                if (same_network(e, mode, name)) {
+                        json_object_del(endpoints_config(&c), mode);
+                        static const char *const keys[] = { "IPAddress", "Gateway", "MacAddress" };
+                        for (size_t i = 0; json_is_object(c.net) && i < ELEMENTSOF(keys); i++)
+                                json_object_set_new(c.net, keys[i], json_string(""));
+                }
+                r = ctr_save_networks(&c, err);
+        }
+        ctr_done(&c);
+        return r;
 }
 
 int engine_container_network_connect(Engine *e, const char *name_or_id, const char *network, json_t *endpoint,
@@ -219,6 +333,8 @@ int engine_container_network_connect(Engine *e, const char *name_or_id, const ch
                                 .pid = (pid_t) pid };
         NetAttachResult res = { 0 };
         r = engine_network_connect(e, &nr, &res, err);
+        if (r == 0)
+                r = remember_endpoint(e, id, network, endpoint, &res, err);
         net_attach_result_clear(&res);
         return r;
 }
@@ -232,5 +348,6 @@ int engine_container_network_disconnect(Engine *e, const char *name_or_id, const
         const char *id = json_string_value(json_object_get(doc, "Id"));
         if (json_integer_value(json_object_get(json_object_get(doc, "State"), "Pid")) <= 0)
                 return engine_container_network_configure(e, id, network, NULL, err);
-        return engine_network_disconnect(e, network, id, err);
+        r = engine_network_disconnect(e, network, id, err);
+        return r < 0 ? r : forget_endpoint(e, id, network, err);
 }

@@ -75,11 +75,17 @@ void ctr_event(Ctr *c, const char *action, json_t *extra);
 int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, SpecProcess **ret,
                      LadeError **err);
 
+/* The create and network documents as the row has them now (`network connect`/`disconnect`
+ * change them while the monitor holds its copies), and their saving alone. */
+void ctr_refresh_networks(Ctr *c);
+int ctr_save_networks(Ctr *c, LadeError **err);
+
 /* ---- network (container-net.c) ---- */
 /* HostConfig.NetworkMode with Docker's default: "bridge", "none", "host", "container:X", a user
  * network name. */
 const char *ctr_network_mode(const Ctr *c);
-/* Attaches the container whose init is pid (created, not started); sets c->net. */
+/* Attaches the container whose init is pid (created, not started) to its NetworkMode's network
+ * and to every other network of NetworkingConfig.EndpointsConfig; sets c->net. */
 int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err);
 /* NetworkSettings.Networks of a container not started yet: its NetworkMode's network with the
  * endpoint settings of the create body. */

@@ -204,8 +204,17 @@ static void record_exit(Monitor *m, int status)
         /* the row first, then the event: a client that heard of the exit (wait) and removes the
          * container at once must find it exited, not running. A --rm container's row goes with
          * the rest in a moment (ctr_destroy). */
-        if (c->row && !auto_remove(c))
+        if (c->row && !auto_remove(c)) {
+                /* `network connect` may have added to what we attached */
+                json_t *net = c->net;
+                c->net = NULL;
+                ctr_refresh_networks(c);
+                if (!c->net)
+                        c->net = net;
+                else
+                        json_decref(net);
                 monitor_save(c);
+        }
         _cleanup_free_ char *code = xasprintf("%d", status);
         ctr_event(c, "die", json_pack("{s:s}", "exitCode", code));
 }
@@ -424,6 +433,7 @@ _noreturn_ static void monitor_run(Monitor *m, int status)
                 }
                 m->c->restart_count++;
                 engine_network_settle();
+                ctr_refresh_networks(m->c);
                 if (start_once(m, false, &err) < 0) {
                         err = lade_error_free(err);
                         record_exit(m, 128);

@@ -161,9 +161,35 @@ lade run -d --name late busybox sleep 1000 >/dev/null
 lade network connect --alias later tnet late
 expect_eq "network connect gives a running container a second interface" 3 "$(lade exec late ip -4 addr | grep -c inet)"
 expect_eq "... on which it resolves its peers" by-name "$(lade exec late wget -qO- http://web/)"
+expect_eq "inspect lists both networks of the running container" '["bridge","tnet"]' \
+        "$(lade inspect -f '{{json .NetworkSettings.Networks}}' late | jq -c keys)"
 lade network disconnect tnet late
 expect_eq "network disconnect takes it away" 2 "$(lade exec late ip -4 addr | grep -c inet)"
+expect_eq "... and from inspect" '["bridge"]' "$(lade inspect -f '{{json .NetworkSettings.Networks}}' late | jq -c keys)"
 lade rm -f late >/dev/null
+# connect before the start (docker-compose does that for services on several networks): both
+# networks at the start, and again after a restart
+lade create --name two busybox sleep 1000 >/dev/null
+lade network connect --alias second tnet two || fail "connect a created container"
+expect_eq "a created container lists both networks" '["bridge","tnet"]' \
+        "$(lade inspect -f '{{json .NetworkSettings.Networks}}' two | jq -c keys)"
+out=$(lade network connect tnet two 2>&1)
+expect_eq "connecting it twice fails" 1 $?
+expect_contains "... as Docker says it" "endpoint with name two already exists in network tnet" "$out"
+out=$(lade network connect nosuchnet two 2>&1)
+check "an unknown network is refused" test $? -ne 0
+expect_contains "... naming it" "nosuchnet" "$out"
+lade start two >/dev/null
+expect_eq "started on both networks" 3 "$(lade exec two ip -4 addr | grep -c inet)"
+expect_eq "peers on tnet resolve its alias" by-name "$(lade exec two wget -qO- http://web/)"
+check "and it is reachable by its alias there" lade run --rm --network tnet busybox ping -c1 -W2 second
+lade restart -t 1 two >/dev/null
+expect_eq "still on both networks after a restart" 3 "$(lade exec two ip -4 addr | grep -c inet)"
+lade rm -f two >/dev/null
+out=$(lade create --name nonet --network none busybox true >/dev/null; lade network connect tnet nonet 2>&1)
+check "a --network none container cannot be connected" test $? -ne 0
+expect_contains "... with Docker's reason" "private (none) mode" "$out"
+lade rm -f nonet >/dev/null
 out=$(lade network rm tnet 2>&1)
 check "a network in use cannot be removed" test $? -ne 0
 lade rm -f srv >/dev/null
