@@ -164,14 +164,25 @@ version: "3"
 services:
   web:
     image: busybox
-    command: sh -c 'mkdir -p /www && echo compose-ok > /www/index.html && httpd -f -p 80 -h /www'
+    command: sh -c 'echo compose-ok > /www/index.html && httpd -f -p 80 -h /www'
     ports:
       - "127.0.0.1:$PORT:80"
+    volumes:
+      - site:/www
+    networks:
+      - default
+      - back
   client:
     image: busybox
     command: sh -c 'for i in \$\$(seq 20); do wget -qO- http://web/ && break; sleep 0.3; done; sleep 300'
     depends_on:
       - web
+    networks:
+      - back
+volumes:
+  site:
+networks:
+  back:
 EOF2
         dc() { (cd "$T/app" && timeout -s KILL 120 docker-compose -p lat$TAG "$@"); }
         dc up -d >/dev/null 2>&1
@@ -182,7 +193,11 @@ EOF2
         for _ in $(seq 30); do dc logs client 2>/dev/null | grep -q compose-ok && break; sleep 0.2; done
         expect_contains "compose: the client reached web by its service name" "compose-ok" "$(dc logs client 2>&1)"
         expect_eq "compose exec" "compose-ok" "$(dc exec -T web cat /www/index.html)"
+        expect_eq "compose: web is on both of its networks" "3" "$(dc exec -T web ip -4 addr | grep -c inet)"
+        expect_eq "compose: the named volume" "lat${TAG}_site" \
+                "$(d volume ls -q --filter name=lat${TAG}_site)"
         dc down -v >/dev/null 2>&1
+        expect_eq "compose down -v: the volume gone" "" "$(d volume ls -q --filter name=lat${TAG}_site)"
         expect_eq "compose down: no container left" "" "$(lade ps -aq)"
         expect_eq "compose down: its network gone" "" "$(d network ls -q --filter name=lat$TAG)"
 else
