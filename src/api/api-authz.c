@@ -36,6 +36,7 @@ static void rule_done(AuthzRule *r)
         free(r->gids);
         strv_free(r->bind_paths);
         strv_free(r->capabilities);
+        strv_free(r->certificates);
 }
 
 AuthzPolicy *authz_policy_free(AuthzPolicy *p)
@@ -52,7 +53,7 @@ AuthzPolicy *authz_policy_free(AuthzPolicy *p)
 AuthzPolicy *authz_policy_default(gid_t gid)
 {
         AuthzPolicy *p = xmalloc0(sizeof(*p));
-        p->rules = xmalloc0(2 * sizeof(AuthzRule));
+        p->rules = xmalloc0(3 * sizeof(AuthzRule));
         p->rules[0].uids = xmalloc(sizeof(uid_t));
         p->rules[0].uids[0] = 0;
         p->rules[0].n_uids = 1;
@@ -65,6 +66,10 @@ AuthzPolicy *authz_policy_default(gid_t gid)
                 p->rules[1].access = AUTHZ_ACCESS_FULL;
                 p->n_rules = 2;
         }
+        /* a TCP client whose certificate the CA signed (as dockerd --tlsverify) */
+        p->rules[p->n_rules].any_certificate = true;
+        p->rules[p->n_rules].access = AUTHZ_ACCESS_FULL;
+        p->n_rules++;
         return p;
 }
 
@@ -213,8 +218,8 @@ static int parse_access(json_t *a, AuthzRule *r, size_t idx, LadeError **err)
 
 static int parse_rule(json_t *o, AuthzRule *r, size_t idx, LadeError **err)
 {
-        static const char *const keys[] = { "users", "groups", "access", "deny", "allowed_bind_paths",
-                                            "allowed_capabilities", "comment", NULL };
+        static const char *const keys[] = { "users", "groups", "certificates", "access", "deny",
+                                            "allowed_bind_paths", "allowed_capabilities", "comment", NULL };
         if (!json_is_object(o))
                 return lade_error_msg(err, EINVAL, "rules[%zu]: expected an object, got %s", idx, json_type_name(o));
         const char *key;
@@ -229,8 +234,19 @@ static int parse_rule(json_t *o, AuthzRule *r, size_t idx, LadeError **err)
         int ret = parse_ids(json_member(o, "users"), true, r, idx, err);
         if (ret == 0)
                 ret = parse_ids(json_member(o, "groups"), false, r, idx, err);
-        if (ret == 0 && !r->everyone && r->n_uids == 0 && r->n_gids == 0)
-                ret = lade_error_msg(err, EINVAL, "rules[%zu]: names no users and no groups", idx);
+        json_t *certs = json_member(o, "certificates");
+        if (ret == 0 && (ret = parse_string_list(certs, "certificates", idx, err)) == 0 && certs) {
+                size_t i;
+                json_t *c;
+                json_array_foreach(certs, i, c) {
+                        if (streq(json_string_value(c), "*"))
+                                r->any_certificate = true;
+                        else
+                                r->certificates = strv_append(r->certificates, json_string_value(c));
+                }
+        }
+        if (ret == 0 && !r->everyone && r->n_uids == 0 && r->n_gids == 0 && !r->any_certificate && !r->certificates)
+                ret = lade_error_msg(err, EINVAL, "rules[%zu]: names no users, groups or certificates", idx);
         if (ret == 0)
                 ret = parse_access(json_member(o, "access"), r, idx, err);
         if (ret == 0)
@@ -281,6 +297,14 @@ static bool rule_names(const AuthzRule *r, const AuthzPeer *peer)
 {
         if (r->everyone)
                 return true;
+        if (peer->certificate) {
+                if (r->any_certificate)
+                        return true;
+                for (char **c = r->certificates; c && *c; c++)
+                        if (streq(*c, peer->certificate))
+                                return true;
+                return false;
+        }
         for (size_t i = 0; i < r->n_uids; i++)
                 if (r->uids[i] == peer->uid)
                         return true;
@@ -304,12 +328,17 @@ const AuthzRule *authz_policy_match(const AuthzPolicy *p, const AuthzPeer *peer)
 
 int authz_check_access(const AuthzRule *r, const AuthzPeer *peer, const char *method, LadeError **err)
 {
-        if (!r || r->access == AUTHZ_ACCESS_NONE)
+        _cleanup_free_ char *who = peer->certificate ? xasprintf("certificate \"%s\"", peer->certificate)
+                                                     : xasprintf("uid %u", (unsigned) peer->uid);
+        if (!r || r->access == AUTHZ_ACCESS_NONE) {
+                if (peer->certificate)
+                        return lade_error_msg(err, EACCES, "authorization denied: %s may not use this server", who);
                 return lade_error_msg(err, EACCES, "authorization denied: uid %u (gid %u) may not use this "
                                       "server", (unsigned) peer->uid, (unsigned) peer->gid);
+        }
         if (r->access == AUTHZ_ACCESS_READ_ONLY && !streq(method, "GET") && !streq(method, "HEAD"))
-                return lade_error_msg(err, EACCES, "authorization denied: uid %u has read-only access (%s is "
-                                      "not allowed)", (unsigned) peer->uid, method);
+                return lade_error_msg(err, EACCES, "authorization denied: %s has read-only access (%s is "
+                                      "not allowed)", who, method);
         return 0;
 }
 

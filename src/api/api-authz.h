@@ -45,6 +45,8 @@ typedef struct AuthzRule {
         unsigned deny;                /* AuthzDeny bits */
         char **bind_paths;            /* normalised absolute paths */
         char **capabilities;          /* "NET_ADMIN", "ALL" */
+        char **certificates;          /* subject CNs of TCP clients' certificates */
+        bool any_certificate;         /* "certificates": ["*"] */
 } AuthzRule;
 
 typedef struct AuthzPolicy {
@@ -57,9 +59,10 @@ typedef struct AuthzPeer {
         gid_t gid;
         const gid_t *groups;          /* supplementary groups */
         size_t n_groups;
+        const char *certificate;      /* a TCP client: its verified certificate's CN (no uid/gid) */
 } AuthzPeer;
 
-/* {"rules":[{"users":[…],"groups":[…],"access":"full|read-only|none","deny":[…],
+/* {"rules":[{"users":[…],"groups":[…],"certificates":[…],"access":"full|read-only|none","deny":[…],
  *  "allowed_bind_paths":[…],"allowed_capabilities":[…]}]} — user and group names are
  * resolved now (numbers are taken as ids); an unknown name or key is an error. */
 int authz_policy_parse(const char *text, size_t len, AuthzPolicy **ret, LadeError **err);

@@ -39,7 +39,9 @@ typedef struct ApiServer {
         char **insecure;
         AuthzPolicy *policy;
         ApiAudit *audit;
-        struct MHD_Daemon *mhd;
+        struct MHD_Daemon *mhd;       /* the unix socket's */
+        struct MHD_Daemon *mhd_tls;   /* TCP with TLS */
+        char *tls_pem[3];             /* CA, certificate, key: MHD reads them while it runs */
         int stop_fd;                  /* eventfd, readable once the server is stopping */
         pthread_mutex_t lock;
         pthread_cond_t cond;
@@ -64,6 +66,10 @@ typedef struct ApiPeer {
         gid_t *groups;
         size_t n_groups;
         char comm[32];
+        /* a TCP client: known once its certificate verified (at its first request) */
+        bool tls, tls_checked;
+        char cert_cn[128];
+        char remote[64];
 } ApiPeer;
 
 typedef struct ApiRequest {
@@ -164,6 +170,9 @@ typedef struct ApiStream {
         int sock;
         const char *extra;
         size_t extra_len;
+        /* TLS: the client's TCP socket (MHD's, only polled): libmicrohttpd does not pass a
+         * client's half-close (`docker run -i`'s stdin EOF) on to sock; -1 otherwise */
+        int tls_raw;
 } ApiStream;
 typedef void (*ApiStreamFn)(ApiStream *st, void *userdata);
 int api_respond_upgrade(ApiRequest *req, const char *content_type, ApiStreamFn fn, void *userdata,
@@ -262,3 +271,12 @@ void api_registry_auth_done(ApiRegistryAuth *a);
 
 extern const ApiRoute api_routes[];
 extern const size_t api_routes_n;
+
+/* ---- TCP with TLS (api-tls.c) ---- */
+int api_tls_listen(const char *address, int *ret, LadeError **err);
+/* Reads the CA, certificate and key of o into s->tls_pem. */
+int api_tls_load(ApiServer *s, const ApiServerOptions *o, LadeError **err);
+/* A new TCP connection: its remote address; unknown until api_tls_peer_verify. */
+void api_tls_peer_start(struct MHD_Connection *conn, ApiPeer *p);
+/* At the connection's first request: known, with the CN, if the certificate verifies. */
+void api_tls_peer_verify(struct MHD_Connection *conn, ApiPeer *p);

@@ -158,7 +158,8 @@ int api_engine_open(ApiServer *s, const RegistryCredentials *creds, RegistryProg
 
 static AuthzPeer authz_peer(const ApiPeer *p)
 {
-        return (AuthzPeer){ .uid = p->uid, .gid = p->gid, .groups = p->groups, .n_groups = p->n_groups };
+        return (AuthzPeer){ .uid = p->uid, .gid = p->gid, .groups = p->groups, .n_groups = p->n_groups,
+                            .certificate = p->tls ? p->cert_cn : NULL };
 }
 
 static void request_route(ApiRequest *req)
@@ -185,7 +186,10 @@ static void request_route(ApiRequest *req)
         req->rule = authz_policy_match(req->server->policy, &peer);
         if (!req->peer->known || authz_check_access(req->rule, &peer, req->method, &err) < 0) {
                 req->denied = true;
-                if (!req->peer->known)
+                if (!req->peer->known && req->peer->tls)
+                        (void) api_respond_error(req, 403, "authorization denied: a client certificate signed by the "
+                                                 "server's CA is required");
+                else if (!req->peer->known)
                         (void) api_respond_error(req, 403, "authorization denied: the peer's credentials are unknown");
                 else
                         (void) api_respond_lade_error(req, err);
@@ -294,7 +298,10 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
                 req = xmalloc0(sizeof(*req));
                 req->server = s;
                 req->conn = conn;
-                req->peer = ci && ci->socket_context ? ci->socket_context : &unknown;
+                ApiPeer *peer = ci ? ci->socket_context : NULL;
+                if (peer && peer->tls && !peer->tls_checked)
+                        api_tls_peer_verify(conn, peer);
+                req->peer = peer ? peer : &unknown;
                 req->method = xstrdup(method);
                 req->url = xstrdup(url);
                 req->start_ns = now_ns();
@@ -350,6 +357,15 @@ static void request_audit(ApiRequest *req, enum MHD_RequestTerminationCode toe)
                               "duration_ms", (json_int_t) ((now_ns() - req->start_ns) / 1000000));
         if (!e)
                 return;
+        if (p->tls) {
+                /* a TCP client: who it is, is its certificate */
+                json_object_del(e, "uid");
+                json_object_del(e, "gid");
+                json_object_del(e, "pid");
+                json_object_del(e, "comm");
+                json_object_set_new(e, "certificate", json_string(p->cert_cn));
+                json_object_set_new(e, "remote", json_string(p->remote));
+        }
         json_t *q = audit_query(req);
         if (json_object_size(q) > 0)
                 json_object_set_new(e, "query", q);

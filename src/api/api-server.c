@@ -142,6 +142,19 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         }
 }
 
+static void on_connection_tls(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
+{
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+                ApiPeer *p = xmalloc0(sizeof(*p));
+                api_tls_peer_start(conn, p);
+                *socket_context = p;
+        } else if (*socket_context) {
+                free(*socket_context);
+                *socket_context = NULL;
+        }
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
         if (log_get_level() < LOG_LEVEL_DEBUG)
@@ -160,6 +173,8 @@ static ApiServer *server_free(ApiServer *s)
         api_audit_free(s->audit);
         safe_close(s->stop_fd);
         strv_free(s->insecure);
+        for (size_t i = 0; i < ELEMENTSOF(s->tls_pem); i++)
+                free(s->tls_pem[i]);
         free(s->root);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->cond);
@@ -186,6 +201,8 @@ static int server_new(const ApiServerOptions *o, ApiServer **ret, LadeError **er
                 s->policy = authz_policy_default(o->socket_gid);
         if (o->audit_log && (r = api_audit_open(o->audit_log, o->audit_max_size, &s->audit, err)) < 0)
                 return r;
+        if (o->tcp_address && (r = api_tls_load(s, o, err)) < 0)
+                return r;
         /* the state root must open before we accept anyone */
         _cleanup_(engine_freep) Engine *e = NULL;
         if ((r = api_engine_open(s, NULL, NULL, NULL, &e, err)) < 0)
@@ -194,21 +211,39 @@ static int server_new(const ApiServerOptions *o, ApiServer **ret, LadeError **er
         return 0;
 }
 
-static int daemon_start(ApiServer *s, int fd, LadeError **err)
+static int daemon_start(ApiServer *s, int fd, bool tls, LadeError **err)
 {
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
                          MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
-        s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_on_request, s,
-                                  MHD_OPTION_LISTEN_SOCKET, fd,
-                                  MHD_OPTION_NOTIFY_COMPLETED, api_on_completed, s,
-                                  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) API_CONNECTIONS_MAX,
-                                  MHD_OPTION_CONNECTION_TIMEOUT, API_CONNECTION_TIMEOUT_S,
-                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
-                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-                                  MHD_OPTION_END);
-        if (!s->mhd)
-                return lade_error_msg(err, EIO, "cannot start the HTTP server (libmicrohttpd)");
+        struct MHD_Daemon *d;
+        if (tls)
+                d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, api_on_request, s,
+                                     MHD_OPTION_LISTEN_SOCKET, fd,
+                                     MHD_OPTION_HTTPS_MEM_TRUST, s->tls_pem[0],
+                                     MHD_OPTION_HTTPS_MEM_CERT, s->tls_pem[1],
+                                     MHD_OPTION_HTTPS_MEM_KEY, s->tls_pem[2],
+                                     MHD_OPTION_NOTIFY_COMPLETED, api_on_completed, s,
+                                     MHD_OPTION_NOTIFY_CONNECTION, on_connection_tls, s,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) API_CONNECTIONS_MAX,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, API_CONNECTION_TIMEOUT_S,
+                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
+                                     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                                     MHD_OPTION_END);
+        else
+                d = MHD_start_daemon(flags, 0, NULL, NULL, api_on_request, s,
+                                     MHD_OPTION_LISTEN_SOCKET, fd,
+                                     MHD_OPTION_NOTIFY_COMPLETED, api_on_completed, s,
+                                     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) API_CONNECTIONS_MAX,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, API_CONNECTION_TIMEOUT_S,
+                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
+                                     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                                     MHD_OPTION_END);
+        if (!d)
+                return lade_error_msg(err, EIO, tls ? "cannot start the HTTPS server (libmicrohttpd; is the key "
+                                                      "the certificate's, and are the files valid PEM?)"
+                                                    : "cannot start the HTTP server (libmicrohttpd)");
+        *(tls ? &s->mhd_tls : &s->mhd) = d;
         return 0;
 }
 
@@ -246,29 +281,47 @@ int api_server_run(const ApiServerOptions *o, LadeError **err)
         pthread_sigmask(SIG_BLOCK, &stop, &old);
         sigdelset(&stop, SIGPIPE);
         _cleanup_(server_freep) ApiServer *s = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, tcp_fd = -EBADF;
         int r = server_new(o, &s, err);
-        if (r == 0)
-                r = socket_open(o->socket_path, o->socket_gid, &fd, err);
-        if (r == 0 && (r = daemon_start(s, fd, err)) < 0)
-                (void) unlink(o->socket_path);
-        if (r == 0)
-                fd = -EBADF;   /* MHD's now */
+        if (r == 0 && !o->socket_path && !o->tcp_address)
+                r = lade_error_msg(err, EINVAL, "nothing to listen on");
+        if (r == 0 && o->tcp_address && (r = api_tls_listen(o->tcp_address, &tcp_fd, err)) == 0 &&
+            (r = daemon_start(s, tcp_fd, true, err)) == 0)
+                tcp_fd = -EBADF;   /* MHD's now */
+        if (r == 0 && o->socket_path && (r = socket_open(o->socket_path, o->socket_gid, &fd, err)) == 0) {
+                if ((r = daemon_start(s, fd, false, err)) < 0)
+                        (void) unlink(o->socket_path);
+                else
+                        fd = -EBADF;
+        }
         if (r < 0) {
+                if (s && s->mhd_tls)
+                        MHD_stop_daemon(s->mhd_tls);
                 pthread_sigmask(SIG_SETMASK, &old, NULL);
                 return r;
         }
-        if (o->ready)
+        if (o->ready && o->socket_path)
                 o->ready(o->userdata, o->socket_path);
+        if (o->ready && o->tcp_address) {
+                _cleanup_free_ char *where = xasprintf("tcp://%s (TLS, client certificates)", o->tcp_address);
+                o->ready(o->userdata, where);
+        }
         int sig = wait_for_signal(&stop);
         log_debug("signal %d: stopping", sig);
         /* stop accepting: the socket goes first, so clients fail fast instead of queueing */
-        (void) unlink(o->socket_path);
-        safe_close(MHD_quiesce_daemon(s->mhd));
+        if (o->socket_path)
+                (void) unlink(o->socket_path);
+        if (s->mhd)
+                safe_close(MHD_quiesce_daemon(s->mhd));
+        if (s->mhd_tls)
+                safe_close(MHD_quiesce_daemon(s->mhd_tls));
         uint64_t one = 1;
         (void) write(s->stop_fd, &one, sizeof(one));
         server_drain(s);
-        MHD_stop_daemon(s->mhd);
+        if (s->mhd)
+                MHD_stop_daemon(s->mhd);
+        if (s->mhd_tls)
+                MHD_stop_daemon(s->mhd_tls);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         return 0;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,12 +48,11 @@ static void job_count(ApiServer *s, int delta)
         pthread_mutex_unlock(&s->lock);
 }
 
-/* Called by MHD in the connection's thread (thread-per-connection mode: it may block). */
-static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
-                        size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+static void run_upgraded(Upgrade *u, MHD_socket sock, const char *extra_in, size_t extra_in_size,
+                         struct MHD_UpgradeResponseHandle *urh, int tls_raw)
 {
-        Upgrade *u = cls;
-        ApiStream st = { .server = u->server, .sock = sock, .extra = extra_in, .extra_len = extra_in_size };
+        ApiStream st = { .server = u->server, .sock = sock, .extra = extra_in, .extra_len = extra_in_size,
+                         .tls_raw = tls_raw };
         /* blocking I/O from here on (MHD made the socket non-blocking) */
         int fl = fcntl(sock, F_GETFL);
         if (fl >= 0)
@@ -63,6 +63,57 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls, c
         ApiServer *s = u->server;
         upgrade_free(u);
         job_count(s, -1);
+}
+
+/* Over TLS, sock is our end of a socket pair whose other end the connection's thread pumps
+ * through GnuTLS once this callback returns: the stream runs in a thread of its own. */
+typedef struct UpgradedTls {
+        Upgrade *u;
+        MHD_socket sock;
+        char *extra;
+        size_t extra_len;
+        struct MHD_UpgradeResponseHandle *urh;
+        int raw;
+} UpgradedTls;
+
+static void *upgraded_tls_thread(void *arg)
+{
+        UpgradedTls *t = arg;
+        run_upgraded(t->u, t->sock, t->extra, t->extra_len, t->urh, t->raw);
+        free(t->extra);
+        free(t);
+        return NULL;
+}
+
+/* Called by MHD in the connection's thread (thread-per-connection mode: it may block, unless
+ * the connection is TLS). */
+static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
+                        size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+        Upgrade *u = cls;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        if (!ci || !ci->tls_session) {
+                run_upgraded(u, sock, extra_in, extra_in_size, urh, -1);
+                return;
+        }
+        UpgradedTls *t = xmalloc0(sizeof(*t));
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *t = (UpgradedTls){ .u = u, .sock = sock, .extra_len = extra_in_size, .urh = urh,
+                            .raw = fd ? fd->connect_fd : -1,
+                            .extra = extra_in_size ? xstrndup(extra_in, extra_in_size) : NULL };
+        pthread_t th;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&th, &attr, upgraded_tls_thread, t) != 0) {
+                free(t->extra);
+                free(t);
+                (void) MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+                ApiServer *s = u->server;
+                upgrade_free(u);
+                job_count(s, -1);
+        }
+        pthread_attr_destroy(&attr);
 }
 
 int api_respond_upgrade(ApiRequest *req, const char *content_type, ApiStreamFn fn, void *userdata,
@@ -121,9 +172,17 @@ static void copy_in(ApiPump *p, bool *in_open)
         }
 }
 
+/* TLS only: the client half-closed its TCP connection and every byte it sent has reached us
+ * (nothing left in the TCP socket, nothing more on ours for a moment): its stdin has ended. */
+static bool tls_input_ended(ApiPump *p, bool rdhup, bool quiet)
+{
+        int pending = 0;
+        return rdhup && quiet && ioctl(p->st->tls_raw, FIONREAD, &pending) == 0 && pending == 0;
+}
+
 int api_pump(ApiPump *p, int *ret_status)
 {
-        bool in_open = true, ended = false;
+        bool in_open = true, ended = false, rdhup = false;
         int64_t drain_until = 0;
         if (p->st->extra_len > 0 && p->in_w >= 0)
                 (void) write_all(p->in_w, p->st->extra, p->st->extra_len);
@@ -137,14 +196,17 @@ int api_pump(ApiPump *p, int *ret_status)
                                 break;
                         timeout = (int) left;
                 }
-                struct pollfd f[5] = {
+                if (rdhup && in_open && (timeout < 0 || timeout > 50))
+                        timeout = 50;
+                struct pollfd f[6] = {
                         { .fd = p->st->sock, .events = in_open ? POLLIN : 0 },
                         { .fd = p->out_r, .events = POLLIN },
                         { .fd = p->err_r, .events = POLLIN },
                         { .fd = ended ? -1 : p->event_fd, .events = POLLIN },
                         { .fd = p->st->server->stop_fd, .events = POLLIN },
+                        { .fd = in_open && !rdhup ? p->st->tls_raw : -1, .events = POLLRDHUP },
                 };
-                int n = poll(f, 5, timeout);
+                int n = poll(f, 6, timeout);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 || f[4].revents)
@@ -158,6 +220,12 @@ int api_pump(ApiPump *p, int *ret_status)
                         return 0;
                 if (f[0].revents & POLLIN)
                         copy_in(p, &in_open);
+                if (f[5].revents & (POLLRDHUP | POLLHUP))
+                        rdhup = true;
+                if (in_open && tls_input_ended(p, rdhup, !(f[0].revents & POLLIN))) {
+                        in_open = false;
+                        p->in_w = safe_close(p->in_w);
+                }
                 if (f[3].revents) {
                         int r = p->event(p->userdata, ret_status);
                         if (r < 0)

@@ -9,7 +9,11 @@
 
 typedef struct ApiServerOptions {
         const char *root;                   /* state root; NULL: $LADE_ROOT, else /var/lib/lade */
-        const char *socket_path;            /* created (a stale socket is replaced), removed at exit */
+        const char *socket_path;            /* created (a stale socket is replaced), removed at exit;
+                                             * NULL: TCP only */
+        const char *tcp_address;            /* "HOST:PORT" served with TLS, clients must present a
+                                             * certificate tls_ca signed; NULL: none */
+        const char *tls_ca, *tls_cert, *tls_key;   /* PEM files, all three needed with tcp_address */
         gid_t socket_gid;                   /* group of the socket, mode 0660; (gid_t) -1: 0600 */
         const char *authz_file;             /* NULL: root and socket_gid members may do anything */
         const char *audit_log;              /* NULL: no audit log */

@@ -34,6 +34,7 @@ static void load(void)
         api.MHD_destroy_response = (__typeof__(api.MHD_destroy_response)) sym(h, "MHD_destroy_response");
         api.MHD_get_connection_info = (__typeof__(api.MHD_get_connection_info)) sym(h, "MHD_get_connection_info");
         api.MHD_get_connection_values = (__typeof__(api.MHD_get_connection_values)) sym(h, "MHD_get_connection_values");
+        api.MHD_is_feature_supported = (__typeof__(api.MHD_is_feature_supported)) sym(h, "MHD_is_feature_supported");
         api.MHD_lookup_connection_value = (__typeof__(api.MHD_lookup_connection_value)) sym(h, "MHD_lookup_connection_value");
         api.MHD_queue_response = (__typeof__(api.MHD_queue_response)) sym(h, "MHD_queue_response");
         api.MHD_quiesce_daemon = (__typeof__(api.MHD_quiesce_daemon)) sym(h, "MHD_quiesce_daemon");

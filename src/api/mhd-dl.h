@@ -14,6 +14,7 @@ typedef struct MhdApi {
         __typeof__(MHD_destroy_response) *MHD_destroy_response;
         __typeof__(MHD_get_connection_info) *MHD_get_connection_info;
         __typeof__(MHD_get_connection_values) *MHD_get_connection_values;
+        __typeof__(MHD_is_feature_supported) *MHD_is_feature_supported;
         __typeof__(MHD_lookup_connection_value) *MHD_lookup_connection_value;
         __typeof__(MHD_queue_response) *MHD_queue_response;
         __typeof__(MHD_quiesce_daemon) *MHD_quiesce_daemon;
@@ -42,6 +43,8 @@ const MhdApi *mhd_api(void);
 #define MHD_get_connection_info (mhd_api()->MHD_get_connection_info)
 #undef MHD_get_connection_values
 #define MHD_get_connection_values (mhd_api()->MHD_get_connection_values)
+#undef MHD_is_feature_supported
+#define MHD_is_feature_supported (mhd_api()->MHD_is_feature_supported)
 #undef MHD_lookup_connection_value
 #define MHD_lookup_connection_value (mhd_api()->MHD_lookup_connection_value)
 #undef MHD_queue_response

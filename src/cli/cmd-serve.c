@@ -63,20 +63,41 @@ static void on_ready(void *ud, const char *path)
 
 int cmd_serve(Cli *c, int argc, char **argv)
 {
-        enum { O_AUTHZ = 256, O_AUDIT, O_AUDIT_MAX };
+        enum { O_AUTHZ = 256, O_AUDIT, O_AUDIT_MAX, O_TLS, O_TLSVERIFY, O_TLSCA, O_TLSCERT, O_TLSKEY };
         static const struct option opts[] = { { "host", required_argument, NULL, 'H' },
                                               { "group", required_argument, NULL, 'G' },
                                               { "authz", required_argument, NULL, O_AUTHZ },
                                               { "audit-log", required_argument, NULL, O_AUDIT },
                                               { "audit-log-max-size", required_argument, NULL, O_AUDIT_MAX },
+                                              { "tls", no_argument, NULL, O_TLS },
+                                              { "tlsverify", no_argument, NULL, O_TLSVERIFY },
+                                              { "tlscacert", required_argument, NULL, O_TLSCA },
+                                              { "tlscert", required_argument, NULL, O_TLSCERT },
+                                              { "tlskey", required_argument, NULL, O_TLSKEY },
                                               { NULL, 0, NULL, 0 } };
-        const char *host = NULL, *group = SERVE_DEFAULT_GROUP;
-        bool group_given = false;
+        const char *unix_host = NULL, *tcp_host = NULL, *group = SERVE_DEFAULT_GROUP;
+        bool group_given = false, tlsverify = false;
         ApiServerOptions o = { .insecure_registries = c->insecure, .ready = on_ready };
         int opt;
         while ((opt = getopt_long(argc, argv, "H:G:", opts, NULL)) != -1) {
                 switch (opt) {
-                case 'H': host = optarg; break;
+                case 'H':
+                        if (startswith(optarg, "tcp://")) {
+                                if (tcp_host)
+                                        return cli_usage("-H: one tcp:// address at most");
+                                tcp_host = optarg;
+                        } else if (startswith(optarg, "unix://") && optarg[7] == '/') {
+                                if (unix_host)
+                                        return cli_usage("-H: one unix:// socket at most");
+                                unix_host = optarg;
+                        } else
+                                return cli_usage("-H %s: expected unix:///absolute/path or tcp://HOST:PORT", optarg);
+                        break;
+                case O_TLS: break;
+                case O_TLSVERIFY: tlsverify = true; break;
+                case O_TLSCA: o.tls_ca = optarg; break;
+                case O_TLSCERT: o.tls_cert = optarg; break;
+                case O_TLSKEY: o.tls_key = optarg; break;
                 case 'G': group = optarg; group_given = true; break;
                 case O_AUTHZ: o.authz_file = optarg; break;
                 case O_AUDIT: o.audit_log = optarg; break;
@@ -94,15 +115,20 @@ int cmd_serve(Cli *c, int argc, char **argv)
                 root = SERVE_DEFAULT_ROOT;
         o.root = root;
         _cleanup_free_ char *path = NULL;
-        if (!host)
+        if (unix_host)
+                path = xstrdup(unix_host + 7);
+        else if (!tcp_host)
                 path = streq(root, SERVE_DEFAULT_ROOT) ? xstrdup(SERVE_DEFAULT_SOCKET) : xasprintf("%s/lade.sock", root);
-        else if (startswith(host, "unix://") && host[7] == '/')
-                path = xstrdup(host + 7);
-        else if (startswith(host, "tcp://"))
-                return cli_usage("-H %s: tcp:// needs TLS with client certificates, which is not supported yet", host);
-        else
-                return cli_usage("-H %s: expected unix:///absolute/path", host);
         o.socket_path = path;
+        /* TCP is served only with TLS and client certificates (dockerd --tlsverify): a control
+         * socket reachable over the network without them is root for anyone who can connect */
+        if (tcp_host) {
+                if (!tlsverify || !o.tls_ca || !o.tls_cert || !o.tls_key)
+                        return cli_usage("-H %s: tcp:// needs --tlsverify with --tlscacert, --tlscert and --tlskey",
+                                         tcp_host);
+                o.tcp_address = tcp_host + 6;
+        } else if (tlsverify || o.tls_ca || o.tls_cert || o.tls_key)
+                return cli_usage("--tlsverify, --tlscacert, --tlscert and --tlskey are for a -H tcp:// address");
         /* a daemon says where it listens, as dockerd does */
         if (log_get_level() < LOG_LEVEL_INFO)
                 log_set_level(LOG_LEVEL_INFO);

@@ -45,7 +45,9 @@ static void test_parse_errors(void **state)
         parse_bad("[]", "expected {\"rules\"");
         parse_bad("{\"rules\":{}}", "expected {\"rules\"");
         parse_bad("{\"rules\":[1]}", "rules[0]: expected an object");
-        parse_bad("{\"rules\":[{\"access\":\"full\"}]}", "names no users and no groups");
+        parse_bad("{\"rules\":[{\"access\":\"full\"}]}", "names no users, groups or certificates");
+        parse_bad("{\"rules\":[{\"certificates\":[\"\"]}]}", "rules[0].certificates[0]: expected a non-empty string");
+        parse_bad("{\"rules\":[{\"certificates\":\"alice\"}]}", "rules[0].certificates: expected an array");
         parse_bad("{\"rules\":[{\"users\":[\"root\"],\"access\":\"admin\"}]}", "rules[0].access");
         parse_bad("{\"rules\":[{\"users\":[\"root\"],\"deny\":[\"everything\"]}]}", "unknown setting 'everything'");
         parse_bad("{\"rules\":[{\"users\":[\"no-such-user-xyz\"]}]}", "unknown user 'no-such-user-xyz'");
@@ -91,6 +93,36 @@ static void test_match(void **state)
         authz_policy_free(p);
         p = authz_policy_default((gid_t) -1);
         assert_null(authz_policy_match(p, &member));
+        authz_policy_free(p);
+}
+
+/* TCP clients: named by their certificate's CN only, never by the uid/gid rules */
+static void test_match_certificates(void **state)
+{
+        AuthzPolicy *p = parse_ok("{\"rules\":[{\"users\":[\"root\"]},"
+                                  "{\"certificates\":[\"alice\"],\"access\":\"full\"},"
+                                  "{\"certificates\":[\"bob\",\"carl\"],\"access\":\"read-only\"}]}");
+        AuthzPeer alice = { (uid_t) -1, (gid_t) -1, NULL, 0, "alice" }, bob = { (uid_t) -1, (gid_t) -1, NULL, 0, "bob" };
+        AuthzPeer eve = { (uid_t) -1, (gid_t) -1, NULL, 0, "eve" }, root_cn = { 0, 0, NULL, 0, "root" };
+        LadeError *err = NULL;
+        assert_ptr_equal(authz_policy_match(p, &alice), &p->rules[1]);
+        assert_ptr_equal(authz_policy_match(p, &bob), &p->rules[2]);
+        assert_null(authz_policy_match(p, &eve));
+        /* a certificate called "root" is not the user root */
+        assert_null(authz_policy_match(p, &root_cn));
+        assert_int_equal(authz_check_access(authz_policy_match(p, &bob), &bob, "POST", &err), -EACCES);
+        assert_non_null(strstr(err->msg, "certificate \"bob\" has read-only access"));
+        err = lade_error_free(err);
+        assert_int_equal(authz_check_access(NULL, &eve, "GET", &err), -EACCES);
+        assert_non_null(strstr(err->msg, "certificate \"eve\" may not use this server"));
+        err = lade_error_free(err);
+        authz_policy_free(p);
+        p = parse_ok("{\"rules\":[{\"certificates\":[\"*\"],\"access\":\"read-only\"}]}");
+        assert_ptr_equal(authz_policy_match(p, &eve), &p->rules[0]);
+        authz_policy_free(p);
+        /* without a policy: any verified certificate, as dockerd --tlsverify */
+        p = authz_policy_default((gid_t) -1);
+        assert_non_null(authz_policy_match(p, &eve));
         authz_policy_free(p);
 }
 
@@ -242,6 +274,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_errors),
                 cmocka_unit_test(test_match),
+                cmocka_unit_test(test_match_certificates),
                 cmocka_unit_test(test_create_bodies),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
