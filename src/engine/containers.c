@@ -918,13 +918,6 @@ static int last_die(Engine *e, const char *id, int64_t after, bool want_destroy,
         return code;
 }
 
-static bool cancelled(int cancel_fd, int timeout_ms)
-{
-        struct pollfd p = { .fd = cancel_fd, .events = 0 };
-        int n = poll(&p, cancel_fd >= 0 ? 1 : 0, timeout_ms);
-        return n > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
-}
-
 int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const char *condition, int cancel_fd,
                                       int *ret_status, LadeError **err)
 {
@@ -932,8 +925,10 @@ int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const c
         bool next = condition && streq(condition, "next-exit");
         if (condition && *condition && !removed && !next && !streq(condition, "not-running"))
                 return lade_error_msg(err, EINVAL, "invalid condition: \"%s\"", condition);
-        /* the event cursor before the row: a monitor saves the exit to the row before it emits
-         * "die", so an exit is either in the row we load or in an event after seq0 */
+        /* the watch before the cursor, the cursor before the row: a monitor saves the exit to
+         * the row before it emits "die", so an exit is either in the row we load or in an event
+         * after seq0, whose tick the watch has queued */
+        _cleanup_(engine_events_watch_freep) EngineEventsWatch *w = engine_events_watch_new(e);
         Ctr c = { 0 };
         int64_t seq0 = 0;
         int r = engine_events_last_seq(e, &seq0, err);
@@ -972,7 +967,7 @@ int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const c
                         code = die >= 0 ? die : code;
                         break;
                 }
-                if (cancelled(cancel_fd, 100))
+                if (engine_events_watch_wait(w, cancel_fd, ENGINE_EVENTS_WATCH_TIMEOUT_MS) == -ECANCELED)
                         return lade_error_msg(err, ECANCELED, "wait for container %.12s: cancelled", id);
         }
         *ret_status = code;
