@@ -79,6 +79,8 @@ int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, Spe
 /* HostConfig.NetworkMode with Docker's default: "bridge", "none", "host", "container:X", a user
  * network name. */
 const char *ctr_network_mode(const Ctr *c);
+/* The same from the create body's HostConfig.NetworkMode (may be NULL) and NetworkDisabled. */
+const char *ctr_network_mode_of(const char *mode, bool disabled);
 /* Attaches the container whose init is pid (created, not started); sets c->net. */
 int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err);
 /* NetworkSettings.Networks of a container not started yet: its NetworkMode's network with the
