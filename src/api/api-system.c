@@ -280,6 +280,7 @@ int api_system_df(ApiRequest *req, LadeError **err)
 typedef struct EventsStream {
         ApiServer *server;
         Engine *engine;
+        EngineEventsWatch *watch;  /* made with engine, before the first read of the table */
         EngineFilters *filters;
         int client_fd;
         bool started;
@@ -386,25 +387,34 @@ static ssize_t events_read(void *cls, uint64_t pos, char *buf, size_t max)
                 buf[0] = '\n';
                 return 1;
         }
-        if (!es->engine && api_engine_open(es->server, NULL, NULL, NULL, &es->engine, NULL) < 0)
-                return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (!es->engine) {
+                if (api_engine_open(es->server, NULL, NULL, NULL, &es->engine, NULL) < 0)
+                        return MHD_CONTENT_READER_END_WITH_ERROR;
+                es->watch = engine_events_watch_new(es->engine);
+        }
         for (;;) {
                 if (es->len > es->off)
                         return events_copy(es, buf, max);
                 if (events_fetch(es))
                         continue;
-                int timeout = 200;
                 if (es->has_until && (int64_t) time(NULL) > es->until)
                         return MHD_CONTENT_READER_END_OF_STREAM;
-                struct pollfd p[2] = { { .fd = es->client_fd, .events = POLLRDHUP },
-                                       { .fd = es->server->stop_fd, .events = POLLIN } };
-                int r = poll(p, 2, timeout);
+                /* woken by the tick of the next event; the timeout only bounds `until` and a
+                 * watch that could not be made */
+                int wfd = engine_events_watch_fd(es->watch);
+                int timeout = wfd < 0 || es->has_until ? 200 : ENGINE_EVENTS_WATCH_TIMEOUT_MS;
+                struct pollfd p[3] = { { .fd = es->client_fd, .events = POLLRDHUP },
+                                       { .fd = es->server->stop_fd, .events = POLLIN },
+                                       { .fd = wfd, .events = POLLIN } };
+                int r = poll(p, 3, timeout);
                 if (r < 0 && errno != EINTR)
                         return MHD_CONTENT_READER_END_WITH_ERROR;
                 if (p[1].revents)
                         return MHD_CONTENT_READER_END_OF_STREAM;
                 if (p[0].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))
                         return MHD_CONTENT_READER_END_WITH_ERROR;
+                if (p[2].revents)
+                        (void) engine_events_watch_drain(es->watch);
         }
 }
 
@@ -414,6 +424,7 @@ static void events_free(void *cls)
         pthread_mutex_lock(&es->server->lock);
         es->server->event_listeners--;
         pthread_mutex_unlock(&es->server->lock);
+        engine_events_watch_free(es->watch);
         engine_free(es->engine);
         engine_filters_free(es->filters);
         free(es->buf);

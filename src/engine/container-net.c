@@ -13,12 +13,17 @@
 #include "network.h"
 #include "util.h"
 
+const char *ctr_network_mode_of(const char *mode, bool disabled)
+{
+        if (disabled)
+                return "none";
+        return !mode || !*mode || streq(mode, "default") ? "bridge" : mode;
+}
+
 const char *ctr_network_mode(const Ctr *c)
 {
         const char *mode = json_string_value(json_object_get(json_object_get(c->create, "HostConfig"), "NetworkMode"));
-        if (json_is_true(json_object_get(c->create, "NetworkDisabled")))
-                return "none";
-        return !mode || !*mode || streq(mode, "default") ? "bridge" : mode;
+        return ctr_network_mode_of(mode, json_is_true(json_object_get(c->create, "NetworkDisabled")));
 }
 
 static bool attaches(const char *mode)

@@ -84,6 +84,8 @@ int ctr_save_networks(Ctr *c, LadeError **err);
 /* HostConfig.NetworkMode with Docker's default: "bridge", "none", "host", "container:X", a user
  * network name. */
 const char *ctr_network_mode(const Ctr *c);
+/* The same from the create body's HostConfig.NetworkMode (may be NULL) and NetworkDisabled. */
+const char *ctr_network_mode_of(const char *mode, bool disabled);
 /* Attaches the container whose init is pid (created, not started) to its NetworkMode's network
  * and to every other network of NetworkingConfig.EndpointsConfig; sets c->net. */
 int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err);

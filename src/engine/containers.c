@@ -933,13 +933,6 @@ static int last_die(Engine *e, const char *id, int64_t after, bool want_destroy,
         return code;
 }
 
-static bool cancelled(int cancel_fd, int timeout_ms)
-{
-        struct pollfd p = { .fd = cancel_fd, .events = 0 };
-        int n = poll(&p, cancel_fd >= 0 ? 1 : 0, timeout_ms);
-        return n > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
-}
-
 int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const char *condition, int cancel_fd,
                                       int *ret_status, LadeError **err)
 {
@@ -947,8 +940,10 @@ int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const c
         bool next = condition && streq(condition, "next-exit");
         if (condition && *condition && !removed && !next && !streq(condition, "not-running"))
                 return lade_error_msg(err, EINVAL, "invalid condition: \"%s\"", condition);
-        /* the event cursor before the row: a monitor saves the exit to the row before it emits
-         * "die", so an exit is either in the row we load or in an event after seq0 */
+        /* the watch before the cursor, the cursor before the row: a monitor saves the exit to
+         * the row before it emits "die", so an exit is either in the row we load or in an event
+         * after seq0, whose tick the watch has queued */
+        _cleanup_(engine_events_watch_freep) EngineEventsWatch *w = engine_events_watch_new(e);
         Ctr c = { 0 };
         int64_t seq0 = 0;
         int r = engine_events_last_seq(e, &seq0, err);
@@ -987,7 +982,7 @@ int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const c
                         code = die >= 0 ? die : code;
                         break;
                 }
-                if (cancelled(cancel_fd, 100))
+                if (engine_events_watch_wait(w, cancel_fd, ENGINE_EVENTS_WATCH_TIMEOUT_MS) == -ECANCELED)
                         return lade_error_msg(err, ECANCELED, "wait for container %.12s: cancelled", id);
         }
         *ret_status = code;
@@ -1207,6 +1202,80 @@ static ContainerInfo *info_of(Ctr *c, const char *command)
         return ci;
 }
 
+/* Every column the summary shows, in one SELECT: of the create body only the labels and the
+ * network mode, extracted by SQLite (a json_t of the whole body per row was most of a list's
+ * cost). json_valid keeps one bad row from failing the statement. */
+#define LIST_SQL                                                                                          \
+        "SELECT id, name, image, image_id, state, created, exit_code, pid, monitor_pid, started_ns,"     \
+        " finished_ns, restart_count, health, command, net_json,"                                        \
+        " CASE WHEN json_valid(create_json) THEN json_extract(create_json, '$.Labels') END,"             \
+        " CASE WHEN json_valid(create_json) THEN json_extract(create_json, '$.HostConfig.NetworkMode') END," \
+        " CASE WHEN json_valid(create_json) THEN json_extract(create_json, '$.NetworkDisabled') END"     \
+        " FROM containers ORDER BY created DESC, rowid DESC"
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+        const char *t = (const char *) sqlite3_column_text(st, i);
+        return t ? t : "";
+}
+
+static json_t *col_object(sqlite3_stmt *st, int i, const char *what)
+{
+        const char *t = col(st, i);
+        json_t *j = NULL;
+        if (*t && json_parse_text(t, strlen(t), what, &j, NULL) == 0 && json_is_object(j))
+                return j;
+        json_decref(j);
+        return NULL;
+}
+
+static ContainerInfo *info_of_row(sqlite3_stmt *st)
+{
+        ContainerInfo *ci = xmalloc0(sizeof(*ci));
+        ci->id = xstrdup(col(st, 0));
+        ci->name = xstrdup(col(st, 1));
+        ci->image = xstrdup(col(st, 2));
+        ci->image_id = xstrdup(col(st, 3));
+        ci->state = xstrdup(col(st, 4));
+        ci->created = sqlite3_column_int64(st, 5);
+        ci->exit_code = sqlite3_column_int(st, 6);
+        ci->pid = (pid_t) sqlite3_column_int(st, 7);
+        ci->started_ns = sqlite3_column_int64(st, 9);
+        ci->finished_ns = sqlite3_column_int64(st, 10);
+        ci->restart_count = sqlite3_column_int(st, 11);
+        ci->health = xstrdup(col(st, 12));
+        ci->command = command_of(col(st, 13));
+        _cleanup_json_ json_t *net = col_object(st, 14, "container network");
+        ci->ports = json_incref(json_object_get(net, "Ports"));
+        ci->networks = json_incref(json_object_get(net, "Networks"));
+        ci->labels = col_object(st, 15, "container labels") ?: json_object();
+        const char *mode = (const char *) sqlite3_column_text(st, 16);
+        ci->network_mode = xstrdup(ctr_network_mode_of(mode, sqlite3_column_int(st, 17) != 0));
+        return ci;
+}
+
+static bool info_active(const ContainerInfo *ci)
+{
+        return streq(ci->state, "running") || streq(ci->state, "paused") || streq(ci->state, "restarting");
+}
+
+/* A row whose monitor is gone is loaded in full and reconciled (rare: kill -9, a reboot). */
+static ContainerInfo *info_reconciled(Engine *e, sqlite3 *db, ContainerInfo *ci)
+{
+        Ctr c = { .e = e, .db = db };
+        if (ctr_load(&c, ci->id, NULL) == 0) {
+                ctr_reconcile(&c);
+                ContainerInfo *n = info_of(&c, NULL);
+                strv_free(n->command);
+                n->command = TAKE_PTR(ci->command);
+                container_info_free(ci);
+                ci = n;
+        }
+        c.db = NULL;    /* ours */
+        ctr_done(&c);
+        return ci;
+}
+
 int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err)
 {
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
@@ -1214,39 +1283,33 @@ int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret
         if (r < 0)
                 return r;
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
-        r = image_db_prepare(db, "SELECT id, command FROM containers ORDER BY created DESC, rowid DESC", &st, err, NULL);
-        if (r < 0)
+        if ((r = image_db_prepare(db, LIST_SQL, &st, err, NULL)) < 0)
                 return r;
-        /* the ids first, then each row on this one connection: a connection per row (each
-         * parsing the schema) made a list of 50 cost ~60 ms; and a reconcile's UPDATE must not
-         * run under our open SELECT */
-        _cleanup_strv_free_ char **ids = xmalloc0(sizeof(char *));
-        _cleanup_strv_free_ char **cmds = xmalloc0(sizeof(char *));
-        while (sqlite3_step(st) == SQLITE_ROW) {
-                const char *cmd = (const char *) sqlite3_column_text(st, 1);
-                ids = strv_append(ids, (const char *) sqlite3_column_text(st, 0));
-                cmds = strv_append(cmds, cmd ? cmd : "");
-        }
-        st = image_db_finalize(st);
         ContainerInfo **l = xmalloc0(sizeof(*l));
         size_t n = 0;
-        for (size_t i = 0; ids[i]; i++) {
-                Ctr c = { .e = e, .db = db };
-                bool skip = ctr_load(&c, ids[i], NULL) < 0;
-                if (!skip) {
-                        ctr_reconcile(&c);
-                        skip = !all && !active(&c);
-                }
-                if (!skip) {
-                        l = xreallocarray(l, n + 2, sizeof(*l));
-                        l[n++] = info_of(&c, cmds[i]);
-                        l[n] = NULL;
-                }
-                c.db = NULL;    /* ours */
-                ctr_done(&c);
+        bool *orphan = NULL;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                l = xreallocarray(l, n + 2, sizeof(*l));
+                orphan = xreallocarray(orphan, n + 1, sizeof(*orphan));
+                l[n] = info_of_row(st);
+                orphan[n] = info_active(l[n]) && !pid_alive((pid_t) sqlite3_column_int(st, 8));
+                l[++n] = NULL;
         }
+        /* a reconcile's UPDATE must not run under our open SELECT */
+        st = image_db_finalize(st);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (orphan[i])
+                        l[i] = info_reconciled(e, db, l[i]);
+                if (!all && !info_active(l[i]))
+                        container_info_free(l[i]);
+                else
+                        l[k++] = l[i];
+        }
+        l[k] = NULL;
+        free(orphan);
         *ret = l;
-        *ret_n = n;
+        *ret_n = k;
         return 0;
 }
 

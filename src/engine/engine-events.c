@@ -1,9 +1,15 @@
 /* The events table (see engine-events.h). One INSERT per event on a connection of its own, so
  * an event never joins (or breaks) the caller's transaction; every 256th insert trims the
- * table to its newest ENGINE_EVENTS_KEEP rows. */
+ * table to its newest ENGINE_EVENTS_KEEP rows. After the insert (committed), the tick file is
+ * closed after a write-open, which wakes every EngineEventsWatch. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "containers-internal.h"
 #include "engine-events.h"
@@ -28,6 +34,23 @@ static int events_open(Engine *e, bool create, sqlite3 **ret, LadeError **err)
                 return r;
         *ret = TAKE_PTR(db);
         return 0;
+}
+
+#define TICK_FILE "events.tick"
+
+static int tick_open(Engine *e)
+{
+        _cleanup_free_ char *path = xasprintf("%s/" TICK_FILE, engine_root(e));
+        return open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+}
+
+/* The close of a write-open is the IN_CLOSE_WRITE the watchers wait for; nothing is written. */
+static void tick(Engine *e)
+{
+        int fd = tick_open(e);
+        if (fd < 0)
+                log_debug("events: no tick: %m");
+        safe_close(fd);
 }
 
 static bool table_exists(sqlite3 *db)
@@ -64,6 +87,7 @@ void engine_event_emit(Engine *e, const char *type, const char *action, const ch
                                                      (long long) (seq - ENGINE_EVENTS_KEEP));
                 (void) sqlite3_exec(db, sql, NULL, NULL, NULL);
         }
+        tick(e);
 }
 
 int engine_events_last_seq(Engine *e, int64_t *ret, LadeError **err)
@@ -123,6 +147,91 @@ int engine_events_read(Engine *e, int64_t after, size_t max, EngineEvent **ret, 
         *ret = l;
         *ret_n = n;
         return 0;
+}
+
+struct EngineEventsWatch {
+        Engine *e;
+        int fd;                 /* inotify, or -EBADF when degraded */
+        int wd;
+};
+
+/* (Re)arms the watch on the tick file, creating the file when it is missing. */
+static void watch_arm(EngineEventsWatch *w)
+{
+        _cleanup_free_ char *path = xasprintf("%s/" TICK_FILE, engine_root(w->e));
+        safe_close(tick_open(w->e));
+        w->wd = inotify_add_watch(w->fd, path, IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
+                                  IN_MOVE_SELF | IN_DONT_FOLLOW);
+        if (w->wd < 0) {
+                log_debug("events: cannot watch '%s' (polling instead): %m", path);
+                w->fd = safe_close(w->fd);
+        }
+}
+
+EngineEventsWatch *engine_events_watch_new(Engine *e)
+{
+        EngineEventsWatch *w = xmalloc0(sizeof(*w));
+        *w = (EngineEventsWatch){ .e = e, .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), .wd = -1 };
+        if (w->fd < 0)
+                log_debug("events: no inotify (polling instead): %m");
+        else
+                watch_arm(w);
+        return w;
+}
+
+EngineEventsWatch *engine_events_watch_free(EngineEventsWatch *w)
+{
+        if (w) {
+                safe_close(w->fd);
+                free(w);
+        }
+        return NULL;
+}
+
+int engine_events_watch_fd(const EngineEventsWatch *w)
+{
+        return w && w->fd >= 0 ? w->fd : -1;
+}
+
+bool engine_events_watch_drain(EngineEventsWatch *w)
+{
+        if (!w || w->fd < 0)
+                return false;
+        bool any = false, rearm = false;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        ssize_t n;
+        while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
+                any = true;
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *) p;
+                        if (ev->wd == w->wd && (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)))
+                                rearm = true;
+                        p += sizeof(*ev) + ev->len;
+                }
+        }
+        if (rearm) {
+                /* the file was removed or replaced: watch the new one (a tick may be lost in
+                 * between: reported as one, so the caller re-reads) */
+                (void) inotify_rm_watch(w->fd, w->wd);
+                watch_arm(w);
+        }
+        return any;
+}
+
+int engine_events_watch_wait(EngineEventsWatch *w, int cancel_fd, int timeout_ms)
+{
+        int fd = engine_events_watch_fd(w);
+        if (fd < 0 && (timeout_ms < 0 || timeout_ms > ENGINE_EVENTS_POLL_MS))
+                timeout_ms = ENGINE_EVENTS_POLL_MS;
+        struct pollfd p[2] = { { .fd = cancel_fd, .events = 0 }, { .fd = fd, .events = POLLIN } };
+        int n = poll(p, 2, timeout_ms);
+        if (n < 0 && errno != EINTR)
+                return -errno;
+        if (n <= 0)
+                return 0;
+        if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL))
+                return -ECANCELED;
+        return engine_events_watch_drain(w) ? 1 : 0;
 }
 
 void engine_event_list_free(EngineEvent *l, size_t n)

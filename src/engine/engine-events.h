@@ -3,9 +3,15 @@
  * create/connect/…), read by the API server's /events and by waits that must not miss an exit
  * (the exit code of a container removed by --rm lives on in its "die" event). The table keeps
  * the newest ENGINE_EVENTS_KEEP rows. Emitting is best effort: an action never fails because its
- * event could not be recorded. */
+ * event could not be recorded.
+ *
+ * Waking readers: after each insert the writer opens and closes `<root>/events.tick` for
+ * writing (one IN_CLOSE_WRITE); readers watch that file with inotify (EngineEventsWatch), so a
+ * waiter in any process hears of a new event at once instead of polling the table. The tick
+ * carries no data: a reader woken by it re-reads the table from its cursor. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -29,6 +35,26 @@ int engine_events_last_seq(Engine *e, int64_t *ret, LadeError **err);
 int engine_events_read(Engine *e, int64_t after, size_t max, EngineEvent **ret, size_t *ret_n,
                        LadeError **err);
 void engine_event_list_free(EngineEvent *l, size_t n);
+
+/* A wake-up channel for readers of the events table. Make the watch before reading the cursor or
+ * the state waited for: a tick between the read and the wait is then queued, never lost. */
+typedef struct EngineEventsWatch EngineEventsWatch;
+/* Never fails: without inotify (or the tick file) the watch only times out, and waiters then
+ * poll at ENGINE_EVENTS_POLL_MS. */
+EngineEventsWatch *engine_events_watch_new(Engine *e);
+EngineEventsWatch *engine_events_watch_free(EngineEventsWatch *w);
+/* The fd to poll for POLLIN (an inotify fd, O_CLOEXEC), or -1 when the watch is degraded. */
+int engine_events_watch_fd(const EngineEventsWatch *w);
+/* Consumes the queued ticks; true when there was at least one. */
+bool engine_events_watch_drain(EngineEventsWatch *w);
+/* Waits for a tick (1; queued ones count), timeout_ms (0; capped at ENGINE_EVENTS_POLL_MS for a
+ * degraded watch), or a hang-up of cancel_fd when >= 0 (-ECANCELED). */
+int engine_events_watch_wait(EngineEventsWatch *w, int cancel_fd, int timeout_ms);
+#define ENGINE_EVENTS_POLL_MS 100
+/* The safety timeout of waiters that have a watch: a tick lost anyway (the file removed and
+ * made again) costs at most this. */
+#define ENGINE_EVENTS_WATCH_TIMEOUT_MS 1000
 /* Docker's event message: {"status","id","from","Type","Action","Actor":{…},"scope","time",
  * "timeNano"}. */
 json_t *engine_event_json(const EngineEvent *ev);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EngineEventsWatch *, engine_events_watch_free)
