@@ -50,6 +50,8 @@ typedef struct BuildOptions {
         char **secrets;            /* "id=ID,src=PATH" (or "id=ID,env=VAR") */
         const char *target;
         const char *platform;      /* --platform "os/arch[/variant]" */
+        const char *network;       /* --network: RUN's network when it has no --network (default,
+                                    * none, host); NULL: the engine's default network */
         bool no_cache, pull;
         int64_t source_date_epoch; /* >= 0: reproducible timestamps; -1: now */
         unsigned parallel;         /* stages built at once; 0: the CPUs, at most 4 */

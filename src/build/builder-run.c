@@ -140,8 +140,10 @@ int build_prepare_run(Builder *b, BuildStage *s, BuildStep *st, LadeError **err)
                 free(flags);
                 flags = n;
         }
-        st->desc = xasprintf("%s network=%s security=%s%s", st->created_by, i->network ? i->network : "",
-                             i->security ? i->security : "", flags ? flags : "");
+        /* the build's --network is part of the key only when given (older keys stay valid) */
+        _cleanup_free_ char *bnet = b->o->network ? xasprintf(" build-network=%s", b->o->network) : NULL;
+        st->desc = xasprintf("%s network=%s security=%s%s%s", st->created_by, i->network ? i->network : "",
+                             i->security ? i->security : "", flags ? flags : "", bnet ? bnet : "");
         return 0;
 }
 
@@ -530,6 +532,8 @@ static json_t *run_body(RunJob *j)
         for (char **a = j->st->argv; a && *a; a++)
                 json_array_append_new(cmd, json_string(*a));
         const char *net = j->st->i->network;
+        if (!net || streq(net, "default"))
+                net = j->b->o->network;
         const char *user = json_string_value(json_object_get(cfg, "User"));
         const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
         return json_pack("{s:s, s:o, s:[s], s:o, s:s, s:s, s:s, s:{s:s, s:O}, s:{s:s}}", "Image", s->image_id,

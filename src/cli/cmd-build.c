@@ -34,7 +34,7 @@ static char **add_build_arg(char **v, const char *arg)
 
 static int parse_flags(BuildFlags *f, int argc, char **argv)
 {
-        enum { O_ARG = 256, O_TARGET, O_NOCACHE, O_PULL, O_LABEL, O_IID, O_PLATFORM, O_PROGRESS, O_SECRET };
+        enum { O_ARG = 256, O_TARGET, O_NOCACHE, O_PULL, O_LABEL, O_IID, O_PLATFORM, O_PROGRESS, O_SECRET, O_NETWORK };
         static const struct option opts[] = {
                 { "tag", required_argument, NULL, 't' }, { "file", required_argument, NULL, 'f' },
                 { "build-arg", required_argument, NULL, O_ARG }, { "target", required_argument, NULL, O_TARGET },
@@ -42,6 +42,7 @@ static int parse_flags(BuildFlags *f, int argc, char **argv)
                 { "label", required_argument, NULL, O_LABEL }, { "iidfile", required_argument, NULL, O_IID },
                 { "platform", required_argument, NULL, O_PLATFORM }, { "quiet", no_argument, NULL, 'q' },
                 { "progress", required_argument, NULL, O_PROGRESS }, { "secret", required_argument, NULL, O_SECRET },
+                { "network", required_argument, NULL, O_NETWORK },
                 { NULL, 0, NULL, 0 },
         };
         int o;
@@ -59,12 +60,20 @@ static int parse_flags(BuildFlags *f, int argc, char **argv)
                 case O_PLATFORM: f->o.platform = optarg; break;
                 case O_PROGRESS: f->progress = optarg; break;
                 case O_SECRET: f->secrets = strv_append(f->secrets, optarg); break;
+                case O_NETWORK: f->o.network = optarg; break;
                 default: return -1;
                 }
         }
         if (f->progress && !streq(f->progress, "auto") && !streq(f->progress, "plain") &&
             !streq(f->progress, "tty") && !streq(f->progress, "quiet") && !streq(f->progress, "rawjson"))
                 return cli_usage("invalid progress mode \"%s\": expected auto, plain, tty or quiet", f->progress), -1;
+        const char *net = f->o.network;
+        if (net && !streq(net, "default") && !streq(net, "none") && !streq(net, "host")) {
+                fprintf(stderr, "ERROR: network mode \"%s\" not supported by buildkit\n", net);
+                return -1;
+        }
+        if (net && streq(net, "default"))
+                f->o.network = NULL;
         return 0;
 }
 

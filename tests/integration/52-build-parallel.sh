@@ -1,7 +1,8 @@
 #!/bin/bash
 # `lade build` runs independent stages at once: two stages that each sleep 1 s build in clearly
 # under 2 s (and one after the other, LADE_BUILD_PARALLEL=1, in over 2 s), with the same image id
-# as the sequential build (SOURCE_DATE_EPOCH) and the same cache; a failing stage cancels the
+# as the sequential build (SOURCE_DATE_EPOCH) and the same cache (and --network for the RUN
+# steps); a failing stage cancels the
 # others at once and leaves no container, mount, process or temp dir. The live view
 # (--progress tty, and auto on a terminal, run under `script`): ANSI redraws, at most ~10 a
 # second, the final frame and the image id; a failing step's output shown whole.
@@ -54,6 +55,12 @@ expect_eq "a cached rebuild: every step CACHED" 4 "$(grep -c 'CACHED' <<<"$out")
 expect_contains "... the same image" "writing image $par_id done" "$out"
 check "... fast (${took} ms)" [ "$took" -lt 1000 ]
 unset SOURCE_DATE_EPOCH
+mkdir -p "$T/net"
+printf 'FROM busybox\nRUN ls /sys/class/net | tr "\\n" " " > /nets\n' >"$T/net/Dockerfile"
+expect_eq "--network none: RUN steps have only lo" "lo " \
+        "$(lade build -q --network none -t net:1 "$T/net" >/dev/null && lade run --rm --network none net:1 cat /nets)"
+out=$(lade build --network bridge "$T/net" 2>&1)
+expect_contains "--network takes default, none or host" 'network mode "bridge" not supported by buildkit' "$out"
 nothing_left "after the builds"
 
 # ---- a failing stage stops the others ----
