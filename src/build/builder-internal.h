@@ -210,5 +210,6 @@ int build_stage_run(Builder *b, BuildStage *s, LadeError **err);
 /* Runs the needed stages, each once the stages it needs are built, on up to o->parallel
  * workers (builder-sched.c). The first failure is the result. */
 int build_run_stages(Builder *b, LadeError **err);
-/* A built stage's image id (a copy), NULL while it is not built. */
-char *build_stage_result(Builder *b, size_t k);
+/* A stage's image id (a copy), once it is built: waits while it runs on another worker.
+ * -ENOENT when it was not started (not needed), -ECANCELED when the build failed meanwhile. */
+int build_stage_result(Builder *b, size_t k, char **ret_id);

@@ -1,5 +1,5 @@
-/* The stage scheduler: each needed stage runs as soon as the stages it needs (its FROM stage,
- * COPY --from and RUN --mount from= stages) are built, on at most `parallel` workers — the
+/* The stage scheduler: each needed stage runs as soon as its FROM stage is built and the stages
+ * its COPY --from and RUN --mount from= name are started, on at most `parallel` workers — the
  * calling thread with the caller's engine, and threads with engine handles and cache connections
  * of their own (an Engine, like a SQLite connection, serves one thread at a time). The workers
  * share only BuildShared; a stage's fields are its worker's until it is marked built, under the
@@ -39,12 +39,19 @@ static size_t size_min(size_t a, size_t b)
         return a < b ? a : b;
 }
 
+/* A stage starts once its FROM stage is built and the stages its steps take files from (COPY
+ * --from, RUN --mount from=) are started: the step that needs one waits for it
+ * (build_stage_result), as BuildKit runs the steps before it meanwhile. No deadlock: a stage
+ * only ever waits for started stages earlier in the graph, whose workers make progress; with one
+ * worker, started means built. */
 static bool stage_ready(Builder *b, const BuildStage *s)
 {
         if (s->started)
                 return false;
+        if (s->plan->base_stage >= 0 && !b->stages[s->plan->base_stage].built)
+                return false;
         for (size_t k = 0; k < s->plan->n_deps; k++)
-                if (!b->stages[s->plan->deps[k]].built)
+                if (!b->stages[s->plan->deps[k]].started)
                         return false;
         return true;
 }
@@ -110,8 +117,8 @@ static void *worker_main(void *userdata)
         return NULL;
 }
 
-/* How many stages could run at once: the most stages at one depth of the graph (stages at equal
- * depth cannot need each other). */
+/* How many stages could run at once: the most stages at one depth of the FROM graph (stages at
+ * equal depth cannot be each other's base; COPY --from does not keep stages apart). */
 static size_t graph_width(Builder *b)
 {
         _cleanup_free_ size_t *depth = xmalloc0(b->n_stages * sizeof(size_t));
@@ -119,9 +126,7 @@ static size_t graph_width(Builder *b)
         size_t width = 0;
         for (size_t k = 0; k < b->plan->n_order; k++) {
                 const BuildPlanStage *p = &b->plan->stages[b->plan->order[k]];
-                size_t d = 0;
-                for (size_t q = 0; q < p->n_deps; q++)
-                        d = size_max(d, depth[p->deps[q]] + 1);
+                size_t d = p->base_stage >= 0 ? depth[p->base_stage] + 1 : 0;
                 depth[b->plan->order[k]] = d;
                 width = size_max(width, ++count[d]);
         }

@@ -78,12 +78,19 @@ bool build_canceled(Builder *b)
         return f;
 }
 
-char *build_stage_result(Builder *b, size_t k)
+int build_stage_result(Builder *b, size_t k, char **ret_id)
 {
+        BuildStage *s = &b->stages[k];
+        int r = 0;
         pthread_mutex_lock(&b->sh->lock);
-        char *id = b->stages[k].built && b->stages[k].image_id ? xstrdup(b->stages[k].image_id) : NULL;
+        while (s->started && !s->built && !b->sh->failed)
+                pthread_cond_wait(&b->sh->cond, &b->sh->lock);
+        if (s->built && s->image_id)
+                *ret_id = xstrdup(s->image_id);
+        else
+                r = b->sh->failed ? -ECANCELED : -ENOENT;
         pthread_mutex_unlock(&b->sh->lock);
-        return id;
+        return r;
 }
 
 json_t *build_stage_config(BuildStage *s)
@@ -156,9 +163,12 @@ int build_source_image(Builder *b, BuildStage *s, const char *from, char **ret_i
 {
         ssize_t k = stage_named(b, from, s->index);
         if (k >= 0) {
-                /* the plan made it a dependency, unless an image's ONBUILD trigger named it */
-                *ret_id = build_stage_result(b, (size_t) k);
-                if (!*ret_id)
+                /* the plan made it a dependency (started, maybe not done yet), unless an image's
+                 * ONBUILD trigger named it */
+                int r = build_stage_result(b, (size_t) k, ret_id);
+                if (r == -ECANCELED)
+                        return lade_error_msg(err, ECANCELED, "canceled");
+                if (r < 0)
                         return lade_error_msg(err, EINVAL, "stage %s has not been built", from);
                 return 0;
         }
