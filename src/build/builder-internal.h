@@ -1,6 +1,7 @@
 /* Shared by the builder's files (builder*.c); not a public header. */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -77,10 +78,24 @@ typedef struct BuildStage {
         char **declared;        /* ARG names declared in the stage */
         unsigned step, n_steps; /* for "[name k/n]" */
         bool cmd_set;           /* a CMD of this stage (ENTRYPOINT keeps it) */
-        bool built;
+        bool started, built;    /* scheduler state, under BuildShared.lock */
 } BuildStage;
 
+/* What the workers of one build share. Everything else they read is set before they start (the
+ * context, the Dockerfile, the plan, the options) or belongs to the stage a worker runs; a stage
+ * is read by others only once `built`, which is set under the lock. */
+typedef struct BuildShared {
+        pthread_mutex_t lock;   /* the callbacks, the vertex counter, the stages' scheduler state */
+        pthread_cond_t cond;    /* a stage finished, or the build failed */
+        unsigned vertex;
+        int cancel_fd;          /* an eventfd, readable once the build failed */
+        bool failed;
+} BuildShared;
+
+/* One per worker thread (a copy of the main one with its own engine handle and cache
+ * connection); the pointers other than e and db are shared and read-only while stages run. */
 typedef struct Builder {
+        BuildShared *sh;
         Engine *e;
         const BuildOptions *o;
         BuildContext *ctx;
@@ -92,11 +107,8 @@ typedef struct Builder {
         char *tmp;              /* <root>/build/tmp-<random>: layers, downloads */
         char *root;
         char *platform;         /* the target platform "os/arch[/variant]" */
-        unsigned vertex;
         bool multi;             /* more than one stage is built: step names carry the stage */
         int64_t epoch;
-        char *created;          /* RFC 3339 of the step being run */
-        char **history_note;
 } Builder;
 
 /* A writable view of an image: a created (never started) container's rootfs, or an empty temp
@@ -179,5 +191,25 @@ int build_copy_file(int in, const struct stat *st, int dst_dirfd, const char *na
 /* Closes the cache's database connection before a fork (reopened when next needed). */
 void build_release_db(Builder *b);
 
+/* The progress callback, one call at a time. */
 void build_emit(Builder *b, BuildEventKind kind, unsigned vertex, const char *name, uint64_t ns,
                 const char *error);
+/* The output callback, one call at a time. */
+void build_emit_output(Builder *b, unsigned vertex, int stream, uint64_t elapsed_ns, const char *data,
+                       size_t len);
+/* n consecutive vertex numbers; the first is returned. */
+unsigned build_next_vertices(Builder *b, unsigned n);
+unsigned build_next_vertex(Builder *b);
+/* Marks the build failed (the other workers stop: steps not started are canceled, running RUN
+ * containers killed); true when this call did it, false when it had already failed. */
+bool build_cancel(Builder *b);
+bool build_canceled(Builder *b);
+
+/* A needed stage, from its FROM to its last step (builder.c). */
+int build_stage_run(Builder *b, BuildStage *s, LadeError **err);
+/* Runs the needed stages, each once the stages it needs are built, on up to o->parallel
+ * workers (builder-sched.c). The first failure is the result. */
+int build_run_stages(Builder *b, LadeError **err);
+/* A stage's image id (a copy), once it is built: waits while it runs on another worker.
+ * -ENOENT when it was not started (not needed), -ECANCELED when the build failed meanwhile. */
+int build_stage_result(Builder *b, size_t k, char **ret_id);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -139,8 +140,10 @@ int build_prepare_run(Builder *b, BuildStage *s, BuildStep *st, LadeError **err)
                 free(flags);
                 flags = n;
         }
-        st->desc = xasprintf("%s network=%s security=%s%s", st->created_by, i->network ? i->network : "",
-                             i->security ? i->security : "", flags ? flags : "");
+        /* the build's --network is part of the key only when given (older keys stay valid) */
+        _cleanup_free_ char *bnet = b->o->network ? xasprintf(" build-network=%s", b->o->network) : NULL;
+        st->desc = xasprintf("%s network=%s security=%s%s%s", st->created_by, i->network ? i->network : "",
+                             i->security ? i->security : "", flags ? flags : "", bnet ? bnet : "");
         return 0;
 }
 
@@ -401,21 +404,57 @@ static void remove_stubs(RunJob *j, const char *upper)
 
 /* ---- output ---- */
 
+/* The pump: a thread that hands the container's output to the callback a line at a time (a line
+ * longer than the buffer goes in pieces) and, once the build fails elsewhere, kills the
+ * container with an engine handle of its own (retried until the container runs: a kill may come
+ * before its start). */
+#define PUMP_BUF 16384
+#define PUMP_KILL_RETRY_MS 50
+
 typedef struct Pump {
         Builder *b;
+        const char *id;
         unsigned vertex;
         uint64_t start_ns;
         int fds[2];
+        char buf[2][PUMP_BUF];
+        size_t len[2];
+        Engine *killer;
+        bool killed;
 } Pump;
+
+static void pump_flush(Pump *p, int k, bool all)
+{
+        size_t n = p->len[k];
+        if (!all) {
+                char *nl = memrchr(p->buf[k], '\n', p->len[k]);
+                n = nl ? (size_t) (nl - p->buf[k]) + 1 : (p->len[k] == PUMP_BUF ? PUMP_BUF : 0);
+        }
+        if (n == 0)
+                return;
+        build_emit_output(p->b, p->vertex, k + 1, now_ns() - p->start_ns, p->buf[k], n);
+        memmove(p->buf[k], p->buf[k] + n, p->len[k] - n);
+        p->len[k] -= n;
+}
+
+static void pump_kill(Pump *p)
+{
+        if (!p->killer && engine_open_sibling(p->b->e, &p->killer, NULL) < 0)
+                return;
+        p->killed = engine_container_kill(p->killer, p->id, SIGKILL, NULL) == 0;
+}
 
 static void *pump_main(void *userdata)
 {
         Pump *p = userdata;
-        char buf[16384];
         int open_fds = 2;
         while (open_fds > 0) {
-                struct pollfd pf[2] = { { .fd = p->fds[0], .events = POLLIN }, { .fd = p->fds[1], .events = POLLIN } };
-                if (poll(pf, 2, -1) < 0) {
+                bool cancel = !p->killed && build_canceled(p->b);
+                if (cancel)
+                        pump_kill(p);
+                struct pollfd pf[3] = { { .fd = p->fds[0], .events = POLLIN }, { .fd = p->fds[1], .events = POLLIN },
+                                        { .fd = cancel ? -1 : p->b->sh->cancel_fd, .events = POLLIN } };
+                if (poll(pf, 3, cancel && !p->killed ? PUMP_KILL_RETRY_MS : -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
@@ -423,16 +462,19 @@ static void *pump_main(void *userdata)
                 for (int k = 0; k < 2; k++) {
                         if (!pf[k].revents)
                                 continue;
-                        ssize_t n = read(p->fds[k], buf, sizeof(buf));
-                        if (n > 0 && p->b->o->output)
-                                p->b->o->output(p->vertex, k + 1, now_ns() - p->start_ns, buf, (size_t) n,
-                                                p->b->o->userdata);
+                        ssize_t n = read(p->fds[k], p->buf[k] + p->len[k], PUMP_BUF - p->len[k]);
+                        if (n > 0) {
+                                p->len[k] += (size_t) n;
+                                pump_flush(p, k, false);
+                        }
                         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+                                pump_flush(p, k, true);
                                 p->fds[k] = safe_close(p->fds[k]);
                                 open_fds--;
                         }
                 }
         }
+        p->killer = engine_free(p->killer);
         return NULL;
 }
 
@@ -458,9 +500,11 @@ static int run_attached(RunJob *j, const char *id, int *ret_status, LadeError **
                 safe_close(out[1]);
                 return lade_error(err, errno, "pipe");
         }
-        Pump p = { .b = j->b, .vertex = j->st->vertex, .start_ns = j->st->start_ns, .fds = { out[0], errp[0] } };
+        _cleanup_free_ Pump *p = xmalloc0(sizeof(Pump));
+        *p = (Pump) { .b = j->b, .id = id, .vertex = j->st->vertex, .start_ns = j->st->start_ns,
+                      .fds = { out[0], errp[0] } };
         pthread_t t;
-        bool thread = pthread_create(&t, NULL, pump_main, &p) == 0;
+        bool thread = pthread_create(&t, NULL, pump_main, p) == 0;
         AttachStdio io = { .in = -1, .out = out[1], .err = errp[1], .detach_keys = "" };
         int r = engine_container_start(j->b->e, id, &io, ret_status, err);
         safe_close(out[1]);
@@ -488,6 +532,8 @@ static json_t *run_body(RunJob *j)
         for (char **a = j->st->argv; a && *a; a++)
                 json_array_append_new(cmd, json_string(*a));
         const char *net = j->st->i->network;
+        if (!net || streq(net, "default"))
+                net = j->b->o->network;
         const char *user = json_string_value(json_object_get(cfg, "User"));
         const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
         return json_pack("{s:s, s:o, s:[s], s:o, s:s, s:s, s:s, s:{s:s, s:O}, s:{s:s}}", "Image", s->image_id,
@@ -513,6 +559,8 @@ static int run_container(RunJob *j, LadeError **err)
                 r.upper = xasprintf("%s/upper", dir);
                 k = scan_stubs(j, dir, r.rootfs, err);
         }
+        if (k >= 0 && build_canceled(b))
+                k = lade_error_msg(err, ECANCELED, "canceled");
         if (k >= 0) {
                 build_release_db(b);
                 k = run_attached(j, r.id, &status, err);

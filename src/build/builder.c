@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +29,68 @@ void build_emit(Builder *b, BuildEventKind kind, unsigned vertex, const char *na
         if (!b->o->progress)
                 return;
         BuildEvent ev = { .kind = kind, .vertex = vertex, .name = name, .duration_ns = ns, .error = error };
+        pthread_mutex_lock(&b->sh->lock);
         b->o->progress(&ev, b->o->userdata);
+        pthread_mutex_unlock(&b->sh->lock);
+}
+
+void build_emit_output(Builder *b, unsigned vertex, int stream, uint64_t elapsed_ns, const char *data,
+                       size_t len)
+{
+        if (!b->o->output)
+                return;
+        pthread_mutex_lock(&b->sh->lock);
+        b->o->output(vertex, stream, elapsed_ns, data, len, b->o->userdata);
+        pthread_mutex_unlock(&b->sh->lock);
+}
+
+unsigned build_next_vertices(Builder *b, unsigned n)
+{
+        pthread_mutex_lock(&b->sh->lock);
+        unsigned v = b->sh->vertex + 1;
+        b->sh->vertex += n;
+        pthread_mutex_unlock(&b->sh->lock);
+        return v;
+}
+
+unsigned build_next_vertex(Builder *b)
+{
+        return build_next_vertices(b, 1);
+}
+
+bool build_cancel(Builder *b)
+{
+        pthread_mutex_lock(&b->sh->lock);
+        bool first = !b->sh->failed;
+        b->sh->failed = true;
+        pthread_cond_broadcast(&b->sh->cond);
+        pthread_mutex_unlock(&b->sh->lock);
+        if (first && b->sh->cancel_fd >= 0)
+                (void) eventfd_write(b->sh->cancel_fd, 1);
+        return first;
+}
+
+bool build_canceled(Builder *b)
+{
+        pthread_mutex_lock(&b->sh->lock);
+        bool f = b->sh->failed;
+        pthread_mutex_unlock(&b->sh->lock);
+        return f;
+}
+
+int build_stage_result(Builder *b, size_t k, char **ret_id)
+{
+        BuildStage *s = &b->stages[k];
+        int r = 0;
+        pthread_mutex_lock(&b->sh->lock);
+        while (s->started && !s->built && !b->sh->failed)
+                pthread_cond_wait(&b->sh->cond, &b->sh->lock);
+        if (s->built && s->image_id)
+                *ret_id = xstrdup(s->image_id);
+        else
+                r = b->sh->failed ? -ECANCELED : -ENOENT;
+        pthread_mutex_unlock(&b->sh->lock);
+        return r;
 }
 
 json_t *build_stage_config(BuildStage *s)
@@ -101,9 +163,13 @@ int build_source_image(Builder *b, BuildStage *s, const char *from, char **ret_i
 {
         ssize_t k = stage_named(b, from, s->index);
         if (k >= 0) {
-                if (!b->stages[k].image_id)
+                /* the plan made it a dependency (started, maybe not done yet), unless an image's
+                 * ONBUILD trigger named it */
+                int r = build_stage_result(b, (size_t) k, ret_id);
+                if (r == -ECANCELED)
+                        return lade_error_msg(err, ECANCELED, "canceled");
+                if (r < 0)
                         return lade_error_msg(err, EINVAL, "stage %s has not been built", from);
-                *ret_id = xstrdup(b->stages[k].image_id);
                 return 0;
         }
         return build_image_get(b, from, false, ret_id, err);
@@ -241,19 +307,43 @@ static int dispatch(Builder *b, BuildStage *s, BuildStep *st, LadeError **err)
         }
 }
 
-/* One instruction: its key from the parent and what it does; a hit adopts the cached image. */
-static int run_step(Builder *b, BuildStage *s, const DockerfileInstruction *i, LadeError **err)
+/* A step of a stage: its instruction, and for a step that changes the filesystem its vertex and
+ * name (metadata steps have none). */
+typedef struct StepSlot {
+        const DockerfileInstruction *i;
+        unsigned vertex;
+        char *name;
+} StepSlot;
+
+/* A step that fails once the build is failing was stopped by that failure: it is canceled, and
+ * its own error (a killed container's exit code) is not the build's. */
+static int step_failed(Builder *b, const StepSlot *t, uint64_t start_ns, int r, LadeError **err)
 {
-        _cleanup_(build_step_done) BuildStep st = { .i = i, .mode = -1 };
-        _cleanup_free_ char *name = NULL, *cached = NULL;
+        if (!build_cancel(b)) {
+                if (t->vertex)
+                        build_emit(b, BUILD_EVENT_CANCELED, t->vertex, t->name, now_ns() - start_ns, NULL);
+                if (err)
+                        *err = lade_error_free(*err);
+                return lade_error_msg(err, ECANCELED, "canceled");
+        }
+        if (t->vertex)
+                build_emit(b, BUILD_EVENT_ERROR, t->vertex, t->name, now_ns() - start_ns,
+                           lade_error_message(err ? *err : NULL));
+        return r;
+}
+
+/* One instruction: its key from the parent and what it does; a hit adopts the cached image. */
+static int run_step(Builder *b, BuildStage *s, const StepSlot *t, LadeError **err)
+{
+        _cleanup_(build_step_done) BuildStep st = { .i = t->i, .mode = -1, .vertex = t->vertex };
+        _cleanup_free_ char *cached = NULL;
         char key[72];
-        bool vertex = is_fs_step(i->kind);
-        if (vertex) {
-                st.vertex = ++b->vertex;
+        if (build_canceled(b))
+                return lade_error_msg(err, ECANCELED, "canceled");
+        if (t->vertex) {
                 s->step++;
-                name = step_name(b, s, i->original);
                 st.start_ns = now_ns();
-                build_emit(b, BUILD_EVENT_START, st.vertex, name, 0, NULL);
+                build_emit(b, BUILD_EVENT_START, t->vertex, t->name, 0, NULL);
         }
         int r = prepare(b, s, &st, err);
         if (r >= 0) {
@@ -266,22 +356,20 @@ static int run_step(Builder *b, BuildStage *s, const DockerfileInstruction *i, L
                 json_decref(s->doc);
                 s->doc = NULL;
                 r = build_image_doc(b, s->image_id, &s->doc, err);
-                if (vertex && r >= 0)
-                        build_emit(b, BUILD_EVENT_CACHED, st.vertex, name, 0, NULL);
-                return r;
+                if (r < 0)
+                        return step_failed(b, t, st.start_ns, r, err);
+                if (t->vertex)
+                        build_emit(b, BUILD_EVENT_CACHED, t->vertex, t->name, 0, NULL);
+                return 0;
         }
         if (r >= 0)
                 r = dispatch(b, s, &st, err);
         if (r >= 0)
                 r = cache_put(b, key, s->image_id, err);
-        if (r < 0) {
-                if (vertex)
-                        build_emit(b, BUILD_EVENT_ERROR, st.vertex, name, now_ns() - st.start_ns,
-                                   lade_error_message(err ? *err : NULL));
-                return r;
-        }
-        if (vertex)
-                build_emit(b, BUILD_EVENT_DONE, st.vertex, name, now_ns() - st.start_ns, NULL);
+        if (r < 0)
+                return step_failed(b, t, st.start_ns, r, err);
+        if (t->vertex)
+                build_emit(b, BUILD_EVENT_DONE, t->vertex, t->name, now_ns() - st.start_ns, NULL);
         return 0;
 }
 
@@ -305,6 +393,7 @@ static int stage_from(Builder *b, BuildStage *s, LadeError **err)
 {
         const BuildPlanStage *p = s->plan;
         if (p->base_stage >= 0) {
+                /* a dependency: built before this stage started, and no longer changing */
                 BuildStage *base = &b->stages[p->base_stage];
                 s->image_id = xstrdup(base->image_id);
                 s->doc = json_deep_copy(base->doc);
@@ -341,78 +430,128 @@ static char *from_name(const BuildPlanStage *p)
         return xasprintf("FROM %s", s ? s : p->base);
 }
 
-/* ONBUILD triggers of the base run first, then are dropped from the child's config. */
-static int run_triggers(Builder *b, BuildStage *s, json_t *triggers, LadeError **err)
+/* The steps of a stage once its base is known: the base's ONBUILD triggers first (then dropped
+ * from the config), then the stage's instructions. Each filesystem step gets its vertex now and
+ * is announced as queued, so a live view shows what the stage still has to do. */
+typedef struct StageSteps {
+        DockerfileInstruction **triggers;
+        size_t n_triggers;
+        StepSlot *slots;
+        size_t n;
+} StageSteps;
+
+static void stage_steps_done(StageSteps *x)
 {
+        for (size_t k = 0; k < x->n_triggers; k++)
+                dockerfile_instruction_free(x->triggers[k]);
+        free(x->triggers);
+        for (size_t k = 0; k < x->n; k++)
+                free(x->slots[k].name);
+        free(x->slots);
+}
+
+static int parse_triggers(Builder *b, BuildStage *s, StageSteps *x, LadeError **err)
+{
+        json_t *cfg = build_stage_config(s);
+        json_t *triggers = json_object_get(cfg, "OnBuild");
         size_t k;
         json_t *t;
+        x->triggers = xmalloc0((json_array_size(triggers) + 1) * sizeof(DockerfileInstruction *));
         json_array_foreach(triggers, k, t) {
-                _cleanup_(dockerfile_instruction_freep) DockerfileInstruction *i = NULL;
+                DockerfileInstruction *i = NULL;
                 const char *expr = json_string_value(t);
                 int r = dockerfile_parse_instruction(expr ? expr : "", b->df->escape, &i, err);
                 if (r < 0)
                         return lade_error_wrap(err, "failed to process onbuild trigger");
+                x->triggers[x->n_triggers++] = i;
                 if (i->kind == DOCKERFILE_ONBUILD || i->kind == DOCKERFILE_FROM || i->kind == DOCKERFILE_MAINTAINER)
                         return lade_error_msg(err, EINVAL, "%s isn't allowed as an ONBUILD trigger", i->keyword);
-                r = run_step(b, s, i, err);
-                if (r < 0)
-                        return r;
+        }
+        if (json_array_size(triggers) > 0)
+                json_object_set_new(cfg, "OnBuild", json_null());
+        return 0;
+}
+
+/* The stage's own steps have the vertices after its FROM's (reserved with it: a stage's vertices
+ * are consecutive, whatever runs beside it); its base's triggers get theirs now. */
+static void plan_steps(Builder *b, BuildStage *s, StageSteps *x, unsigned first)
+{
+        const DockerfileStage *ds = s->plan->stage;
+        x->slots = xmalloc0((x->n_triggers + ds->n_instructions + 1) * sizeof(StepSlot));
+        for (size_t k = 0; k < x->n_triggers; k++)
+                x->slots[x->n++].i = x->triggers[k];
+        for (size_t k = 0; k < ds->n_instructions; k++)
+                x->slots[x->n++].i = ds->instructions[k];
+        for (size_t k = 0; k < x->n; k++)
+                s->n_steps += is_fs_step(x->slots[k].i->kind);
+        unsigned step = s->step;
+        for (size_t k = 0; k < x->n; k++) {
+                StepSlot *t = &x->slots[k];
+                if (!is_fs_step(t->i->kind))
+                        continue;
+                t->vertex = k < x->n_triggers ? build_next_vertex(b) : first++;
+                s->step = ++step;
+                t->name = step_name(b, s, t->i->original);
+                build_emit(b, BUILD_EVENT_QUEUED, t->vertex, t->name, 0, NULL);
+        }
+        s->step = 1;
+}
+
+static int run_steps(Builder *b, BuildStage *s, StageSteps *x, LadeError **err)
+{
+        for (size_t k = 0; k < x->n; k++) {
+                int r = run_step(b, s, &x->slots[k], err);
+                if (r >= 0)
+                        continue;
+                /* what this stage did not get to */
+                for (size_t q = k + 1; q < x->n; q++)
+                        if (x->slots[q].vertex)
+                                build_emit(b, BUILD_EVENT_CANCELED, x->slots[q].vertex, x->slots[q].name, 0, NULL);
+                return r;
         }
         return 0;
 }
 
-static int run_stage(Builder *b, BuildStage *s, LadeError **err)
+/* A scratch stage without steps is still an image (with no layers). */
+static int commit_empty(Builder *b, BuildStage *s, LadeError **err)
 {
-        const DockerfileStage *ds = s->plan->stage;
+        char id[72];
+        ImageCommit c = { .config = s->doc };
+        _cleanup_free_ char *created = format_time(b->epoch);
+        json_object_set_new(s->doc, "created", json_string(created));
+        int r = image_store_commit(engine_images(b->e), &c, id, err);
+        if (r < 0)
+                return r;
+        s->image_id = xstrdup(id);
+        return 0;
+}
+
+int build_stage_run(Builder *b, BuildStage *s, LadeError **err)
+{
         _cleanup_free_ char *fname = from_name(s->plan);
-        unsigned v = ++b->vertex;
+        _cleanup_(stage_steps_done) StageSteps x = { 0 };
         uint64_t t0 = now_ns();
         s->step = 1;
         s->n_steps = 1;
-        for (size_t k = 0; k < ds->n_instructions; k++)
-                s->n_steps += is_fs_step(ds->instructions[k]->kind);
+        for (size_t k = 0; k < s->plan->stage->n_instructions; k++)
+                s->n_steps += is_fs_step(s->plan->stage->instructions[k]->kind);
+        unsigned v = build_next_vertices(b, s->n_steps);
         _cleanup_free_ char *name = step_name(b, s, fname);
         build_emit(b, BUILD_EVENT_START, v, name, 0, NULL);
         int r = stage_from(b, s, err);
+        if (r >= 0)
+                r = parse_triggers(b, s, &x, err);
         if (r < 0) {
-                build_emit(b, BUILD_EVENT_ERROR, v, name, now_ns() - t0, lade_error_message(err ? *err : NULL));
-                return r;
+                StepSlot t = { .vertex = v, .name = name };
+                return step_failed(b, &t, t0, r, err);
         }
+        s->n_steps = 1;
+        plan_steps(b, s, &x, v + 1);
         build_emit(b, BUILD_EVENT_DONE, v, name, now_ns() - t0, NULL);
-        json_t *cfg = build_stage_config(s);
-        _cleanup_json_ json_t *triggers = json_incref(json_object_get(cfg, "OnBuild"));
-        if (json_array_size(triggers) > 0) {
-                json_object_set_new(cfg, "OnBuild", json_null());
-                size_t k;
-                json_t *t;
-                json_array_foreach(triggers, k, t) {
-                        const char *e = json_string_value(t);
-                        size_t n = e ? strcspn(e, " \t") : 0;
-                        _cleanup_free_ char *kw = xstrndup(e ? e : "", n);
-                        s->n_steps += is_fs_step(dockerfile_kind_from_name(kw));
-                }
-                r = run_triggers(b, s, triggers, err);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t k = 0; k < ds->n_instructions; k++) {
-                r = run_step(b, s, ds->instructions[k], err);
-                if (r < 0)
-                        return r;
-        }
-        if (!s->image_id) {
-                /* a scratch stage without steps is still an image (with no layers) */
-                char id[72];
-                ImageCommit c = { .config = s->doc };
-                _cleanup_free_ char *created = format_time(b->epoch);
-                json_object_set_new(s->doc, "created", json_string(created));
-                r = image_store_commit(engine_images(b->e), &c, id, err);
-                if (r < 0)
-                        return r;
-                s->image_id = xstrdup(id);
-        }
-        s->built = true;
-        return 0;
+        r = run_steps(b, s, &x, err);
+        if (r >= 0 && !s->image_id)
+                r = commit_empty(b, s, err);
+        return r;
 }
 
 /* --label: added to the final image's config (no history entry, as BuildKit). */
@@ -464,7 +603,7 @@ static int load_dockerfile(Builder *b, LadeError **err)
         const char *name = o->dockerfile ? o->dockerfile : "Dockerfile";
         _cleanup_free_ char *data = NULL, *title = xasprintf("[internal] load build definition from %s", name);
         size_t len = o->dockerfile_len;
-        unsigned v = ++b->vertex, line = 0;
+        unsigned v = build_next_vertex(b), line = 0;
         uint64_t t0 = now_ns();
         int r = 0;
         build_emit(b, BUILD_EVENT_START, v, title, 0, NULL);
@@ -555,6 +694,9 @@ static void builder_done(Builder *b)
         free(b->root);
         free(b->platform);
         image_db_close(b->db);
+        safe_close(b->sh->cancel_fd);
+        pthread_mutex_destroy(&b->sh->lock);
+        pthread_cond_destroy(&b->sh->cond);
 }
 
 static int setup(Builder *b, LadeError **err)
@@ -581,19 +723,25 @@ static int setup(Builder *b, LadeError **err)
 
 int build_run(Engine *e, const BuildOptions *o, char ret_id[static 72], LadeError **err)
 {
-        Builder b = { .e = e, .o = o, .root = xstrdup(engine_root(e)), .epoch = o->source_date_epoch };
+        BuildShared sh = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+                           .cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+        Builder b = { .sh = &sh, .e = e, .o = o, .root = xstrdup(engine_root(e)), .epoch = o->source_date_epoch };
+        if (sh.cancel_fd < 0) {
+                free(b.root);
+                return lade_error(err, errno, "eventfd");
+        }
         int r = setup(&b, err);
         if (r >= 0)
                 r = load_dockerfile(&b, err);
         if (r >= 0)
                 r = make_plan(&b, err);
-        for (size_t k = 0; r >= 0 && k < b.plan->n_order; k++)
-                r = run_stage(&b, &b.stages[b.plan->order[k]], err);
+        if (r >= 0)
+                r = build_run_stages(&b, err);
         BuildStage *target = r >= 0 ? &b.stages[b.plan->target] : NULL;
         if (r >= 0)
                 r = apply_labels(&b, target, err);
         if (r >= 0) {
-                unsigned v = ++b.vertex;
+                unsigned v = build_next_vertex(&b);
                 uint64_t t0 = now_ns();
                 build_emit(&b, BUILD_EVENT_START, v, "exporting to image", 0, NULL);
                 r = tag_all(&b, target->image_id, err);

@@ -1,6 +1,6 @@
-/* lade build: docker build's flags over build_run(), and BuildKit's plain progress output
- * ("#N [stage k/n] RUN …", "#N 0.123 output", "#N CACHED", "#N DONE 0.3s", the failing step's
- * last lines boxed under "------"), on stderr; -q prints only the image id on stdout. */
+/* lade build: docker build's flags over build_run(); the progress on stderr (cmd-build-progress.c:
+ * BuildKit's plain lines, or a live view on a terminal); -q prints only the image id on stdout.
+ * LADE_BUILD_PARALLEL=N caps the stages built at once (1: one after the other). */
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,111 +10,8 @@
 
 #include "build.h"
 #include "cli.h"
+#include "cmd-build-progress.h"
 #include "util.h"
-
-#define TAIL_LINES 10
-
-typedef struct Progress {
-        bool quiet;
-        FILE *f;
-        unsigned last_vertex;   /* the vertex whose lines were printed last */
-        char partial[2][4096];  /* an unfinished output line per stream */
-        size_t partial_len[2];
-        char *tail[TAIL_LINES]; /* the last lines of the running step's output */
-        size_t n_tail;
-        char *failed;           /* name of the step that failed */
-} Progress;
-
-static void tail_push(Progress *p, const char *line)
-{
-        if (p->n_tail == TAIL_LINES) {
-                free(p->tail[0]);
-                memmove(p->tail, p->tail + 1, (TAIL_LINES - 1) * sizeof(char *));
-                p->n_tail--;
-        }
-        p->tail[p->n_tail++] = xstrdup(line);
-}
-
-static void tail_clear(Progress *p)
-{
-        for (size_t k = 0; k < p->n_tail; k++)
-                free(p->tail[k]);
-        p->n_tail = 0;
-}
-
-static void on_output(unsigned vertex, int stream, uint64_t elapsed_ns, const char *data, size_t len,
-                      void *userdata)
-{
-        Progress *p = userdata;
-        int s = stream == 2 ? 1 : 0;
-        for (size_t k = 0; k < len; k++) {
-                bool full = p->partial_len[s] == sizeof(p->partial[s]) - 1;
-                if (data[k] != '\n' && !full) {
-                        p->partial[s][p->partial_len[s]++] = data[k];
-                        continue;
-                }
-                p->partial[s][p->partial_len[s]] = '\0';
-                tail_push(p, p->partial[s]);
-                if (!p->quiet)
-                        fprintf(p->f, "#%u %.3f %s\n", vertex, (double) elapsed_ns / 1e9, p->partial[s]);
-                p->partial_len[s] = 0;
-                if (full && data[k] != '\n')
-                        p->partial[s][p->partial_len[s]++] = data[k];
-        }
-        fflush(p->f);
-}
-
-static void on_event(const BuildEvent *ev, void *userdata)
-{
-        Progress *p = userdata;
-        switch (ev->kind) {
-        case BUILD_EVENT_START:
-                tail_clear(p);
-                p->partial_len[0] = p->partial_len[1] = 0;
-                if (!p->quiet)
-                        fprintf(p->f, "#%u %s\n", ev->vertex, ev->name);
-                break;
-        case BUILD_EVENT_CACHED:
-                if (!p->quiet)
-                        fprintf(p->f, "#%u CACHED\n\n", ev->vertex);
-                break;
-        case BUILD_EVENT_DONE:
-                if (!p->quiet)
-                        fprintf(p->f, "#%u DONE %.1fs\n\n", ev->vertex, (double) ev->duration_ns / 1e9);
-                break;
-        case BUILD_EVENT_ERROR:
-                for (int s = 0; s < 2; s++)
-                        if (p->partial_len[s] > 0) {
-                                p->partial[s][p->partial_len[s]] = '\0';
-                                tail_push(p, p->partial[s]);
-                                p->partial_len[s] = 0;
-                        }
-                if (!p->quiet)
-                        fprintf(p->f, "#%u ERROR: %s\n", ev->vertex, ev->error ? ev->error : "");
-                free(p->failed);
-                p->failed = xstrdup(ev->name ? ev->name : "");
-                break;
-        case BUILD_EVENT_WARNING:
-                if (!p->quiet)
-                        fprintf(p->f, "%s\n", ev->error);
-                break;
-        default:
-                break;
-        }
-        fflush(p->f);
-}
-
-static void print_failure(Progress *p, LadeError *err)
-{
-        if (p->failed) {
-                fprintf(stderr, "------\n > %s:\n", p->failed);
-                for (size_t k = 0; k < p->n_tail; k++)
-                        fprintf(stderr, "%s\n", p->tail[k]);
-                fprintf(stderr, "------\n");
-        }
-        fprintf(stderr, "ERROR: failed to solve: %s\n", lade_error_message(err));
-        lade_error_free(err);
-}
 
 typedef struct BuildFlags {
         BuildOptions o;
@@ -137,7 +34,7 @@ static char **add_build_arg(char **v, const char *arg)
 
 static int parse_flags(BuildFlags *f, int argc, char **argv)
 {
-        enum { O_ARG = 256, O_TARGET, O_NOCACHE, O_PULL, O_LABEL, O_IID, O_PLATFORM, O_PROGRESS, O_SECRET };
+        enum { O_ARG = 256, O_TARGET, O_NOCACHE, O_PULL, O_LABEL, O_IID, O_PLATFORM, O_PROGRESS, O_SECRET, O_NETWORK };
         static const struct option opts[] = {
                 { "tag", required_argument, NULL, 't' }, { "file", required_argument, NULL, 'f' },
                 { "build-arg", required_argument, NULL, O_ARG }, { "target", required_argument, NULL, O_TARGET },
@@ -145,6 +42,7 @@ static int parse_flags(BuildFlags *f, int argc, char **argv)
                 { "label", required_argument, NULL, O_LABEL }, { "iidfile", required_argument, NULL, O_IID },
                 { "platform", required_argument, NULL, O_PLATFORM }, { "quiet", no_argument, NULL, 'q' },
                 { "progress", required_argument, NULL, O_PROGRESS }, { "secret", required_argument, NULL, O_SECRET },
+                { "network", required_argument, NULL, O_NETWORK },
                 { NULL, 0, NULL, 0 },
         };
         int o;
@@ -162,12 +60,20 @@ static int parse_flags(BuildFlags *f, int argc, char **argv)
                 case O_PLATFORM: f->o.platform = optarg; break;
                 case O_PROGRESS: f->progress = optarg; break;
                 case O_SECRET: f->secrets = strv_append(f->secrets, optarg); break;
+                case O_NETWORK: f->o.network = optarg; break;
                 default: return -1;
                 }
         }
         if (f->progress && !streq(f->progress, "auto") && !streq(f->progress, "plain") &&
             !streq(f->progress, "tty") && !streq(f->progress, "quiet") && !streq(f->progress, "rawjson"))
                 return cli_usage("invalid progress mode \"%s\": expected auto, plain, tty or quiet", f->progress), -1;
+        const char *net = f->o.network;
+        if (net && !streq(net, "default") && !streq(net, "none") && !streq(net, "host")) {
+                fprintf(stderr, "ERROR: network mode \"%s\" not supported by buildkit\n", net);
+                return -1;
+        }
+        if (net && streq(net, "default"))
+                f->o.network = NULL;
         return 0;
 }
 
@@ -242,37 +148,31 @@ int cmd_build(Cli *c, int argc, char **argv)
                 return cli_usage("\"build\" requires exactly 1 argument.");
         if (setup_sources(&f, argv[optind], &data, &tar_fd) < 0)
                 return 1;
-        Progress p = { .quiet = f.quiet || (f.progress && streq(f.progress, "quiet")), .f = stderr };
+        bool quiet = f.quiet || (f.progress && streq(f.progress, "quiet"));
+        const char *mode = f.progress ? f.progress : getenv("BUILDKIT_PROGRESS");
         f.o.tags = f.tags;
         f.o.build_args = f.args;
         f.o.labels = f.labels;
         f.o.secrets = f.secrets;
         f.o.source_date_epoch = source_date_epoch(f.args);
-        f.o.progress = on_event;
-        f.o.output = on_output;
-        f.o.userdata = &p;
+        const char *par = getenv("LADE_BUILD_PARALLEL");
+        int64_t n;
+        if (par && parse_int64(par, &n) == 0 && n > 0 && n < 1024)
+                f.o.parallel = (unsigned) n;
+        _cleanup_(build_progress_freep) BuildProgress *p =
+                build_progress_new(quiet ? BUILD_PROGRESS_QUIET : build_progress_mode(mode, stderr), stderr, &f.o);
         char id[72];
-        LadeError *err = NULL;
+        _cleanup_(lade_error_freep) LadeError *err = NULL;
         int r = build_run(cli_engine(c), &f.o, id, &err);
-        if (r < 0) {
-                print_failure(&p, err);
-                tail_clear(&p);
-                free(p.failed);
+        build_progress_finish(p, r < 0 ? NULL : id, f.tags, r < 0 ? err : NULL);
+        if (r < 0)
                 return 1;
-        }
-        tail_clear(&p);
-        free(p.failed);
-        if (!p.quiet) {
-                fprintf(stderr, "writing image %s done\n", id);
-                for (char **t = f.tags; t && *t; t++)
-                        fprintf(stderr, "naming to %s done\n", *t);
-        }
         if (f.iidfile) {
                 LadeError *e2 = NULL;
                 if (write_file_atomic_at(AT_FDCWD, f.iidfile, id, strlen(id), 0644, &e2) < 0)
                         return cli_fail(e2);
         }
-        if (p.quiet)
+        if (quiet)
                 printf("%s\n", id);
         return 0;
 }

@@ -43,6 +43,14 @@ int engine_open(const EngineOptions *o, Engine **ret, LadeError **err)
         return 0;
 }
 
+int engine_open_sibling(Engine *e, Engine **ret, LadeError **err)
+{
+        EngineOptions o = { .root = e->root, .insecure_registries = e->ropts.insecure,
+                            .credentials = e->ropts.credentials, .progress = e->ropts.progress,
+                            .userdata = e->ropts.userdata, .monitor_exec = e->monitor_exec };
+        return engine_open(&o, ret, err);
+}
+
 Engine *engine_free(Engine *e)
 {
         if (!e)

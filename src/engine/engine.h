@@ -27,6 +27,10 @@ typedef struct EngineOptions {
 } EngineOptions;
 
 int engine_open(const EngineOptions *o, Engine **ret, LadeError **err);
+/* Another handle on e's state root with e's options, for another thread: a handle (its image
+ * store's SQLite connection, closed and reopened around each monitor fork) serves one thread at
+ * a time. The registry progress callback is shared and may then be called from both threads. */
+int engine_open_sibling(Engine *e, Engine **ret, LadeError **err);
 Engine *engine_free(Engine *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Engine *, engine_free)
 ImageStore *engine_images(Engine *e);
