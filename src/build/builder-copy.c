@@ -232,6 +232,11 @@ int build_copy_tree(int src_dirfd, const char *src_name, int dst_dirfd, const ch
 static int digest_tree(BuildContext *c, int dirfd, const char *name, const char *rel, Sha256 *h,
                        LadeError **err);
 
+static int name_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 static int digest_children(BuildContext *c, int fd, const char *rel, Sha256 *h, LadeError **err)
 {
         int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -242,19 +247,21 @@ static int digest_children(BuildContext *c, int fd, const char *rel, Sha256 *h, 
                 safe_close(dfd);
                 return lade_error(err, errno, "read '%s'", rel);
         }
-        _cleanup_strv_free_ char **names = NULL;
-        size_t n = 0;
-        for (struct dirent *de; (de = readdir(d));)
-                if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
-                        names = strv_append(names, de->d_name);
-                        n++;
+        /* sorted so the digest does not depend on the directory's order; grown by doubling and
+         * sorted with qsort: a context directory may hold many thousand names */
+        _cleanup_strv_free_ char **names = xmalloc0(sizeof(char *));
+        size_t n = 0, alloc = 1;
+        for (struct dirent *de; (de = readdir(d));) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (n + 1 >= alloc) {
+                        alloc *= 2;
+                        names = xreallocarray(names, alloc, sizeof(char *));
                 }
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-                        char *t = names[j];
-                        names[j] = names[j - 1];
-                        names[j - 1] = t;
-                }
+                names[n++] = xstrdup(de->d_name);
+                names[n] = NULL;
+        }
+        qsort(names, n, sizeof(char *), name_cmp);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *sub = streq(rel, ".") ? xstrdup(names[i])
                                                            : xasprintf("%s/%s", rel, names[i]);

@@ -111,15 +111,22 @@ typedef struct Builder {
         int64_t epoch;
 } Builder;
 
-/* A writable view of an image: a created (never started) container's rootfs, or an empty temp
- * dir for a scratch stage. Changes land in `upper`. */
+/* A writable view of an image (builder-run.c): an overlay mount of its layers with an upper dir
+ * of our own under `dir`, or (scratch, no layers) the empty upper dir itself; changes land in
+ * `upper`. A RUN step's is its container's rootfs instead (`id` set, no `dir`). */
 typedef struct BuildRootfs {
-        char id[65];            /* the container, "" for a temp dir */
+        char id[65];            /* the RUN container, "" for a view */
+        char *dir;              /* the view's temp dir: upper/, work/, rootfs/ */
         char *rootfs, *upper;
         int rootfd;
+        bool mounted;           /* rootfs is our overlay mount */
+        bool overlay;           /* upper is (was) an overlay's upper dir: whiteouts, opaque dirs */
 } BuildRootfs;
 
 int build_rootfs_open(Builder *b, const char *image_id, BuildRootfs *ret, LadeError **err);
+/* Closes rootfd and unmounts a view (upper stays, for the commit). */
+int build_rootfs_unmount(BuildRootfs *r, LadeError **err);
+/* Removes the container, or unmounts and removes the view's dir. */
 void build_rootfs_close(Builder *b, BuildRootfs *r);
 
 /* Expands a word with the stage's environment (its ARGs, then its Env). */

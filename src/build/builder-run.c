@@ -5,13 +5,14 @@
  * Mount points the runtime had to create (/etc/hosts, /proc, a secret's file, ...) are removed
  * from the upper dir before packing when the image did not have them — BuildKit's mount stub
  * cleaner — so neither they nor secrets ever reach a layer. Also the writable views of images
- * (BuildRootfs) that COPY, ADD and WORKDIR use: created but never started containers. */
+ * (BuildRootfs) that COPY, ADD, WORKDIR and --mount from= use: overlay mounts of our own. */
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -22,38 +23,86 @@
 #include "json-util.h"
 #include "util.h"
 
-/* ---- writable views ---- */
+/* ---- writable views ----
+ * An overlay mount of the image's layers with an upper dir of our own, under the build's temp
+ * dir: no container (no rows, spec or files of the engine), and the upper dir, once packed with
+ * normalize, becomes the layer's unpacked dir in the store instead of being unpacked from the tar
+ * again. A scratch stage (or an image without layers) gets a plain empty dir. The mount is in
+ * the caller's mount namespace, as containers' rootfs mounts are, for as long as the step. */
 
-static json_t *view_body(const char *image_id)
+static int view_mount(Builder *b, const char *image_id, BuildRootfs *v, LadeError **err)
 {
-        return json_pack("{s:s, s:[s], s:[s], s:{s:s}, s:{s:s}}", "Image", image_id, "Cmd", "true",
-                         "Entrypoint", "", "HostConfig", "NetworkMode", "none", "Labels",
-                         "lade.build", "step");
+        _cleanup_strv_free_ char **layers = NULL;
+        int r = image_store_layer_dirs(engine_images(b->e), image_id, &layers, err);
+        if (r < 0)
+                return r;
+        size_t n = strv_length(layers);
+        if (n == 0)
+                return 0;
+        /* overlayfs: lowerdir lists the top layer first */
+        _cleanup_free_ char *lower = xstrdup(layers[n - 1]);
+        for (size_t i = n - 1; i-- > 0;) {
+                char *l = xasprintf("%s:%s", lower, layers[i]);
+                free(lower);
+                lower = l;
+        }
+        _cleanup_free_ char *work = xasprintf("%s/work", v->dir);
+        _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, v->upper, work);
+        v->rootfs = xasprintf("%s/rootfs", v->dir);
+        if (mkdir(work, 0700) < 0 || mkdir(v->rootfs, 0755) < 0)
+                return lade_error(err, errno, "create the directories of an image view");
+        if (strlen(opts) >= 4096)
+                return lade_error_msg(err, E2BIG, "image has too many layers for one overlay mount");
+        if (mount("overlay", v->rootfs, "overlay", 0, opts) < 0)
+                return lade_error(err, errno, "mount a view of image %s", image_id);
+        v->mounted = v->overlay = true;
+        return 0;
+}
+
+static int view_open(Builder *b, const char *image_id, BuildRootfs *ret, LadeError **err)
+{
+        ret->dir = xasprintf("%s/view-XXXXXX", b->tmp);
+        if (!mkdtemp(ret->dir)) {
+                int r = lade_error(err, errno, "create a directory for an image view");
+                free(ret->dir);
+                ret->dir = NULL;
+                return r;
+        }
+        ret->upper = xasprintf("%s/upper", ret->dir);
+        if (mkdir(ret->upper, 0755) < 0)
+                return lade_error(err, errno, "create '%s'", ret->upper);
+        if (image_id) {
+                int r = view_mount(b, image_id, ret, err);
+                if (r < 0)
+                        return r;
+        }
+        if (!ret->rootfs)
+                ret->rootfs = xstrdup(ret->upper);
+        ret->rootfd = open(ret->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (ret->rootfd < 0)
+                return lade_error(err, errno, "open '%s'", ret->rootfs);
+        return 0;
 }
 
 int build_rootfs_open(Builder *b, const char *image_id, BuildRootfs *ret, LadeError **err)
 {
         *ret = (BuildRootfs) { .rootfd = -EBADF };
-        if (!image_id) {
-                ret->rootfs = xasprintf("%s/rootfs-XXXXXX", b->tmp);
-                if (!mkdtemp(ret->rootfs))
-                        return lade_error(err, errno, "create a directory for a scratch stage");
-                ret->upper = xstrdup(ret->rootfs);
-        } else {
-                _cleanup_json_ json_t *body = view_body(image_id);
-                RunRequest req = { .create = body, .pull = "never" };
-                _cleanup_free_ char *dir = NULL;
-                int r = engine_container_create(b->e, &req, ret->id, err);
-                if (r < 0)
-                        return r;
-                r = engine_container_paths(b->e, ret->id, &dir, &ret->rootfs, err);
-                if (r < 0)
-                        return r;
-                ret->upper = xasprintf("%s/upper", dir);
-        }
-        ret->rootfd = open(ret->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (ret->rootfd < 0)
-                return lade_error(err, errno, "open '%s'", ret->rootfs);
+        int r = view_open(b, image_id, ret, err);
+        if (r < 0)
+                build_rootfs_close(b, ret);
+        return r;
+}
+
+int build_rootfs_unmount(BuildRootfs *r, LadeError **err)
+{
+        r->rootfd = safe_close(r->rootfd);
+        if (!r->mounted)
+                return 0;
+        /* nothing of ours holds it any more; a RUN container's mount namespace may still hold a
+         * copy until its runtime drops the old root, which writes nothing */
+        if (umount2(r->rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+                return lade_error(err, errno, "unmount '%s'", r->rootfs);
+        r->mounted = false;
         return 0;
 }
 
@@ -62,12 +111,13 @@ void build_rootfs_close(Builder *b, BuildRootfs *r)
         r->rootfd = safe_close(r->rootfd);
         if (r->id[0])
                 (void) engine_container_remove(b->e, r->id, true, false, NULL);
-        else if (r->rootfs)
-                (void) rm_rf_at(AT_FDCWD, r->rootfs);
+        else if (r->dir && build_rootfs_unmount(r, NULL) >= 0)
+                (void) rm_rf_at(AT_FDCWD, r->dir);
         r->id[0] = '\0';
+        free(r->dir);
         free(r->rootfs);
         free(r->upper);
-        r->rootfs = r->upper = NULL;
+        r->dir = r->rootfs = r->upper = NULL;
 }
 
 /* ---- the command ---- */

@@ -193,8 +193,16 @@ static char *format_time(int64_t epoch)
         return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
-static int pack(Builder *b, BuildRootfs *r, char **ret_path, bool *ret_empty, LadeError **err)
+/* The layer file of r's upper dir. A view (not a RUN container's rootfs) is unmounted first and
+ * normalized while packed: when that makes it what unpacking the layer gives, it is handed to the
+ * store as the unpacked layer (ret_dir). */
+static int pack(Builder *b, BuildRootfs *r, char **ret_path, LayerPackResult *ret, bool *ret_dir,
+                LadeError **err)
 {
+        bool view = r->dir != NULL;
+        int k = view ? build_rootfs_unmount(r, err) : 0;
+        if (k < 0)
+                return k;
         _cleanup_free_ char *path = xasprintf("%s/layer-XXXXXX", b->tmp);
         _cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
         if (fd < 0)
@@ -204,15 +212,14 @@ static int pack(Builder *b, BuildRootfs *r, char **ret_path, bool *ret_empty, La
                 (void) unlink(path);
                 return lade_error(err, errno, "open '%s'", r->upper);
         }
-        LayerPackOptions po = { .overlay_upper = r->id[0] != '\0',
-                                .clamp_mtime = b->epoch > 0 ? b->epoch : 0 };
-        LayerPackResult res;
-        int k = layer_pack(up, &po, fd, &res, err);
+        LayerPackOptions po = { .overlay_upper = r->id[0] != '\0' || r->overlay,
+                                .clamp_mtime = b->epoch > 0 ? b->epoch : 0, .normalize = view };
+        k = layer_pack(up, &po, fd, ret, err);
         if (k < 0) {
                 (void) unlink(path);
                 return lade_error_wrap(err, "pack the layer");
         }
-        *ret_empty = res.entries == 0;
+        *ret_dir = view && ret->identical;
         *ret_path = TAKE_PTR(path);
         return 0;
 }
@@ -220,11 +227,13 @@ static int pack(Builder *b, BuildRootfs *r, char **ret_path, bool *ret_empty, La
 int build_commit(Builder *b, BuildStage *s, BuildStep *st, BuildRootfs *r, LadeError **err)
 {
         _cleanup_free_ char *layer = NULL, *created = format_time(b->epoch);
-        bool empty = true;
+        LayerPackResult res = { 0 };
+        bool dir = false;
         char id[72];
-        int k = r ? pack(b, r, &layer, &empty, err) : 0;
+        int k = r ? pack(b, r, &layer, &res, &dir, err) : 0;
         if (k < 0)
                 return k;
+        bool empty = res.entries == 0;
         json_t *hist = json_object_get(s->doc, "history");
         if (!json_is_array(hist)) {
                 hist = json_array();
@@ -236,7 +245,8 @@ int build_commit(Builder *b, BuildStage *s, BuildStep *st, BuildRootfs *r, LadeE
                 json_object_set_new(h, "empty_layer", json_true());
         json_array_append_new(hist, h);
         json_object_set_new(s->doc, "created", json_string(created));
-        ImageCommit c = { .parent_id = s->image_id, .layer_path = empty ? NULL : layer, .config = s->doc };
+        ImageCommit c = { .parent_id = s->image_id, .layer_path = empty ? NULL : layer, .config = s->doc,
+                          .layer_dir = dir ? r->upper : NULL, .layer_dir_bytes = res.file_bytes };
         k = image_store_commit(engine_images(b->e), &c, id, err);
         if (layer)
                 (void) unlink(layer);

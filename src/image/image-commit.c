@@ -6,7 +6,8 @@
  * pull uses (image_store_commit_manifest()): the layer file becomes a blob, the config (with
  * rootfs.diff_ids made here) a blob, a manifest naming the parent's layer blobs plus the new one a
  * blob; the commit then unpacks the new layer into layers/<chain> (verifying its diff_id again)
- * and writes every row in one transaction. Until that transaction nothing refers to the new
+ * — or, when the caller hands over the tree it packed the layer from (normalized, so identical to
+ * what unpacking gives), moves that tree there instead — and writes every row in one transaction. Until that transaction nothing refers to the new
  * blobs, so a failure leaves no image, only unreferenced blobs for the GC.
  *
  * The manifest is of the parent's kind (an OCI manifest over an OCI image, else Docker's v2
@@ -265,7 +266,10 @@ int image_store_commit(ImageStore *s, const ImageCommit *c, char ret_id[static 7
                                   c->layer_path ? &l : NULL, cdigest, &clen, err);
         if (r >= 0)
                 r = commit_manifest(s, &p, c->layer_path ? &l : NULL, cdigest, clen, mdigest, err);
-        if (r >= 0)
+        if (r >= 0 && c->layer_path && c->layer_dir)
+                r = image_store_commit_adopting(s, mdigest, l.digest, c->layer_dir, c->layer_dir_bytes,
+                                                ref, ret_id, err);
+        else if (r >= 0)
                 r = image_store_commit_manifest(s, mdigest, NULL, ref, false, ret_id, err);
         return r < 0 ? lade_error_wrap(err, "commit image") : 0;
 }

@@ -185,22 +185,18 @@ int image_store_commit_manifest(ImageStore *s, const char *manifest_digest, cons
                                            ret_id, err);
 }
 
-int image_store_commit_prepared(ImageStore *s, ImageLayerPrep *prep, const char *manifest_digest,
-                                const char *index_digest, const ImageRef *ref, bool repo_digest,
-                                char ret_id[static 72], LadeError **err)
+/* The rows of c (loaded, its layers prepared by prep or here) in one transaction. */
+static int commit_loaded(ImageStore *s, Commit *c, ImageLayerPrep *prep, const char *manifest_digest,
+                         const char *index_digest, const ImageRef *ref, bool repo_digest,
+                         char ret_id[static 72], LadeError **err)
 {
-        _cleanup_(commit_done) Commit c = { 0 };
-        int r = load_manifest(s, manifest_digest, &c.m, err);
-        if (r == 0)
-                r = load_config(s, c.m->config.digest, &c.cfg, err);
-        if (r == 0)
-                r = prepare_layers(s, &c, prep, err);
+        int r = prepare_layers(s, c, prep, err);
         if (r == 0)
                 r = image_db_begin(s->db, err);
         if (r < 0)
                 return r;
-        const char *id = c.m->config.digest;
-        r = write_rows(s, &c, id, manifest_digest, index_digest, ref, repo_digest, err);
+        const char *id = c->m->config.digest;
+        r = write_rows(s, c, id, manifest_digest, index_digest, ref, repo_digest, err);
         if (r == 0)
                 r = image_db_commit(s->db, err);
         if (r < 0) {
@@ -209,6 +205,37 @@ int image_store_commit_prepared(ImageStore *s, ImageLayerPrep *prep, const char 
         }
         snprintf(ret_id, 72, "%s", id);
         return 0;
+}
+
+int image_store_commit_prepared(ImageStore *s, ImageLayerPrep *prep, const char *manifest_digest,
+                                const char *index_digest, const ImageRef *ref, bool repo_digest,
+                                char ret_id[static 72], LadeError **err)
+{
+        _cleanup_(commit_done) Commit c = { 0 };
+        int r = load_manifest(s, manifest_digest, &c.m, err);
+        if (r == 0)
+                r = load_config(s, c.m->config.digest, &c.cfg, err);
+        if (r < 0)
+                return r;
+        return commit_loaded(s, &c, prep, manifest_digest, index_digest, ref, repo_digest, ret_id, err);
+}
+
+int image_store_commit_adopting(ImageStore *s, const char *manifest_digest, const char *layer_digest,
+                                const char *dir, uint64_t bytes, const ImageRef *ref,
+                                char ret_id[static 72], LadeError **err)
+{
+        _cleanup_(commit_done) Commit c = { 0 };
+        _cleanup_(image_layer_prep_freep) ImageLayerPrep *prep = NULL;
+        int r = load_manifest(s, manifest_digest, &c.m, err);
+        if (r == 0)
+                r = load_config(s, c.m->config.digest, &c.cfg, err);
+        if (r == 0)
+                r = image_store_prep_layers(s, c.m, c.cfg, &prep, err);
+        if (r == 0)
+                r = image_layer_prep_adopt(prep, layer_digest, dir, bytes, err);
+        if (r < 0)
+                return r;
+        return commit_loaded(s, &c, prep, manifest_digest, NULL, ref, false, ret_id, err);
 }
 
 int image_store_tag(ImageStore *s, const char *id, const ImageRef *ref, LadeError **err)

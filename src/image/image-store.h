@@ -55,6 +55,13 @@ int image_store_prep_layers(ImageStore *s, const Manifest *m, const ImageConfig 
 /* Queues the unpack of layer blob digest, read from fd (taken; read from its offset 0), when the
  * image needs it unpacked; else closes fd. */
 void image_layer_prep_add(ImageLayerPrep *p, const char *digest, int fd);
+/* Takes the directory `dir` as the unpacked form of layer blob `digest` (renamed into a temp dir
+ * of the store, published with the others): no unpack. The caller vouches that `dir` is exactly
+ * what unpacking the blob gives (layer_pack() with normalize and a true `identical`); its diff_id
+ * is not checked again. 1 when taken; 0 when the layer is present already, not needed, or dir
+ * is on another filesystem (dir is left, the blob is unpacked as usual). */
+int image_layer_prep_adopt(ImageLayerPrep *p, const char *digest, const char *dir,
+                           uint64_t bytes, LadeError **err);
 ImageLayerPrep *image_layer_prep_free(ImageLayerPrep *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ImageLayerPrep *, image_layer_prep_free)
 /* image_store_commit_manifest() with layers prepared by prep (made from the same manifest and
@@ -94,6 +101,12 @@ typedef struct ImageCommit {
                                     * rootfs.diff_ids to the parent's plus the new layer's and
                                     * checks that history has one non-empty_layer entry per layer */
         const char *tag;           /* a reference to tag the result with, or NULL */
+        const char *layer_dir;     /* optional: the tree layer_path was packed from with
+                                    * LayerPackOptions.normalize and a true `identical`, on the
+                                    * store's filesystem: moved into the store as the unpacked
+                                    * layer instead of unpacking layer_path (gone on success
+                                    * when taken; left otherwise) */
+        uint64_t layer_dir_bytes;  /* its LayerPackResult.file_bytes */
 } ImageCommit;
 /* Stores the layer blob (and its unpacked dir, shared if the chain exists), the config blob, a
  * Docker v2 manifest and the rows, all or nothing; sets ret_id ("sha256:…" of the config). */

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include "digest.h"
 #include "layer-pack.h"
@@ -74,6 +75,8 @@ typedef struct Pack {
         int io_errno;
         PackLink *links;          /* open addressing, by (dev, ino) */
         size_t n_links, links_alloc;
+        uint64_t file_bytes;
+        bool identical;           /* normalize: nothing met that unpacking would not reproduce */
         bool named;               /* the error names the path that failed */
         char *buf;                /* file content */
         char *xlist, *xvalue;     /* xattr names and one value */
@@ -307,6 +310,42 @@ static ssize_t node_getxattr(const PackNode *n, const char *name, void *buf, siz
         return lgetxattr(p, name, buf, size);
 }
 
+static int node_removexattr(const PackNode *n, const char *name)
+{
+        if (n->fd >= 0)
+                return fremovexattr(n->fd, name);
+        _cleanup_free_ char *p = xasprintf("/proc/self/fd/%d/%s", n->dirfd, n->name);
+        return lremovexattr(p, name);
+}
+
+/* normalize: an xattr that is not packed. The overlay's bookkeeping goes (unpacking would not
+ * make it; in a lower layer it would only confuse overlayfs); an opaque marker stays when the
+ * tar says so and unpacking writes it back the same; the host's SELinux label is the host's
+ * business either way; anything else (redirects, metacopy: content that is not in this tree)
+ * means the tree cannot stand for the tar. */
+static int node_normalize_xattr(Pack *p, PackNode *n, const char *name, LadeError **err)
+{
+        static const char *const dropped[] = { "trusted.overlay.origin", "trusted.overlay.impure",
+                                               "trusted.overlay.nlink", "trusted.overlay.uuid",
+                                               "trusted.overlay.upper" };
+        char v[2];
+        if (streq(name, "security.selinux"))
+                return 0;
+        if (streq(name, "trusted.overlay.opaque") && p->opt.overlay_upper &&
+            node_getxattr(n, name, v, sizeof(v)) == 1 && v[0] == 'y')
+                return 0;
+        bool drop = streq(name, "trusted.overlay.opaque");
+        for (size_t i = 0; !drop && i < ELEMENTSOF(dropped); i++)
+                drop = streq(name, dropped[i]);
+        if (!drop) {
+                p->identical = false;
+                return 0;
+        }
+        if (node_removexattr(n, name) < 0 && errno != ENODATA)
+                return lade_error(err, errno, "remove xattr '%s'", name);
+        return 0;
+}
+
 static int node_add_xattr(Pack *p, PackNode *n, const char *name, LadeError **err)
 {
         const char *value = p->xvalue;
@@ -338,9 +377,14 @@ static int node_read_xattrs(Pack *p, PackNode *n, LadeError **err)
                 return lade_error(err, errno, "list xattrs");
         for (ssize_t off = 0; off < len; off += (ssize_t) strlen(list + off) + 1) {
                 const char *name = list + off;
+                int r = 0;
+                if (!xattr_packed(name) && p->opt.normalize)
+                        r = node_normalize_xattr(p, n, name, err);
+                if (r < 0)
+                        return r;
                 if (!xattr_packed(name) && !(p->opt.overlay_upper && xattr_is_opaque(name)))
                         continue;
-                int r = node_add_xattr(p, n, name, err);
+                r = node_add_xattr(p, n, name, err);
                 if (r < 0)
                         return r;
         }
@@ -351,11 +395,17 @@ static int node_read_xattrs(Pack *p, PackNode *n, LadeError **err)
 
 /* ---- entries ---- */
 
-static void entry_fill(Pack *p, struct archive_entry *e, const char *path, const struct stat *st)
+static int64_t entry_mtime(const Pack *p, const struct stat *st)
 {
         int64_t mtime = (int64_t) st->st_mtim.tv_sec;
         if (p->opt.clamp_mtime > 0 && mtime > p->opt.clamp_mtime)
                 mtime = p->opt.clamp_mtime;
+        return mtime;
+}
+
+static void entry_fill(Pack *p, struct archive_entry *e, const char *path, const struct stat *st)
+{
+        int64_t mtime = entry_mtime(p, st);
         archive_entry_set_pathname(e, path);
         archive_entry_set_perm(e, st->st_mode & 07777);
         archive_entry_set_uid(e, st->st_uid);
@@ -448,6 +498,7 @@ static int pack_file(Pack *p, PackNode *n, struct archive_entry *e, LadeError **
                 return entry_write(p, e, err);
         }
         archive_entry_set_size(e, n->st.st_size);
+        p->file_bytes += (uint64_t) n->st.st_size;
         int r = entry_write(p, e, err);
         if (r >= 0)
                 r = file_copy(p, n, err);
@@ -517,6 +568,17 @@ static int pack_node_kind(Pack *p, PackNode *n, LadeError **err)
         }
 }
 
+/* normalize: the times unpacking gives (atime = mtime = the mtime written). Setting a child's
+ * times does not change its directory's mtime, so a directory's can be set after its children
+ * were packed. */
+static int node_normalize_times(Pack *p, PackNode *n, LadeError **err)
+{
+        struct timespec ts[2] = { { .tv_sec = (time_t) entry_mtime(p, &n->st) } };
+        ts[1] = ts[0];
+        int r = n->fd >= 0 ? futimens(n->fd, ts) : utimensat(n->dirfd, n->name, ts, AT_SYMLINK_NOFOLLOW);
+        return r < 0 ? lade_error(err, errno, "set times") : 0;
+}
+
 static int pack_node(Pack *p, PackNode *n, LadeError **err)
 {
         if (strlen(n->path) > LAYER_PATH_MAX)
@@ -526,10 +588,13 @@ static int pack_node(Pack *p, PackNode *n, LadeError **err)
                 return lade_error(err, errno, "stat");
         if (S_ISSOCK(n->st.st_mode)) {
                 log_debug("layer: '%s' is a socket, skipping", n->path);
+                p->identical = false;
                 return 0;
         }
-        if (p->opt.exclude && p->opt.exclude(n->dirfd, n->name, n->path, &n->st, p->opt.userdata))
+        if (p->opt.exclude && p->opt.exclude(n->dirfd, n->name, n->path, &n->st, p->opt.userdata)) {
+                p->identical = false;
                 return 0;
+        }
         if (node_is_whiteout(p, n))
                 return pack_whiteout(p, n, err);
         int r = 0;
@@ -539,6 +604,9 @@ static int pack_node(Pack *p, PackNode *n, LadeError **err)
                 r = node_read_xattrs(p, n, err);
         if (r >= 0)
                 r = pack_node_kind(p, n, err);
+        /* after reading it: a read may move the atime */
+        if (r >= 0 && p->opt.normalize)
+                r = node_normalize_times(p, n, err);
         return r;
 }
 
@@ -613,7 +681,7 @@ static int pack_run(const LayerPackOptions *o, int out_fd, LayerPackResult *ret,
                     LadeError **err)
 {
         static const LayerPackOptions defaults = { 0 };
-        _cleanup_(pack_done) Pack p = { .opt = o ? *o : defaults, .out_fd = out_fd };
+        _cleanup_(pack_done) Pack p = { .opt = o ? *o : defaults, .out_fd = out_fd, .identical = true };
         p.buf = xmalloc(PACK_IO_BLOCK);
         p.xlist = xmalloc(PACK_XATTR_LIST_MAX);
         p.xvalue = xmalloc(PACK_XATTR_VALUE_MAX);
@@ -625,7 +693,9 @@ static int pack_run(const LayerPackOptions *o, int out_fd, LayerPackResult *ret,
         if (r < 0)
                 return r;
         if (ret) {
-                *ret = (LayerPackResult) { .size = p.size, .entries = p.entries };
+                *ret = (LayerPackResult) { .size = p.size, .entries = p.entries,
+                                           .file_bytes = p.file_bytes,
+                                           .identical = p.opt.normalize && p.identical };
                 sha256_final_string(p.diff_hash, ret->diff_id);
                 if (p.out_hash)
                         sha256_final_string(p.out_hash, ret->digest);
@@ -635,9 +705,13 @@ static int pack_run(const LayerPackOptions *o, int out_fd, LayerPackResult *ret,
         return 0;
 }
 
+/* normalize: the root as layer_unpack_fd() makes it (mkdir_p 0755 by the caller). */
 static int pack_tree(Pack *p, void *userdata, LadeError **err)
 {
-        return pack_dir(p, *(const int *) userdata, "", err);
+        int dirfd = *(const int *) userdata;
+        if (p->opt.normalize && (fchown(dirfd, geteuid(), getegid()) < 0 || fchmod(dirfd, 0755) < 0))
+                return lade_error(err, errno, "set the attributes of the layer root");
+        return pack_dir(p, dirfd, "", err);
 }
 
 int layer_pack(int src_dirfd, const LayerPackOptions *o, int out_fd, LayerPackResult *ret,
@@ -669,6 +743,8 @@ int layer_pack_at(int dirfd, const char *name, const char *as_name, const LayerP
         if (!*as_name || strchr(name, '/'))
                 return lade_error_msg(err, EINVAL, "pack '%s' as '%s': not one name", name, as_name);
         PackOne one = { .dirfd = dirfd, .name = name, .as_name = as_name };
+        if (o && o->normalize)
+                return lade_error_msg(err, EINVAL, "pack '%s': normalize is for whole trees", name);
         int r = pack_run(o, out_fd, ret, pack_one, &one, err);
         return r < 0 ? lade_error_wrap(err, "archive") : 0;
 }

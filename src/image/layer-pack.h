@@ -20,6 +20,14 @@ typedef struct LayerPackOptions {
         bool (*exclude)(int dirfd, const char *name, const char *path, const struct stat *st,
                         void *userdata);
         void *userdata;
+        /* Also make the tree what layer_unpack_fd() of the output gives, so that it can serve as
+         * the unpacked layer instead of unpacking the tar again (layer_pack() only): each entry's
+         * mtime and atime set to the mtime written (seconds, clamped), the overlay's bookkeeping
+         * xattrs (trusted.overlay.origin, impure, nlink, uuid, upper) and opaque markers other
+         * than "y" removed, the root made 0755 and owned by the caller. What cannot be made so
+         * (a socket, an excluded entry, redirect/metacopy or user.overlay.* xattrs) clears
+         * LayerPackResult.identical. The tree must not change meanwhile. */
+        bool normalize;
 } LayerPackOptions;
 
 typedef struct LayerPackResult {
@@ -27,6 +35,8 @@ typedef struct LayerPackResult {
         char digest[72];           /* "sha256:…" of the bytes written (= diff_id without gzip) */
         uint64_t size;             /* bytes written */
         uint64_t entries;          /* tar entries written (0: an empty layer) */
+        uint64_t file_bytes;       /* regular file content (hardlinks once), as LayerStats.bytes */
+        bool identical;            /* normalize: the tree is now what unpacking the output gives */
 } LayerPackResult;
 
 /* Writes the tree under src_dirfd as a layer to out_fd: names relative to the tree, sorted,

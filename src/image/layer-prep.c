@@ -237,6 +237,38 @@ void image_layer_prep_add(ImageLayerPrep *p, const char *digest, int fd)
         safe_close(fd);
 }
 
+int image_layer_prep_adopt(ImageLayerPrep *p, const char *digest, const char *dir,
+                           uint64_t bytes, LadeError **err)
+{
+        PrepLayer *l = NULL;
+        for (size_t i = 0; !l && i < p->n; i++)
+                if (p->layers[i].missing && !p->layers[i].queued && streq(p->layers[i].digest, digest))
+                        l = &p->layers[i];
+        if (!l)
+                return 0;
+        int r = prep_make_tmp(p, l, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *diff = xasprintf("%s/diff", l->tmp);
+        if (rename(dir, diff) < 0) {
+                if (errno != EXDEV)
+                        return lade_error(err, errno, "move '%s' into the layer store", dir);
+                /* another filesystem: no temp dir, the blob is unpacked as usual */
+                (void) rm_rf_at(AT_FDCWD, l->tmp);
+                free(l->tmp);
+                l->tmp = NULL;
+                l->tmp_fd = safe_close(l->tmp_fd);
+                return 0;
+        }
+        pthread_mutex_lock(&p->lock);
+        l->queued = l->started = l->done = true;
+        l->size = bytes;
+        p->queued++;
+        p->finished++;
+        pthread_mutex_unlock(&p->lock);
+        return 1;
+}
+
 /* Queues every missing layer not queued yet, from the store's blob. */
 static int prep_queue_rest(ImageLayerPrep *p, LadeError **err)
 {
