@@ -104,7 +104,8 @@ typedef struct Builder {
         BuildStage *stages;
         size_t n_stages;
         sqlite3 *db;
-        char *tmp;              /* <root>/build/tmp-<random>: layers, downloads */
+        char *tmp;              /* <root>/build/tmp-<random>: layers, downloads, image views */
+        int tmp_lock;           /* flock'd tmp/.lock: a build's tmp dir without it is stale */
         char *root;
         char *platform;         /* the target platform "os/arch[/variant]" */
         bool multi;             /* more than one stage is built: step names carry the stage */

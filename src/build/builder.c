@@ -4,10 +4,14 @@
  * failed build tags nothing and leaves no container, mount or temp dir (the images of the steps
  * that succeeded stay: they are the cache); with SOURCE_DATE_EPOCH every timestamp written is
  * that time and layer mtimes are clamped to it, so equal inputs give equal image ids. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -700,6 +704,7 @@ static void builder_done(Builder *b)
         build_context_free(b->ctx);
         if (b->tmp)
                 (void) rm_rf_at(AT_FDCWD, b->tmp);
+        safe_close(b->tmp_lock);
         free(b->tmp);
         free(b->root);
         free(b->platform);
@@ -709,12 +714,52 @@ static void builder_done(Builder *b)
         pthread_cond_destroy(&b->sh->cond);
 }
 
+/* Unmounts whatever is mounted under dir (image views of a killed build), deepest first. */
+static void unmount_under(const char *dir)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        _cleanup_strv_free_ char **points = NULL;
+        size_t len = strlen(dir);
+        char line[8192];
+        while (f && fgets(line, sizeof(line), f)) {
+                char point[4096];
+                /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..." (no spaces in our paths: they are ours) */
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && strncmp(point, dir, len) == 0 &&
+                    point[len] == '/')
+                        points = strv_append(points, point);
+        }
+        for (size_t i = strv_length(points); i-- > 0;)
+                (void) umount2(points[i], MNT_DETACH);
+}
+
+/* The tmp dirs of builds that died (kill -9): nobody holds their lock. A dir too young to have
+ * its lock yet is left alone. */
+static void clean_stale_tmp(const char *parent)
+{
+        _cleanup_closedir_ DIR *d = opendir(parent);
+        for (struct dirent *de; d && (de = readdir(d));) {
+                if (!startswith(de->d_name, "tmp-"))
+                        continue;
+                _cleanup_free_ char *dir = xasprintf("%s/%s", parent, de->d_name);
+                _cleanup_free_ char *lock = xasprintf("%s/.lock", dir);
+                _cleanup_close_ int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                struct stat st;
+                if (fd < 0 && (lstat(dir, &st) < 0 || time(NULL) - st.st_mtime < 60))
+                        continue;
+                if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        continue;
+                unmount_under(dir);
+                (void) rm_rf_at(AT_FDCWD, dir);
+        }
+}
+
 static int setup(Builder *b, LadeError **err)
 {
         _cleanup_free_ char *parent = xasprintf("%s/build", b->root);
         int r = mkdir_p(parent, 0700);
         if (r < 0)
                 return lade_error(err, -r, "create '%s'", parent);
+        clean_stale_tmp(parent);
         b->tmp = xasprintf("%s/tmp-XXXXXX", parent);
         if (!mkdtemp(b->tmp)) {
                 r = lade_error(err, errno, "create a build directory");
@@ -722,6 +767,10 @@ static int setup(Builder *b, LadeError **err)
                 b->tmp = NULL;
                 return r;
         }
+        _cleanup_free_ char *lock = xasprintf("%s/.lock", b->tmp);
+        b->tmp_lock = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (b->tmp_lock < 0 || flock(b->tmp_lock, LOCK_EX) < 0)
+                return lade_error(err, errno, "lock '%s'", lock);
         b->platform = b->o->platform ? xstrdup(b->o->platform) : build_host_platform();
         r = check_tags(b, err);
         if (r >= 0)
@@ -735,7 +784,8 @@ int build_run(Engine *e, const BuildOptions *o, char ret_id[static 72], LadeErro
 {
         BuildShared sh = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
                            .cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
-        Builder b = { .sh = &sh, .e = e, .o = o, .root = xstrdup(engine_root(e)), .epoch = o->source_date_epoch };
+        Builder b = { .sh = &sh, .e = e, .o = o, .root = xstrdup(engine_root(e)), .epoch = o->source_date_epoch,
+                      .tmp_lock = -EBADF };
         if (sh.cancel_fd < 0) {
                 free(b.root);
                 return lade_error(err, errno, "eventfd");

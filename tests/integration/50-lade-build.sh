@@ -214,4 +214,21 @@ expect_eq "a missing stage or image fails" 1 $?
 check "no containers are left" bash -c "[ -z \"\$(ls '$T/lade/containers' 2>/dev/null)\" ] && [ -z \"\$(\"$LADE\" --root \"$T/lade\" ps -aq)\" ]"
 check "no mounts are left" bash -c "! grep -q '$T/lade' /proc/self/mounts"
 check "no build temp dirs are left" bash -c "[ -z \"\$(ls -d '$T/lade/build/tmp-'* 2>/dev/null)\" ]"
+
+# a build killed with -9 leaves its temp dir and image views; the next build removes them, but not
+# those of a build still running (its lock is held)
+mkdir -p "$T/lade/build/tmp-dead/view-1/rootfs" "$T/lade/build/tmp-live"
+touch "$T/lade/build/tmp-dead/.lock" "$T/lade/build/tmp-live/.lock"
+mount -t tmpfs none "$T/lade/build/tmp-dead/view-1/rootfs"
+flock "$T/lade/build/tmp-live/.lock" sleep 60 &
+holder=$!
+sleep 0.2
+printf 'FROM busybox\nRUN true\n' >"$T/bad/Dockerfile"
+lade build -q "$T/bad" >/dev/null || fail "a build after a killed one"
+check "the dead build's view is unmounted" bash -c "! grep -q '$T/lade/build/tmp-dead' /proc/self/mounts"
+check "... and its dir removed" test ! -e "$T/lade/build/tmp-dead"
+check "a running build's dir is kept" test -d "$T/lade/build/tmp-live"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+rm -rf "$T/lade/build/tmp-live"
 finish
