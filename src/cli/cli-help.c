@@ -809,6 +809,7 @@ static const HelpCmd help_table[] = {
 };
 
 static const char *current_path; /* the command cli_help_hook() saw, for flag errors */
+static bool flag_error_seen;
 
 const HelpCmd *cli_help_table(size_t *ret_n)
 {
@@ -1200,6 +1201,7 @@ int cli_help_hook(int argc, char **argv, int verb_words)
 void cli_help_flag_error(const char *msg)
 {
         const HelpCmd *h = current_path ? cli_help_find(current_path) : NULL;
+        flag_error_seen = true;
         fprintf(stderr, "%s\n\n", msg);
         if (!h) {
                 fputs("Usage:  lade [OPTIONS] COMMAND [ARG...]\n\nRun 'lade --help' for more information\n", stderr);
@@ -1208,4 +1210,9 @@ void cli_help_flag_error(const char *msg)
         _cleanup_free_ char *dpath = display_path(h, current_path);
         print_usage_line(stderr, h, dpath);
         fprintf(stderr, "\nRun 'lade %s --help' for more information\n", dpath);
+}
+
+int cli_help_exit_status(int status)
+{
+        return status != 0 && flag_error_seen ? 125 : status;
 }

@@ -57,3 +57,7 @@ int cli_help_hook(int argc, char **argv, int verb_words);
 /* Prints docker's report of a bad flag of the current command (the one cli_help_hook last saw,
  * or lade itself): "unknown flag: --x", the usage line, where to find the help. */
 void cli_help_flag_error(const char *msg);
+
+/* A command's exit status as docker gives it: 125 when it failed on a bad flag (some commands
+ * return 1 for getopt's '?'). */
+int cli_help_exit_status(int status);

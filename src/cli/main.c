@@ -329,7 +329,7 @@ int main(int argc, char **argv)
         int sub_argc = argc - optind - consumed + 1;
         char **sub_argv = argv + optind + consumed - 1;
         optind = 0;
-        int r = v->fn(&c, sub_argc, sub_argv);
+        int r = cli_help_exit_status(v->fn(&c, sub_argc, sub_argv));
         engine_free(c.engine);
         strv_free(c.insecure);
         return r;
