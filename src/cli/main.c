@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-help.h"
 #include "containers.h"
 #include "runtime.h"
 #include "config.h"
@@ -32,6 +33,7 @@ static const Verb verbs[] = {
         { "image", "tag", cmd_tag, NULL },
         { NULL, "rmi", cmd_rmi, "Remove one or more images" },
         { "image", "rm", cmd_rmi, NULL },
+        { "image", "remove", cmd_rmi, NULL },
         { "image", "prune", cmd_image_prune, "Remove unused images" },
         { NULL, "pull", cmd_pull, "Download an image from a registry" },
         { "image", "pull", cmd_pull, NULL },
@@ -84,8 +86,10 @@ static const Verb verbs[] = {
         { NULL, "ps", cmd_ps, "List containers" },
         { "container", "ls", cmd_ps, NULL },
         { "container", "list", cmd_ps, NULL },
+        { "container", "ps", cmd_ps, NULL },
         { NULL, "rm", cmd_rm, "Remove one or more containers" },
         { "container", "rm", cmd_rm, NULL },
+        { "container", "remove", cmd_rm, NULL },
         { NULL, "commit", cmd_commit, "Create a new image from a container's changes" },
         { "container", "commit", cmd_commit, NULL },
         { NULL, "diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem" },
@@ -301,6 +305,14 @@ int main(int argc, char **argv)
         }
         int consumed = 0;
         const Verb *v = find_verb(argc - optind, argv + optind, &consumed);
+        /* VERB --help, help VERB, GROUP alone (cli-help.c) */
+        int rc = cli_help_hook(argc - optind, argv + optind, v ? consumed : 0);
+        if (rc >= 0)
+                return rc;
+        if (!v && streq(argv[optind], "help") && optind + 1 == argc) {
+                usage(stdout);
+                return 0;
+        }
         if (!v)
                 return cli_usage("'%s' is not a lade command.", argv[optind]);
         /* Processes that join a running container's namespaces before they execve (exec, and
@@ -317,7 +329,7 @@ int main(int argc, char **argv)
         int sub_argc = argc - optind - consumed + 1;
         char **sub_argv = argv + optind + consumed - 1;
         optind = 0;
-        int r = v->fn(&c, sub_argc, sub_argv);
+        int r = cli_help_exit_status(v->fn(&c, sub_argc, sub_argv));
         engine_free(c.engine);
         strv_free(c.insecure);
         return r;
