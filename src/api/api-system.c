@@ -185,7 +185,11 @@ int api_info(ApiRequest *req, LadeError **err)
                 r = image_store_list(engine_images(e), &l, &n, err);
         if (r < 0)
                 return r;
+        size_t listed = 0;
+        for (size_t i = 0; i < n; i++)
+                listed += !l[i]->intermediate;
         image_info_list_free(l, n);
+        n = listed;
         ContainerInfo **cl = NULL;
         size_t cn = 0;
         int running = 0, paused = 0;
@@ -253,6 +257,8 @@ int api_system_df(ApiRequest *req, LadeError **err)
                 json_array_append_new(containers, sum);
         }
         for (size_t i = 0; i < n; i++) {
+                if (l[i]->intermediate)
+                        continue;
                 json_t *sum = api_image_summary_json(l[i], req->api_minor);
                 int users = 0;
                 for (size_t k = 0; k < cn; k++)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "builder-internal.h"
+#include "containers.h"
 #include "build-util.h"
 #include "image-db.h"
 #include "json-util.h"
@@ -256,6 +257,7 @@ int build_commit(Builder *b, BuildStage *s, BuildStep *st, BuildRootfs *r, LadeE
                 (void) unlink(layer);
         if (k < 0)
                 return k;
+        (void) image_store_set_intermediate(engine_images(b->e), id, true, NULL);
         free(s->image_id);
         s->image_id = xstrdup(id);
         return 0;
@@ -536,6 +538,7 @@ static int commit_empty(Builder *b, BuildStage *s, LadeError **err)
         int r = image_store_commit(engine_images(b->e), &c, id, err);
         if (r < 0)
                 return r;
+        (void) image_store_set_intermediate(engine_images(b->e), id, true, NULL);
         s->image_id = xstrdup(id);
         return 0;
 }
@@ -602,6 +605,8 @@ static int apply_labels(Builder *b, BuildStage *s, LadeError **err)
         ImageCommit c = { .parent_id = s->image_id, .config = s->doc };
         if (r >= 0)
                 r = image_store_commit(engine_images(b->e), &c, id, err);
+        if (r >= 0)
+                (void) image_store_set_intermediate(engine_images(b->e), id, true, NULL);
         if (r >= 0)
                 r = cache_put(b, key, id, err);
         if (r < 0)
@@ -804,7 +809,10 @@ int build_run(Engine *e, const BuildOptions *o, char ret_id[static 72], LadeErro
                 unsigned v = build_next_vertex(&b);
                 uint64_t t0 = now_ns();
                 build_emit(&b, BUILD_EVENT_START, v, "exporting to image", 0, NULL);
-                r = tag_all(&b, target->image_id, err);
+                /* the result is an image to list; the steps' images stay build cache */
+                r = image_store_set_intermediate(engine_images(b.e), target->image_id, false, err);
+                if (r >= 0)
+                        r = tag_all(&b, target->image_id, err);
                 if (r >= 0) {
                         snprintf(ret_id, 72, "%s", target->image_id);
                         build_emit(&b, BUILD_EVENT_DONE, v, "exporting to image", now_ns() - t0, NULL);
@@ -812,6 +820,10 @@ int build_run(Engine *e, const BuildOptions *o, char ret_id[static 72], LadeErro
         }
         builder_done(&b);
         return r;
+}
+
+static void removed_quietly(void *ud, const char *what, const char *id)
+{
 }
 
 int build_cache_prune(Engine *e, bool dirs, uint64_t *ret_rows, LadeError **err)
@@ -825,6 +837,18 @@ int build_cache_prune(Engine *e, bool dirs, uint64_t *ret_rows, LadeError **err)
                 return r;
         if (ret_rows)
                 *ret_rows = (uint64_t) sqlite3_changes(db);
+        /* the steps' images go with the cache, except those a container was created from */
+        ImageInfo **l = NULL;
+        size_t n = 0;
+        if (image_store_list(engine_images(e), &l, &n, NULL) == 0) {
+                for (size_t i = 0; i < n; i++)
+                        if (l[i]->intermediate && engine_image_in_use(e, l[i]->id) == 0)
+                                (void) image_store_remove(engine_images(e), l[i]->id, true, removed_quietly, NULL,
+                                                          NULL);
+                image_info_list_free(l, n);
+                uint64_t freed = 0;
+                (void) image_store_gc(engine_images(e), &freed, NULL);
+        }
         if (dirs) {
                 _cleanup_free_ char *p = xasprintf("%s/build/cache-mounts", engine_root(e));
                 (void) rm_rf_at(AT_FDCWD, p);

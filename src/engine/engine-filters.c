@@ -388,7 +388,8 @@ int engine_image_list(Engine *e, const EngineFilters *f, ImageInfo ***ret, size_
                 return r;
         }
         for (size_t i = 0; i < n; i++) {
-                if (plan_matches(&p, l[i])) {
+                /* a build step's image is build cache, not an image to list */
+                if (!l[i]->intermediate && plan_matches(&p, l[i])) {
                         if (p.refs)
                                 image_keep_matching_tags(l[i], p.refs);
                         l[k++] = l[i];
@@ -421,7 +422,7 @@ int engine_image_prune(Engine *e, const EngineFilters *f, ImageRemoveFn fn, void
         for (size_t i = 0; r == 0 && i < n; i++) {
                 bool dangling = !l[i]->repo_tags || !l[i]->repo_tags[0];
                 /* as docker: images any container uses are never pruned */
-                if ((dangling_only && !dangling) || !plan_matches(&p, l[i]) ||
+                if (l[i]->intermediate || (dangling_only && !dangling) || !plan_matches(&p, l[i]) ||
                     engine_image_in_use(e, l[i]->id) != 0)
                         continue;
                 _cleanup_(lade_error_freep) LadeError *e2 = NULL;

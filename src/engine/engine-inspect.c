@@ -106,9 +106,12 @@ int engine_disk_usage(Engine *e, EngineDiskUsage *ret, LadeError **err)
         int r = image_store_list(engine_images(e), &l, &n, err);
         if (r < 0)
                 return r;
-        *ret = (EngineDiskUsage){ .images = n };
+        *ret = (EngineDiskUsage){ 0 };
         for (size_t k = 0; k < n; k++)
-                ret->images_size += (uint64_t) l[k]->size;
+                if (!l[k]->intermediate) {
+                        ret->images++;
+                        ret->images_size += (uint64_t) l[k]->size;
+                }
         image_info_list_free(l, n);
         return 0;
 }

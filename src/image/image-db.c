@@ -1,5 +1,6 @@
 /* The metadata database. Schema version 1:
  *   images(id PK, manifest_digest, index_digest, created, size, added)
+ *   build_intermediates(image_id PK)             images of build steps: hidden from lists
  *   image_layers(image_id, idx, chain_id)          lower to upper
  *   layers(chain_id PK, diff_id, parent, size)     one unpacked dir per chain, shared
  *   tags(ref PK, image_id)                          "docker.io/library/busybox:latest"
@@ -27,6 +28,13 @@ static const char schema[] =
         "CREATE INDEX IF NOT EXISTS tags_image ON tags(image_id);"
         "CREATE INDEX IF NOT EXISTS image_layers_chain ON image_layers(chain_id);"
         "PRAGMA user_version = 1;";
+
+/* Version 2: the images a build made for its steps (its cache), hidden from image lists as
+ * BuildKit's cache is; `builder prune` removes them. */
+static const char schema_v2[] =
+        "CREATE TABLE IF NOT EXISTS build_intermediates (image_id TEXT PRIMARY KEY"
+        " REFERENCES images(id) ON DELETE CASCADE);"
+        "PRAGMA user_version = 2;";
 
 int image_db_error(sqlite3 *db, int rc, const char *what, LadeError **err)
 {
@@ -76,8 +84,11 @@ int image_db_open(const char *path, sqlite3 **ret, LadeError **err)
          * default 1000 pages, 4 MB were read on every `run`). */
         int r = image_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                               " PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=64;", "configure", err);
-        if (r == 0 && image_db_user_version(db) < 1)
+        int version = r == 0 ? image_db_user_version(db) : 0;
+        if (r == 0 && version < 1)
                 r = image_db_exec(db, schema, "create schema", err);
+        if (r == 0 && version < 2)
+                r = image_db_exec(db, schema_v2, "update schema", err);
         if (r < 0) {
                 sqlite3_close(db);
                 return r;

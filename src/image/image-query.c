@@ -84,7 +84,8 @@ static int load_layer_sizes(ImageStore *s, ImageInfo *i, LadeError **err)
 static int load_info(ImageStore *s, const char *id, ImageInfo **ret, LadeError **err)
 {
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
-        int r = image_db_prepare(s->db, "SELECT manifest_digest, index_digest, created, size FROM images"
+        int r = image_db_prepare(s->db, "SELECT manifest_digest, index_digest, created, size,"
+                                 " EXISTS (SELECT 1 FROM build_intermediates WHERE image_id = ?1) FROM images"
                                  " WHERE id = ?1", &st, err, id, NULL);
         if (r < 0)
                 return r;
@@ -96,6 +97,7 @@ static int load_info(ImageStore *s, const char *id, ImageInfo **ret, LadeError *
         i->index_digest = xstrdup((const char *) sqlite3_column_text(st, 1));
         i->created = sqlite3_column_int64(st, 2);
         i->size = sqlite3_column_int64(st, 3);
+        i->intermediate = sqlite3_column_int(st, 4) != 0;
         if ((r = query_strv(s, "SELECT ref FROM tags WHERE image_id = ?1 ORDER BY ref", id, &i->repo_tags, err)) < 0 ||
             (r = query_strv(s, "SELECT repo || '@' || digest FROM repo_digests WHERE image_id = ?1 ORDER BY repo",
                             id, &i->repo_digests, err)) < 0 ||

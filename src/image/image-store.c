@@ -246,5 +246,17 @@ int image_store_tag(ImageStore *s, const char *id, const ImageRef *ref, LadeErro
         _cleanup_free_ char *name = xasprintf("%s:%s", repo, ref->tag);
         sqlite3_stmt *st;
         int r = image_db_prepare(s->db, "INSERT OR REPLACE INTO tags VALUES (?1, ?2)", &st, err, name, id, NULL);
+        if (r >= 0)
+                r = step(s->db, st, err);
+        return r < 0 ? r : image_store_set_intermediate(s, id, false, err);
+}
+
+int image_store_set_intermediate(ImageStore *s, const char *id, bool on, LadeError **err)
+{
+        sqlite3_stmt *st;
+        int r = image_db_prepare(s->db, on ? "INSERT OR IGNORE INTO build_intermediates SELECT id FROM images"
+                                             " WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM tags WHERE image_id = ?1)"
+                                           : "DELETE FROM build_intermediates WHERE image_id = ?1",
+                                 &st, err, id, NULL);
         return r < 0 ? r : step(s->db, st, err);
 }

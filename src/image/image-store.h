@@ -26,6 +26,7 @@ typedef struct ImageInfo {
         char **chain_ids;       /* lower to upper */
         int64_t *layer_sizes;   /* unpacked bytes of each layer, same order */
         ImageConfig *config;
+        bool intermediate;      /* a build step's image (build cache): not listed */
 } ImageInfo;
 
 int image_store_open(const char *root, ImageStore **ret, LadeError **err);
@@ -111,3 +112,6 @@ typedef struct ImageCommit {
 /* Stores the layer blob (and its unpacked dir, shared if the chain exists), the config blob, a
  * Docker v2 manifest and the rows, all or nothing; sets ret_id ("sha256:…" of the config). */
 int image_store_commit(ImageStore *s, const ImageCommit *c, char ret_id[static 72], LadeError **err);
+/* Marks (or unmarks) id as a build step's image: kept for the build cache, left out of image
+ * lists and prunes, resolvable by ID. A tag unmarks it. */
+int image_store_set_intermediate(ImageStore *s, const char *id, bool on, LadeError **err);

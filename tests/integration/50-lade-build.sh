@@ -215,6 +215,22 @@ check "no containers are left" bash -c "[ -z \"\$(ls '$T/lade/containers' 2>/dev
 check "no mounts are left" bash -c "! grep -q '$T/lade' /proc/self/mounts"
 check "no build temp dirs are left" bash -c "[ -z \"\$(ls -d '$T/lade/build/tmp-'* 2>/dev/null)\" ]"
 
+# the steps' images are build cache (as BuildKit's): not in `images` or `images -a`, counted by
+# nobody, resolvable by ID; `builder prune` removes them, the tagged results stay
+mkdir -p "$T/steps"
+printf 'FROM busybox\nRUN echo a >/a\nRUN echo b >/b\nENV X=1\n' >"$T/steps/Dockerfile"
+before=$(lade images -aq | sort -u | wc -l)
+lade build -q -t steps:1 "$T/steps" >/dev/null || fail "build steps:1"
+expect_eq "only the result is listed (images -a)" $((before + 1)) "$(lade images -aq | sort -u | wc -l)"
+inter=$(sqlite3 "$T/lade/lade.db" 'SELECT image_id FROM build_intermediates LIMIT 1')
+check "a step's image exists and resolves by ID" lade image inspect "$inter"
+expect_eq "... and image prune leaves it (it is cache)" 0 \
+        "$(lade image prune -f >/dev/null; sqlite3 "$T/lade/lade.db" "SELECT count(*) FROM images WHERE id = '$inter'" | grep -c '^0$')"
+lade builder prune -f >/dev/null
+expect_eq "builder prune removes the steps' images" 0 "$(sqlite3 "$T/lade/lade.db" 'SELECT count(*) FROM build_intermediates')"
+check "... but not the result" lade image inspect steps:1
+check "... which still runs" lade run --rm --network none steps:1 cat /b
+
 # a build killed with -9 leaves its temp dir and image views; the next build removes them, but not
 # those of a build still running (its lock is held)
 mkdir -p "$T/lade/build/tmp-dead/view-1/rootfs" "$T/lade/build/tmp-live"
