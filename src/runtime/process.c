@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -197,6 +198,20 @@ static int load_seccomp(InitPlan *p, LadeError **err)
         return r;
 }
 
+/* The process starts as a new process would, whoever ran us: no signal ignored or blocked (a
+ * container monitor ignores SIGPIPE, SIGINT, SIGHUP and SIGQUIT; a shell's background job
+ * SIGINT; ignored dispositions and the mask survive execve). */
+static void reset_signals(void)
+{
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        for (int s = 1; s < NSIG; s++)
+                if (s != SIGKILL && s != SIGSTOP)
+                        (void) sigaction(s, &dfl, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 _noreturn_ void linux_finalize_and_exec(InitPlan *p)
 {
         LadeError *e = NULL, **err = &e;
@@ -219,6 +234,7 @@ _noreturn_ void linux_finalize_and_exec(InitPlan *p)
                 r = load_seccomp(p, err);
         if (r == 0) {
                 char *empty[] = { NULL };
+                reset_signals();
                 execve(p->exec_path, proc->args, proc->env ? proc->env : empty);
                 r = lade_error(err, errno, "exec \"%s\"", proc->args[0]);
         }

@@ -23,6 +23,10 @@ expect_eq "-u resolves a name in the image's /etc/passwd" "65534:65534" "$(lade 
 expect_eq "--entrypoint" "ep" "$(lade run --rm --entrypoint echo busybox ep)"
 expect_eq "stdin with -i" "piped" "$(echo piped | lade run --rm -i busybox cat)"
 expect_eq "the container's / is 0755 as in Docker" 755 "$(lade run --rm busybox stat -c %a /)"
+# the monitor ignores SIGPIPE, SIGINT, SIGHUP, SIGQUIT: the container's processes must not
+expect_eq "no signal is ignored or blocked in the container" "SigBlk: 0000000000000000 SigIgn: 0000000000000000" \
+        "$(lade run --rm busybox grep -E '^Sig(Ign|Blk)' /proc/self/status | tr -s '\t\n' '  ' | sed 's/ $//')"
+expect_eq "... so a pipe's writer ends with its reader" 5000000 "$(timeout 20 "$LADE" --root "$T/lade" run --rm busybox sh -c 'yes | head -c 5000000 | wc -c')"
 expect_eq "the container is pid 1 in its own pid namespace" 1 "$(lade run --rm busybox sh -c 'echo $$')"
 if [ -x /usr/bin/docker-init ] || [ -x /usr/bin/tini-static ]; then
         expect_eq "--init puts docker-init in front as pid 1" "/sbin/docker-init -- ps" \
