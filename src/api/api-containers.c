@@ -268,6 +268,22 @@ int api_container_rename(ApiRequest *req, LadeError **err)
         return r < 0 ? r : api_respond_empty(req, 204);
 }
 
+/* dockerd's postContainerUpdate: PidsLimit only from API 1.40 on. */
+int api_container_update(ApiRequest *req, LadeError **err)
+{
+        _cleanup_(engine_freep) Engine *e = NULL;
+        json_t *body;
+        int r = api_body_json(req, &body, err);
+        if (r == 0)
+                r = api_engine(req, &e, err);
+        if (r < 0)
+                return r;
+        if (req->api_minor < 40)
+                (void) json_object_del(body, "PidsLimit");
+        r = engine_container_update(e, req->name, body, err);
+        return r < 0 ? r : api_respond_json(req, 200, json_pack("{s:[]}", "Warnings"));
+}
+
 int api_container_delete(ApiRequest *req, LadeError **err)
 {
         _cleanup_(engine_freep) Engine *e = NULL;

@@ -206,6 +206,7 @@ int api_container_restart(ApiRequest *req, LadeError **err);
 int api_container_kill(ApiRequest *req, LadeError **err);
 int api_container_pause(ApiRequest *req, LadeError **err);
 int api_container_rename(ApiRequest *req, LadeError **err);
+int api_container_update(ApiRequest *req, LadeError **err);
 int api_container_delete(ApiRequest *req, LadeError **err);
 int api_container_resize(ApiRequest *req, LadeError **err);
 int api_containers_prune(ApiRequest *req, LadeError **err);

@@ -277,6 +277,19 @@ int ctr_set_stop_requested(Ctr *c, bool stop, LadeError **err)
         return 0;
 }
 
+void ctr_reload_create(Ctr *c)
+{
+        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
+        if (!c->db || image_db_prepare(c->db, "SELECT create_json FROM containers WHERE id = ?1", &st, NULL, c->id,
+                                       NULL) < 0 || sqlite3_step(st) != SQLITE_ROW)
+                return;
+        json_t *j = col_json(st, 0);
+        if (!j)
+                return;
+        json_decref(c->create);
+        c->create = j;
+}
+
 int ctr_delete_row(Ctr *c, LadeError **err)
 {
         sqlite3_stmt *st;

@@ -107,6 +107,11 @@ int engine_container_pause(Engine *e, const char *name_or_id, LadeError **err);
 int engine_container_unpause(Engine *e, const char *name_or_id, LadeError **err);
 int engine_container_rename(Engine *e, const char *name_or_id, const char *new_name, LadeError **err);
 int engine_container_remove(Engine *e, const char *name_or_id, bool force, bool volumes, LadeError **err);
+/* `docker update`: body is Docker's POST /containers/{id}/update body (Resources fields and
+ * RestartPolicy at the top level, borrowed). Its non-zero fields replace the container's (kept
+ * for inspect and later starts); a running container's cgroup gets them at once. Errors are
+ * dockerd's: EINVAL for bad values, EBUSY for conflicts, ENOENT for an unknown container. */
+int engine_container_update(Engine *e, const char *name_or_id, json_t *body, LadeError **err);
 /* Resolves a name, id or unique id prefix: the full id. */
 int engine_container_lookup(Engine *e, const char *name_or_id, char ret_id[static 65], LadeError **err);
 /* Docker's GET /containers/{id}/json document. */

@@ -402,6 +402,8 @@ _noreturn_ static void monitor_run(Monitor *m, int status)
                         exit_removed(m, status);
                 record_exit(m, status);
                 MonMsg ex = { .type = MON_EXIT, .value = status };
+                /* `update` may have changed the restart policy and the resources of the next run */
+                ctr_reload_create(m->c);
                 if (!want_restart(m->c, status) || reload_stop_requested(m->c))
                         break;
                 /* clients attached to this run see it end, as with Docker */

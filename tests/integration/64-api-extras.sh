@@ -1,0 +1,99 @@
+#!/bin/bash
+# `lade serve` and the lade CLI: container update (resources into the cgroup and the row, the
+# restart policy, Docker's errors), container sizes (ps -s, inspect -s, ?size=1, system df),
+# events of networks, volumes, images and execs, attach with logs=1, logs streamed from the
+# file, and HTTP edge cases. Driven by the docker CLI, curl and lade.
+. "$(dirname "$0")/lib.sh"
+LADE=${LADE:?set LADE to the lade binary}
+BUSYBOX_IMAGE=${BUSYBOX_IMAGE:?}
+for t in curl docker jq nft ip python3; do
+        command -v $t >/dev/null || { echo "SKIP: $t is needed"; exit 77; }
+done
+export DOCKER_CONFIG=$T/docker-config
+R=$T/api
+SOCK=$T/sock/lade.sock
+export DOCKER_HOST=unix://$SOCK
+SERVE_PID=
+lade() { "$LADE" --root "$R" "$@"; }
+d() { timeout -s KILL 120 docker "$@"; }
+# api [curl args…] URL-PATH: prints the body, then the status on the last line
+api() { curl -s --unix-socket "$SOCK" -w '\n%{http_code}' "${@:1:$#-1}" "http://lade${!#}"; }
+status() { tail -n1 <<<"$1"; }
+body() { sed '$d' <<<"$1"; }
+
+stop_all() {
+        for c in $(lade ps -aq 2>/dev/null); do lade rm -f "$c" >/dev/null 2>&1; done
+        [ -n "$SERVE_PID" ] && { kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; }
+        lade network prune -f >/dev/null 2>&1
+        cleanup
+}
+trap stop_all EXIT
+mkdir -p "$R" "$T/sock"
+lade load -i "$BUSYBOX_IMAGE" >/dev/null
+"$LADE" --root "$R" serve -H "unix://$SOCK" -G "" 2>"$T/serve.log" &
+SERVE_PID=$!
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+check "the server listens" test -S "$SOCK"
+
+# cgroup FILE of container ID in hierarchy CTRL (v1) or the unified tree (v2)
+cg() {
+        local f
+        f=$(find /sys/fs/cgroup -maxdepth 4 -path "*$1*" -name "$2" 2>/dev/null | head -n1)
+        [ -n "$f" ] && cat "$f"
+}
+
+# ---- update ----
+d run -d --name up1 -m 32m busybox sleep 1000 >/dev/null
+id=$(d inspect -f '{{.Id}}' up1)
+expect_eq "docker update prints the name" "up1" "$(d update --memory 64m --restart always up1)"
+expect_eq "inspect shows the new memory and policy" "67108864 always" \
+        "$(d inspect -f '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}' up1)"
+if [ -d /sys/fs/cgroup/memory ]; then
+        expect_eq "the cgroup has the new limit" "67108864" "$(cg "$id" memory.limit_in_bytes)"
+else
+        expect_eq "the cgroup has the new limit" "67108864" "$(cg "$id" memory.max)"
+fi
+expect_eq "lade update, several resources" "up1" \
+        "$(lade update --cpus 0.5 --pids-limit 40 --cpu-shares 512 --memory 96m --memory-swap 192m up1)"
+expect_eq "... inspect" "500000000 40 512 100663296 201326592" \
+        "$(lade inspect -f '{{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.CpuShares}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}' up1)"
+if [ -d /sys/fs/cgroup/pids ]; then
+        expect_eq "... pids.max" "40" "$(cg "$id" pids.max)"
+        expect_eq "... cfs quota" "50000" "$(cg "$id" cpu.cfs_quota_us)"
+fi
+lade restart -t 0 up1 >/dev/null
+if [ -d /sys/fs/cgroup/pids ]; then
+        expect_eq "a restart keeps the updated limits" "40 100663296" \
+                "$(cg "$id" pids.max) $(cg "$id" memory.limit_in_bytes)"
+fi
+out=$(d update -m 1m up1 2>&1)
+check "memory below 6MB refused (exit 1)" test $? = 1
+expect_eq "... with dockerd's words" "Error response from daemon: Minimum memory limit allowed is 6MB" "$out"
+out=$(d update -m 300m up1 2>&1)
+expect_contains "memory above the swap limit refused" "Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time" "$out"
+out=$(d update --memory 64m --memory-swap 32m up1 2>&1)
+expect_contains "swap below memory refused" "Minimum memoryswap limit should be larger than memory limit" "$out"
+out=$(d update --cpu-period 100000 up1 2>&1)
+expect_contains "cpu period over NanoCpus refused" "Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set" "$out"
+out=$(d update -m 64m nope 2>&1)
+expect_eq "unknown container" "Error response from daemon: No such container: nope" "$out"
+out=$(lade update --restart bogus up1 2>&1)
+expect_contains "unknown restart policy" "invalid restart policy: unknown policy 'bogus'" "$out"
+out=$(lade update up1 2>&1)
+expect_eq "no flags" "you must provide one or more flags when using this command" "$out"
+r=$(api -XPOST -H 'Content-Type: application/json' -d '{"Memory":"x"}' /containers/up1/update)
+expect_eq "a string for Memory is 400" "400" "$(status "$r")"
+r=$(api -XPOST -H 'Content-Type: application/json' -d '{"CpuShares":256}' /containers/up1/update)
+expect_eq "POST update answers Warnings" '200 {"Warnings":[]}' "$(status "$r") $(body "$r")"
+d run -d --rm --name up2 busybox sleep 1000 >/dev/null
+out=$(d update --restart always up2 2>&1)
+expect_contains "no restart policy with --rm" "Restart policy cannot be updated because AutoRemove is enabled for the container" "$out"
+# the monitor reads the policy at the exit: a killed process comes back
+LADE_NO_IDLE_MONITOR=1 lade run -d --name up3 busybox sleep 1000 >/dev/null
+lade update --restart always up3 >/dev/null
+kill -9 "$(lade inspect -f '{{.State.Pid}}' up3)"
+for _ in $(seq 50); do [ "$(lade inspect -f '{{.RestartCount}}' up3)" = 1 ] && break; sleep 0.1; done
+expect_eq "the updated policy restarts it" "1" "$(lade inspect -f '{{.RestartCount}}' up3)"
+d rm -f up1 up2 up3 >/dev/null
+
+finish
