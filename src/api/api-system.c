@@ -247,9 +247,7 @@ int api_system_df(ApiRequest *req, LadeError **err)
         int64_t layers = 0;
         for (size_t i = 0; i < cn; i++) {
                 json_t *sum = engine_container_summary_json(cl[i]);
-                /* TODO: the size of each writable layer (a walk of upper/) */
-                json_object_set_new(sum, "SizeRw", json_integer(0));
-                json_object_set_new(sum, "SizeRootFs", json_integer(0));
+                api_container_sizes(e, cl[i]->id, sum);
                 json_array_append_new(containers, sum);
         }
         for (size_t i = 0; i < n; i++) {

@@ -112,6 +112,13 @@ int engine_container_remove(Engine *e, const char *name_or_id, bool force, bool 
  * for inspect and later starts); a running container's cgroup gets them at once. Errors are
  * dockerd's: EINVAL for bad values, EBUSY for conflicts, ENOENT for an unknown container. */
 int engine_container_update(Engine *e, const char *name_or_id, json_t *body, LadeError **err);
+/* The container's sizes as dockerd reports them (container-size.c): SizeRw, the bytes of its
+ * writable layer (symlinks not followed, a hardlinked file counted once), and SizeRootFs, that
+ * plus its image's unpacked size. */
+int engine_container_size(Engine *e, const char *name_or_id, int64_t *ret_rw, int64_t *ret_rootfs,
+                          LadeError **err);
+/* moby's directory.Size of dir (a missing dir is 0). */
+int engine_dir_size(const char *dir, int64_t *ret, LadeError **err);
 /* Resolves a name, id or unique id prefix: the full id. */
 int engine_container_lookup(Engine *e, const char *name_or_id, char ret_id[static 65], LadeError **err);
 /* Docker's GET /containers/{id}/json document. */

@@ -96,4 +96,29 @@ for _ in $(seq 50); do [ "$(lade inspect -f '{{.RestartCount}}' up3)" = 1 ] && b
 expect_eq "the updated policy restarts it" "1" "$(lade inspect -f '{{.RestartCount}}' up3)"
 d rm -f up1 up2 up3 >/dev/null
 
+# ---- sizes ----
+lade run --name sz1 busybox sh -c 'head -c 1500 /dev/zero >/f; ln /f /g; ln -s /f /l; mkdir /d' >/dev/null
+img=$(lade images --format '{{.ID}}' busybox)
+isize=$(d image inspect -f '{{.Size}}' busybox)
+expect_eq "inspect -s: SizeRw (a hardlink once, a symlink by its own size)" "1502 $((isize + 1502))" \
+        "$(lade inspect -s -f '{{.SizeRw}} {{.SizeRootFs}}' sz1)"
+expect_eq "docker inspect -s" "1502 $((isize + 1502))" "$(d inspect -s -f '{{.SizeRw}} {{.SizeRootFs}}' sz1)"
+expect_eq "no sizes unless asked" "null null" \
+        "$(body "$(api /containers/sz1/json)" | jq -c '[.SizeRw, .SizeRootFs]' | tr -d '[]' | tr ',' ' ')"
+r=$(api '/containers/json?all=1&size=1')
+expect_eq "list with size=1" "1502 $((isize + 1502))" \
+        "$(body "$r" | jq -r '.[] | select(.Names[0] == "/sz1") | "\(.SizeRw) \(.SizeRootFs)"')"
+expect_eq "list without size: no fields" "false" "$(body "$(api '/containers/json?all=1')" | jq '.[0] | has("SizeRw")')"
+virt=$(python3 -c "
+s=float($isize+1502); u=['B','kB','MB','GB']; i=0
+while s>=1000 and i<3: s/=1000; i+=1
+print('%.3g%s' % (s,u[i]))")
+expect_eq "docker ps -s: Docker's SIZE" "1.5kB (virtual $virt)" "$(d ps -a -s --filter name=sz1 --format '{{.Size}}')"
+expect_eq "lade ps -s" "1.5kB (virtual $virt)" "$(lade ps -a -s --filter name=sz1 --format '{{.Size}}')"
+expect_contains "lade ps -s table has SIZE" "SIZE" "$(lade ps -a -s | head -n1)"
+expect_eq "system df: the container's SizeRw" "1502" \
+        "$(body "$(api /system/df)" | jq -r '.Containers[] | select(.Names[0] == "/sz1") | .SizeRw')"
+expect_contains "docker system df counts it" "1.502kB" "$(d system df | grep '^Containers')"
+lade rm sz1 >/dev/null
+
 finish
