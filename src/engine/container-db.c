@@ -490,6 +490,11 @@ char *format_rfc3339_ns(int64_t ns)
 
 void ctr_event(Ctr *c, const char *action, json_t *extra)
 {
+        engine_event_emit(c->e, "container", action, c->id, ctr_event_attributes(c, extra));
+}
+
+json_t *ctr_event_attributes(Ctr *c, json_t *extra)
+{
         json_t *a = json_object();
         json_t *labels = json_object_get(c->create, "Labels");
         if (json_is_object(labels))
@@ -500,5 +505,5 @@ void ctr_event(Ctr *c, const char *action, json_t *extra)
                 json_object_update(a, extra);
                 json_decref(extra);
         }
-        engine_event_emit(c->e, "container", action, c->id, a);
+        return a;
 }

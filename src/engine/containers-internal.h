@@ -72,7 +72,11 @@ char *format_rfc3339_ns(int64_t ns);
 /* Records a container event (engine-events.h) with Docker's attributes: name, image, the
  * labels, and extra (stolen, may be NULL). */
 void ctr_event(Ctr *c, const char *action, json_t *extra);
+/* The attributes ctr_event() records (extra stolen). */
+json_t *ctr_event_attributes(Ctr *c, json_t *extra);
 
+/* A new exec instance id (64 hex). */
+char *ctr_exec_new_id(void);
 /* exec: loads name_or_id into c, checks it runs, and builds the process of req. */
 int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, SpecProcess **ret,
                      LadeError **err);

@@ -177,11 +177,16 @@ int engine_container_logs(Engine *e, const char *name_or_id, const LogsOptions *
 
 /* ---- exec ---- */
 typedef struct ExecRequest {
+        const char *exec_id;  /* the instance's id in its events (NULL: a new one) */
         char **cmd;
         char **env;           /* extra KEY=VALUE */
         const char *user, *workdir;
         bool tty, interactive, detach, privileged;
 } ExecRequest;
+/* dockerd's exec events of the container: action "exec_create" or "exec_start" (the command
+ * is appended as dockerd does: "exec_start: sh -c true"), attribute execID. */
+void engine_exec_event(Engine *e, const char *name_or_id, const char *action, char *const *cmd,
+                       const char *exec_id);
 /* Runs a process in a running container with the caller's stdio (detach: stdio /dev/null). */
 int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *req, int *ret_status,
                           LadeError **err);

@@ -17,9 +17,9 @@ static const char events_schema[] =
         " time_ns INTEGER NOT NULL, type TEXT NOT NULL, action TEXT NOT NULL,"
         " actor_id TEXT NOT NULL, attributes TEXT NOT NULL DEFAULT '{}')";
 
-static int events_open(Engine *e, bool create, sqlite3 **ret, LadeError **err)
+static int events_open_at(const char *root, bool create, sqlite3 **ret, LadeError **err)
 {
-        _cleanup_free_ char *path = xasprintf("%s/lade.db", engine_root(e));
+        _cleanup_free_ char *path = xasprintf("%s/lade.db", root);
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
         int r = image_db_open(path, &db, err);
         if (r < 0)
@@ -28,6 +28,11 @@ static int events_open(Engine *e, bool create, sqlite3 **ret, LadeError **err)
                 return r;
         *ret = TAKE_PTR(db);
         return 0;
+}
+
+static int events_open(Engine *e, bool create, sqlite3 **ret, LadeError **err)
+{
+        return events_open_at(engine_root(e), create, ret, err);
 }
 
 static bool table_exists(sqlite3 *db)
@@ -44,9 +49,15 @@ static bool table_exists(sqlite3 *db)
 
 void engine_event_emit(Engine *e, const char *type, const char *action, const char *actor_id, json_t *attrs)
 {
+        engine_event_emit_at(engine_root(e), type, action, actor_id, attrs);
+}
+
+void engine_event_emit_at(const char *root, const char *type, const char *action, const char *actor_id,
+                          json_t *attrs)
+{
         _cleanup_json_ json_t *a = attrs ? attrs : json_object();
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        if (events_open(e, true, &db, NULL) < 0)
+        if (events_open_at(root, true, &db, NULL) < 0)
                 return;
         _cleanup_free_ char *text = json_dump_compact(a);
         _cleanup_free_ char *now = xasprintf("%lld", (long long) realtime_ns());

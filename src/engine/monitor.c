@@ -26,6 +26,7 @@
 #include "network.h"
 #include "json-util.h"
 #include "util.h"
+#include "volumes.h"
 
 typedef struct Monitor {
         Ctr *c;
@@ -122,6 +123,8 @@ static int start_once(Monitor *m, bool first, LadeError **err)
         /* `run` built the spec a moment ago (c->spec): the first start reuses it; a restart
          * rebuilds it (a container:X namespace may have moved) */
         int r = first && c->spec ? 0 : ctr_build_spec(c, err);
+        if (r >= 0)
+                engine_volumes_mount_events(c->e, c->id, c->create);
         if (r >= 0)
                 r = create_container(m, err);
         if (r >= 0)

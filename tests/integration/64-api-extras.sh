@@ -121,4 +121,42 @@ expect_eq "system df: the container's SizeRw" "1502" \
 expect_contains "docker system df counts it" "1.502kB" "$(d system df | grep '^Containers')"
 lade rm sz1 >/dev/null
 
+# ---- events of networks, volumes, images and execs ----
+sleep 1; since=$(date +%s)
+d network create evnet >/dev/null
+d volume create evvol >/dev/null
+d run -d --name ev1 --network evnet -v evvol:/data busybox sleep 100 >/dev/null
+d exec ev1 sh -c 'exit 3'
+lade exec ev1 true
+d tag busybox evimg:1
+d rmi evimg:1 >/dev/null
+d save busybox -o "$T/bb.tar" && d load -i "$T/bb.tar" >/dev/null
+d rm -f ev1 >/dev/null
+d network rm evnet >/dev/null
+d volume rm evvol >/dev/null
+until=$(date +%s)
+ev() { d events --since "$since" --until "$until" "$@"; }
+fmt='{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'
+expect_eq "network events (type=network)" "network create evnet
+network connect evnet
+network disconnect evnet
+network destroy evnet" "$(ev --filter type=network --format "$fmt")"
+expect_contains "... container attribute" '"container":"' "$(ev --filter event=connect --format '{{json .Actor.Attributes}}')"
+expect_eq "volume events (volume=evvol)" "volume create local
+volume mount /data true
+volume destroy local" "$(ev --filter volume=evvol --format '{{.Type}} {{.Action}} {{if eq .Action "mount"}}{{index .Actor.Attributes "destination"}} {{index .Actor.Attributes "read/write"}}{{else}}{{.Actor.Attributes.driver}}{{end}}')"
+expect_eq "image events (type=image)" "image tag evimg:1
+image untag sha256:
+image save sha256:
+image load sha256:" "$(ev --filter type=image --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}' | sed 's/sha256:.*/sha256:/')"
+expect_eq "image= filter" "tag" "$(ev --filter image=evimg --format '{{.Action}}')"
+expect_eq "exec events" "exec_create: sh -c exit 3
+exec_start: sh -c exit 3
+exec_die 3
+exec_create: true 
+exec_start: true 
+exec_die 0" "$(ev --filter event=exec_create --filter event=exec_start --filter event=exec_die --format '{{.Action}}{{if eq .Action "exec_die"}} {{.Actor.Attributes.exitCode}}{{end}}')"
+n=$(ev --filter type=container --filter event=exec_die --format '{{.Actor.Attributes.execID}}' | sort -u | wc -l)
+expect_eq "each exec has its own execID" "2" "$n"
+
 finish
