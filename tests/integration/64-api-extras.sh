@@ -159,4 +159,38 @@ exec_die 0" "$(ev --filter event=exec_create --filter event=exec_start --filter 
 n=$(ev --filter type=container --filter event=exec_die --format '{{.Actor.Attributes.execID}}' | sort -u | wc -l)
 expect_eq "each exec has its own execID" "2" "$n"
 
+# ---- attach with logs=1, logs streamed ----
+d run -d --name at1 busybox sh -c 'echo one; echo two >&2; sleep 100' >/dev/null
+for _ in $(seq 50); do [ -n "$(lade logs at1 2>&1)" ] && [ "$(lade logs at1 2>&1 | wc -l)" = 2 ] && break; sleep 0.1; done
+curl -s --unix-socket "$SOCK" -XPOST -H 'Connection: Upgrade' -H 'Upgrade: tcp' --max-time 5 -o "$T/at.out" \
+        'http://lade/containers/at1/attach?logs=1&stream=0&stdout=1&stderr=1'
+expect_eq "attach logs=1 stream=0 replays the log in frames" \
+        "0100000000000004 6f6e650a 0200000000000004 74776f0a" \
+        "$(od -An -tx1 -v "$T/at.out" | tr -d ' \n' | sed -E 's/^(.{16})(.{8})(.{16})(.{8})$/\1 \2 \3 \4/')"
+curl -s --unix-socket "$SOCK" -XPOST -H 'Connection: Upgrade' -H 'Upgrade: tcp' --max-time 5 -o "$T/at2.out" \
+        'http://lade/containers/at1/attach?logs=1&stream=0&stderr=1'
+expect_eq "... only the streams asked for" "0200000000000004 74776f0a" \
+        "$(od -An -tx1 -v "$T/at2.out" | tr -d ' \n' | sed -E 's/^(.{16})(.{8})$/\1 \2/')"
+d run -d --name at2 busybox sh -c 'echo early; sleep 1; while true; do echo tick; sleep 0.2; done' >/dev/null
+sleep 1.5
+out=$(timeout -s KILL 2 docker attach --no-stdin at2 2>/dev/null)
+expect_contains "docker attach after output gets the live output" "tick" "$out"
+d rm -f at1 at2 >/dev/null
+# a 50 MB log (written in the json-file format directly) read with bounded memory
+d create --name lg1 busybox true >/dev/null
+lid=$(lade inspect -f '{{.Id}}' lg1)
+python3 - "$R/containers/$lid/$lid-json.log" <<'PY'
+import sys
+line = '{"log":"%s\\n","stream":"stdout","time":"2026-11-29T12:00:00.000000000Z"}\n' % ("x" * 99)
+with open(sys.argv[1], "w") as f:
+    f.write(line * 300000)
+PY
+rss=$( { /usr/bin/time -f '%M' "$LADE" --root "$R" logs lg1 | wc -c >"$T/lg.count"; } 2>&1 | tail -n1)
+expect_eq "lade logs of a 30 MB log: every byte" "30000000" "$(cat "$T/lg.count")"
+check "... in bounded memory (${rss} KiB peak)" test "$rss" -lt 32768
+expect_eq "GET logs streams it all" "$((300000 * 108))" \
+        "$(curl -s --unix-socket "$SOCK" 'http://lade/containers/lg1/logs?stdout=1' | wc -c)"
+expect_eq "--tail 2 keeps only two lines" "2" "$(lade logs --tail 2 lg1 | wc -l)"
+d rm lg1 >/dev/null
+
 finish
