@@ -61,6 +61,17 @@ bool api_container_tty(Engine *e, const char *name)
         return tty;
 }
 
+/* SizeRw and SizeRootFs into obj, as dockerd adds them when asked (size=1); a container removed
+ * meanwhile gets none. */
+void api_container_sizes(Engine *e, const char *name_or_id, json_t *obj)
+{
+        int64_t rw, rootfs;
+        if (engine_container_size(e, name_or_id, &rw, &rootfs, NULL) < 0)
+                return;
+        json_object_set_new(obj, "SizeRw", json_integer(rw));
+        json_object_set_new(obj, "SizeRootFs", json_integer(rootfs));
+}
+
 int api_containers_list(ApiRequest *req, LadeError **err)
 {
         const char *fs = api_query(req, "filters");
@@ -82,11 +93,8 @@ int api_containers_list(ApiRequest *req, LadeError **err)
         json_t *a = json_array();
         for (size_t i = 0; i < n && (limit <= 0 || (int64_t) i < limit); i++) {
                 json_t *s = engine_container_summary_json(l[i]);
-                if (api_query_bool(req, "size")) {
-                        /* TODO: the size of the writable layer (needs a walk of upper/) */
-                        json_object_set_new(s, "SizeRw", json_integer(0));
-                        json_object_set_new(s, "SizeRootFs", json_integer(0));
-                }
+                if (api_query_bool(req, "size"))
+                        api_container_sizes(e, l[i]->id, s);
                 json_array_append_new(a, s);
         }
         container_info_list_free(l, n);
@@ -121,10 +129,8 @@ int api_container_inspect(ApiRequest *req, LadeError **err)
                 r = engine_container_inspect(e, req->name, &doc, err);
         if (r < 0)
                 return r;
-        if (api_query_bool(req, "size")) {
-                json_object_set_new(doc, "SizeRw", json_integer(0));
-                json_object_set_new(doc, "SizeRootFs", json_integer(0));
-        }
+        if (api_query_bool(req, "size"))
+                api_container_sizes(e, req->name, doc);
         return api_respond_json(req, 200, doc);
 }
 
@@ -266,6 +272,22 @@ int api_container_rename(ApiRequest *req, LadeError **err)
         if (r == 0)
                 r = engine_container_rename(e, req->name, name ? name : "", err);
         return r < 0 ? r : api_respond_empty(req, 204);
+}
+
+/* dockerd's postContainerUpdate: PidsLimit only from API 1.40 on. */
+int api_container_update(ApiRequest *req, LadeError **err)
+{
+        _cleanup_(engine_freep) Engine *e = NULL;
+        json_t *body;
+        int r = api_body_json(req, &body, err);
+        if (r == 0)
+                r = api_engine(req, &e, err);
+        if (r < 0)
+                return r;
+        if (req->api_minor < 40)
+                (void) json_object_del(body, "PidsLimit");
+        r = engine_container_update(e, req->name, body, err);
+        return r < 0 ? r : api_respond_json(req, 200, json_pack("{s:[]}", "Warnings"));
 }
 
 int api_container_delete(ApiRequest *req, LadeError **err)

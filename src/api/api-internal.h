@@ -153,6 +153,7 @@ bool api_job_cancelled(ApiJob *j);
 int api_engine(ApiRequest *req, Engine **ret, LadeError **err);
 int api_respond_empty(ApiRequest *req, unsigned status);
 bool api_container_tty(Engine *e, const char *name);
+void api_container_sizes(Engine *e, const char *name_or_id, json_t *obj);
 /* Docker's stream framing (8-byte header: stream, 0, 0, 0, big-endian size) unless tty. */
 int api_write_frame(int fd, bool tty, int stream, const char *data, size_t len);
 const char *api_stream_content_type(ApiRequest *req, bool tty);
@@ -215,6 +216,7 @@ int api_container_restart(ApiRequest *req, LadeError **err);
 int api_container_kill(ApiRequest *req, LadeError **err);
 int api_container_pause(ApiRequest *req, LadeError **err);
 int api_container_rename(ApiRequest *req, LadeError **err);
+int api_container_update(ApiRequest *req, LadeError **err);
 int api_container_delete(ApiRequest *req, LadeError **err);
 int api_container_resize(ApiRequest *req, LadeError **err);
 int api_containers_prune(ApiRequest *req, LadeError **err);

@@ -1,6 +1,5 @@
 /* The route table: Docker's endpoints, each with its body kind and the policy check of its
- * body. Routes of features whose engine parts are not in this tree yet (container update)
- * answer 501 naming themselves. */
+ * body. */
 #include "api-internal.h"
 
 #define R(m, p, h) { m, p, h, API_BODY_NONE, API_CHECK_NONE, NULL }
@@ -24,7 +23,7 @@ const ApiRoute api_routes[] = {
         R("GET", "/containers/{name}/export", api_container_export),
         R("GET", "/containers/{name}/archive", api_container_archive),
         { "PUT", "/containers/{name}/archive", api_container_archive_put, API_BODY_STREAM, API_CHECK_NONE, api_container_archive_put_begin },
-        RJ("POST", "/containers/{name}/update", api_not_implemented),
+        RJ("POST", "/containers/{name}/update", api_container_update),
         R("POST", "/containers/{name}/start", api_container_start),
         R("POST", "/containers/{name}/stop", api_container_stop),
         R("POST", "/containers/{name}/restart", api_container_restart),

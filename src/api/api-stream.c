@@ -261,6 +261,7 @@ typedef struct Attach {
         ApiServer *server;
         char id[65];
         bool tty, in, out, err;
+        bool logs, stream;            /* logs=1: the json-file log first; stream=0: nothing live */
         char *detach_keys;
         uint64_t token;               /* its in-flight entry, 0: none */
 } Attach;
@@ -424,12 +425,39 @@ static int attach_event(void *ud, int *ret_status)
         return engine_attach_process(args[0], args[1], ret_status, &err);
 }
 
+typedef struct AttachLogs {
+        int sock;
+        bool tty;
+} AttachLogs;
+
+static int attach_log_line(const char *stream, int64_t ns, const char *line, size_t len, void *ud)
+{
+        AttachLogs *l = ud;
+        return api_write_frame(l->sock, l->tty, streq(stream, "stderr") ? 2 : 1, line, len);
+}
+
+/* logs=1: what the container wrote so far, as dockerd replays its log before the live output */
+static void attach_replay_logs(ApiStream *st, Engine *e, Attach *a)
+{
+        AttachLogs l = { st->sock, a->tty };
+        LogsOptions o = { .stdout_ = a->out, .stderr_ = a->err && !a->tty, .tail = -1, .cancel_fd = -1 };
+        if (a->tty)
+                o.stderr_ = a->err;
+        (void) engine_container_logs(e, a->id, &o, attach_log_line, &l, NULL);
+}
+
 static void attach_stream(ApiStream *st, void *ud)
 {
         Attach *a = ud;
         _cleanup_(engine_freep) Engine *e = NULL;
         if (api_engine_open(st->server, NULL, NULL, NULL, &e, NULL) < 0)
                 return;
+        if (a->logs)
+                attach_replay_logs(st, e, a);
+        if (!a->stream) {
+                attach_done_in_flight(a);
+                return;
+        }
         int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
         if ((a->in && pipe2(in, O_CLOEXEC) < 0) || (a->out && pipe2(out, O_CLOEXEC) < 0) ||
             (a->err && !a->tty && pipe2(er, O_CLOEXEC) < 0))
@@ -480,6 +508,8 @@ int api_container_attach(ApiRequest *req, LadeError **err)
         a->in = api_query_bool(req, "stdin");
         a->out = api_query_bool(req, "stdout");
         a->err = api_query_bool(req, "stderr");
+        a->logs = api_query_bool(req, "logs");
+        a->stream = api_query_bool(req, "stream");
         const char *keys = api_query(req, "detachKeys");
         a->detach_keys = keys ? xstrdup(keys) : NULL;
         /* the client may send its start as soon as it reads our 101: a start waits for this
@@ -492,7 +522,6 @@ int api_container_attach(ApiRequest *req, LadeError **err)
         f->next = req->server->in_flight;
         req->server->in_flight = f;
         pthread_mutex_unlock(&req->server->lock);
-        /* logs=1 (the output so far) is not replayed: the stream starts now */
         return api_respond_upgrade(req, api_stream_content_type(req, a->tty), attach_stream, a, attach_free);
 }
 

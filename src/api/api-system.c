@@ -251,9 +251,7 @@ int api_system_df(ApiRequest *req, LadeError **err)
         int64_t layers = 0;
         for (size_t i = 0; i < cn; i++) {
                 json_t *sum = engine_container_summary_json(cl[i]);
-                /* TODO: the size of each writable layer (a walk of upper/) */
-                json_object_set_new(sum, "SizeRw", json_integer(0));
-                json_object_set_new(sum, "SizeRootFs", json_integer(0));
+                api_container_sizes(e, cl[i]->id, sum);
                 json_array_append_new(containers, sum);
         }
         for (size_t i = 0; i < n; i++) {
@@ -323,6 +321,42 @@ static bool actor_matches(const EngineFilters *f, const char *key, const EngineE
         return false;
 }
 
+/* event=: exact, except that exec_create, exec_start and health_status also match the actions
+ * that carry the command after a colon (dockerd's fuzzy match, #25798) */
+static bool event_action_matches(const EngineFilters *f, const char *action)
+{
+        _cleanup_strv_free_ char **values = engine_filters_get(f, "event");
+        if (!values)
+                return true;
+        for (char **v = values; *v; v++) {
+                bool fuzzy = streq(*v, "exec_create") || streq(*v, "exec_start") || streq(*v, "health_status");
+                if (streq(action, *v) || (fuzzy && startswith(action, *v)))
+                        return true;
+        }
+        return false;
+}
+
+/* dockerd's matchImage: the actor's id or its image name ("name" of an image event, "image" of
+ * the others), each also without its tag. */
+static bool image_matches(const EngineFilters *f, const EngineEvent *ev)
+{
+        if (!engine_filters_has(f, "image"))
+                return true;
+        const char *name = json_string_value(json_object_get(ev->attributes, streq(ev->type, "image") ? "name" : "image"));
+        const char *cands[] = { ev->actor_id, name };
+        for (size_t i = 0; i < ELEMENTSOF(cands); i++) {
+                if (!cands[i])
+                        continue;
+                _cleanup_free_ char *bare = xstrdup(cands[i]);
+                char *slash = strrchr(bare, '/'), *colon = strrchr(bare, ':');
+                if (colon && (!slash || colon > slash) && !startswith(bare, "sha256:"))
+                        *colon = 0;
+                if (any_value(f, "image", cands[i], bare))
+                        return true;
+        }
+        return false;
+}
+
 static bool event_matches(const EventsStream *es, const EngineEvent *ev)
 {
         const EngineFilters *f = es->filters;
@@ -331,10 +365,9 @@ static bool event_matches(const EventsStream *es, const EngineEvent *ev)
                 return false;
         json_t *a = ev->attributes;
         const char *name = json_string_value(json_object_get(a, "name"));
-        const char *image = json_string_value(json_object_get(a, "image"));
-        if (!any_value(f, "type", ev->type, NULL) || !any_value(f, "event", ev->action, NULL) ||
-            (engine_filters_has(f, "image") && !any_value(f, "image", image, NULL)) ||
-            !actor_matches(f, "container", ev, name) || !actor_matches(f, "network", ev, name))
+        if (!any_value(f, "type", ev->type, NULL) || !event_action_matches(f, ev->action) || !image_matches(f, ev) ||
+            !actor_matches(f, "container", ev, name) || !actor_matches(f, "network", ev, name) ||
+            !actor_matches(f, "volume", ev, name))
                 return false;
         _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
         for (char **v = labels; v && *v; v++) {

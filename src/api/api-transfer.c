@@ -198,7 +198,7 @@ static int import_worker(ApiJob *j, void *ud, LadeError **err)
         char id[72];
         int r = api_engine_open(t->server, NULL, NULL, NULL, &e, err);
         if (r == 0)
-                r = image_archive_import(engine_images(e), api_job_input_fd(j), &io, id, err);
+                r = engine_image_import(e, api_job_input_fd(j), &io, id, err);
         if (r < 0)
                 return r;
         return api_job_write_json(j, json_pack("{s:s}", "status", id));
@@ -325,7 +325,7 @@ static int save_worker(ApiJob *j, void *ud, LadeError **err)
         Transfer *t = ud;
         _cleanup_(engine_freep) Engine *e = NULL;
         int r = api_engine_open(t->server, NULL, NULL, NULL, &e, err);
-        return r < 0 ? r : image_archive_save(engine_images(e), t->names, api_job_output_fd(j), err);
+        return r < 0 ? r : engine_image_save(e, t->names, api_job_output_fd(j), err);
 }
 
 int api_images_get(ApiRequest *req, LadeError **err)
@@ -354,7 +354,7 @@ static int load_worker(ApiJob *j, void *ud, LadeError **err)
         Transfer *t = ud;
         _cleanup_(engine_freep) Engine *e = NULL;
         int r = api_engine_open(t->server, NULL, NULL, NULL, &e, err);
-        return r < 0 ? r : image_archive_load(engine_images(e), api_job_input_fd(j), loaded, j, err);
+        return r < 0 ? r : engine_image_load(e, api_job_input_fd(j), loaded, j, err);
 }
 
 int api_images_load_begin(ApiRequest *req, LadeError **err)

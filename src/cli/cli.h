@@ -45,6 +45,7 @@ int cmd_wait(Cli *c, int argc, char **argv);
 int cmd_pause(Cli *c, int argc, char **argv);
 int cmd_unpause(Cli *c, int argc, char **argv);
 int cmd_rename(Cli *c, int argc, char **argv);
+int cmd_update(Cli *c, int argc, char **argv);
 int cmd_logs(Cli *c, int argc, char **argv);
 int cmd_exec(Cli *c, int argc, char **argv);
 int cmd_inspect(Cli *c, int argc, char **argv);

@@ -211,7 +211,16 @@ static char *ports_text(const ContainerInfo *ci)
         return s;
 }
 
-static json_t *ps_row(const ContainerInfo *ci, bool no_trunc)
+/* docker ps's SIZE: "2B (virtual 4.26MB)" (HumanSizeWithPrecision, 3 digits) */
+static char *size_text(Cli *c, const ContainerInfo *ci)
+{
+        int64_t rw = 0, rootfs = 0;
+        (void) engine_container_size(cli_engine(c), ci->id, &rw, &rootfs, NULL);
+        _cleanup_free_ char *srw = format_size(rw), *sv = format_size(rootfs);
+        return rootfs > 0 ? xasprintf("%s (virtual %s)", srw, sv) : xstrdup(srw);
+}
+
+static json_t *ps_row(const ContainerInfo *ci, bool no_trunc, const char *size)
 {
         char id[65];
         snprintf(id, sizeof(id), no_trunc ? "%s" : "%.12s", ci->id);
@@ -235,7 +244,7 @@ static json_t *ps_row(const ContainerInfo *ci, bool no_trunc)
         }
         return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", ci->image, "Command", q,
                          "RunningFor", since, "Status", st, "Ports", ports, "Names", ci->name, "State", ci->state,
-                         "CreatedAt", created, "Labels", labels, "Size", "0B");
+                         "CreatedAt", created, "Labels", labels, "Size", size ? size : "0B");
 }
 
 int cmd_ps(Cli *c, int argc, char **argv)
@@ -245,7 +254,7 @@ int cmd_ps(Cli *c, int argc, char **argv)
                                               { "latest", no_argument, NULL, 'l' }, { "size", no_argument, NULL, 's' },
                                               { "filter", required_argument, NULL, 'f' },
                                               { "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 } };
-        bool all = false, quiet = false, no_trunc = false;
+        bool all = false, quiet = false, no_trunc = false, size = false;
         long last = -1;
         const char *format = NULL;
         _cleanup_(engine_filters_freep) EngineFilters *filters = engine_filters_new();
@@ -257,13 +266,16 @@ int cmd_ps(Cli *c, int argc, char **argv)
                 else if (o == 'N') no_trunc = true;
                 else if (o == 'n') last = strtol(optarg, NULL, 10);
                 else if (o == 'l') last = 1;
-                else if (o == 's') continue;
+                else if (o == 's') size = true;
                 else if (o == 'f') {
                         if (engine_filters_add_arg(filters, optarg, &err) < 0)
                                 return cli_fail(err);
                 } else if (o == 'F') format = optarg;
                 else return 125;
         }
+        /* as the docker CLI: a template that shows .Size asks for the sizes */
+        if (format && strstr(format, ".Size"))
+                size = true;
         /* as Docker: -n, -l and a status or exited filter look at stopped containers too */
         if (last >= 0 || engine_filters_has(filters, "status") || engine_filters_has(filters, "exited"))
                 all = true;
@@ -275,8 +287,10 @@ int cmd_ps(Cli *c, int argc, char **argv)
         for (size_t i = 0; i < n && (last < 0 || (long) i < last); i++) {
                 if (quiet)
                         printf(no_trunc ? "%s\n" : "%.12s\n", l[i]->id);
-                else
-                        json_array_append_new(rows, ps_row(l[i], no_trunc));
+                else {
+                        _cleanup_free_ char *st = size ? size_text(c, l[i]) : NULL;
+                        json_array_append_new(rows, ps_row(l[i], no_trunc, st));
+                }
         }
         json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID", "Image", "IMAGE",
                               "Command", "COMMAND", "RunningFor", "CREATED", "Status", "STATUS", "Ports", "PORTS",
@@ -284,7 +298,9 @@ int cmd_ps(Cli *c, int argc, char **argv)
                               "Size", "SIZE");
         if (!quiet)
                 format_print(stdout, format,
-                             "{{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}", h, rows);
+                             size ? "{{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}\\t{{.Size}}"
+                                  : "{{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}",
+                             h, rows);
         json_decref(h);
         json_decref(rows);
         container_info_list_free(l, n);

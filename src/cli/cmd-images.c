@@ -265,6 +265,44 @@ static void print_volumes_usage(Cli *c)
                (unsigned long long) vu.active, size, rec, pct);
 }
 
+/* go-units HumanSize: 4 significant digits (what `docker system df` prints) */
+static char *human_size4(int64_t bytes)
+{
+        static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+        double v = (double) bytes;
+        size_t u = 0;
+        while (v >= 1000.0 && u + 1 < ELEMENTSOF(units)) {
+                v /= 1000.0;
+                u++;
+        }
+        return xasprintf("%.4g%s", v, units[u]);
+}
+
+/* The Containers line: their writable layers; those not running are reclaimable. */
+static void print_containers_usage(Cli *c)
+{
+        ContainerInfo **l = NULL;
+        size_t n = 0, active = 0;
+        int64_t total = 0, reclaimable = 0;
+        if (engine_container_list(cli_engine(c), true, &l, &n, NULL) < 0)
+                n = 0;
+        for (size_t i = 0; i < n; i++) {
+                int64_t rw = 0, rootfs;
+                (void) engine_container_size(cli_engine(c), l[i]->id, &rw, &rootfs, NULL);
+                bool up = streq(l[i]->state, "running") || streq(l[i]->state, "paused") ||
+                          streq(l[i]->state, "restarting");
+                active += up;
+                total += rw;
+                if (!up)
+                        reclaimable += rw;
+        }
+        container_info_list_free(l, n);
+        _cleanup_free_ char *size = human_size4(total), *rec = human_size4(reclaimable);
+        _cleanup_free_ char *recl = total > 0 ? xasprintf("%s (%lld%%)", rec, (long long) (reclaimable * 100 / total))
+                                              : xstrdup(rec);
+        printf("%-16s%-11zu%-10zu%-14s%s\n", "Containers", n, active, size, recl);
+}
+
 int cmd_system_df(Cli *c, int argc, char **argv)
 {
         EngineDiskUsage du;
@@ -274,7 +312,7 @@ int cmd_system_df(Cli *c, int argc, char **argv)
         _cleanup_free_ char *size = format_size((int64_t) du.images_size);
         printf("%-16s%-11s%-10s%-14s%s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
         printf("%-16s%-11llu%-10llu%-14s%s (100%%)\n", "Images", (unsigned long long) du.images, 0ULL, size, size);
-        printf("%-16s%-11d%-10d%-14s%s\n", "Containers", 0, 0, "0B", "0B");
+        print_containers_usage(c);
         print_volumes_usage(c);
         printf("%-16s%-11d%-10d%-14s%s\n", "Build Cache", 0, 0, "0B", "0B");
         return 0;

@@ -293,11 +293,13 @@ int cmd_inspect(Cli *c, int argc, char **argv)
                                               { "type", required_argument, NULL, 't' },
                                               { "size", no_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
         const char *format = NULL, *type = NULL;
+        bool size = false;
         int o;
         while ((o = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
                 if (o == 'f') format = optarg;
                 else if (o == 't') type = optarg;
-                else if (o != 's') return 125;
+                else if (o == 's') size = true;
+                else return 125;
         }
         if (optind >= argc)
                 return cli_usage("\"inspect\" requires at least 1 argument.");
@@ -307,6 +309,11 @@ int cmd_inspect(Cli *c, int argc, char **argv)
                 json_t *doc = NULL;
                 if ((!type || streq(type, "container")) &&
                     engine_container_inspect(cli_engine(c), argv[i], &doc, NULL) == 0) {
+                        int64_t rw, rootfs;
+                        if (size && engine_container_size(cli_engine(c), argv[i], &rw, &rootfs, NULL) == 0) {
+                                json_object_set_new(doc, "SizeRw", json_integer(rw));
+                                json_object_set_new(doc, "SizeRootFs", json_integer(rootfs));
+                        }
                         json_array_append_new(all, doc);
                         continue;
                 }

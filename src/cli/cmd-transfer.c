@@ -231,7 +231,7 @@ int cmd_save(Cli *c, int argc, char **argv)
         if (fd < 0)
                 return cli_usage("open %s: %m", out ? out : "stdout");
         LadeError *err = NULL;
-        int r = image_archive_save(engine_images(cli_engine(c)), argv + optind, fd, &err);
+        int r = engine_image_save(cli_engine(c), argv + optind, fd, &err);
         /* never leave a half-written archive under the requested name */
         if (out && r == 0 && rename(tmp, out) < 0)
                 r = lade_error(&err, errno, "rename to '%s'", out);
@@ -264,7 +264,7 @@ int cmd_load(Cli *c, int argc, char **argv)
         if (fd < 0)
                 return cli_usage("open %s: %m", in);
         LadeError *err = NULL;
-        if (image_archive_load(engine_images(cli_engine(c)), fd, print_loaded, NULL, &err) < 0)
+        if (engine_image_load(cli_engine(c), fd, print_loaded, NULL, &err) < 0)
                 return cli_fail(err);
         return 0;
 }
@@ -292,7 +292,7 @@ int cmd_import(Cli *c, int argc, char **argv)
                 return cli_usage("open %s: %m", src);
         char id[72];
         LadeError *err = NULL;
-        if (image_archive_import(engine_images(cli_engine(c)), fd, &io, id, &err) < 0)
+        if (engine_image_import(cli_engine(c), fd, &io, id, &err) < 0)
                 return cli_fail(err);
         printf("%s\n", id);
         return 0;

@@ -75,6 +75,8 @@ static const Verb verbs[] = {
         { "container", "unpause", cmd_unpause, NULL },
         { NULL, "rename", cmd_rename, "Rename a container" },
         { "container", "rename", cmd_rename, NULL },
+        { NULL, "update", cmd_update, "Update configuration of one or more containers" },
+        { "container", "update", cmd_update, NULL },
         { NULL, "top", cmd_top, "Display the running processes of a container" },
         { NULL, "stats", cmd_stats, "Display a sample of containers' resource usage (--no-stream)" },
         { "container", "stats", cmd_stats, NULL },

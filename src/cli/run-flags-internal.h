@@ -1,6 +1,7 @@
 /* Shared between the run-flags*.c files: the option slots the flag scanner fills, and the Go
  * standard-library behaviours (strconv, time, net, encoding/csv, path) that the docker CLI's
- * messages and values depend on. Nothing here is used outside src/cli/run-flags*.c. */
+ * messages and values depend on. Used by src/cli/run-flags*.c, and by cmd-update.c for the Go
+ * parsers. */
 #pragma once
 
 #include <stdbool.h>

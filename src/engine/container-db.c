@@ -305,6 +305,19 @@ int ctr_set_stop_requested(Ctr *c, bool stop, LadeError **err)
         return 0;
 }
 
+void ctr_reload_create(Ctr *c)
+{
+        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
+        if (!c->db || image_db_prepare(c->db, "SELECT create_json FROM containers WHERE id = ?1", &st, NULL, c->id,
+                                       NULL) < 0 || sqlite3_step(st) != SQLITE_ROW)
+                return;
+        json_t *j = col_json(st, 0);
+        if (!j)
+                return;
+        json_decref(c->create);
+        c->create = j;
+}
+
 int ctr_delete_row(Ctr *c, LadeError **err)
 {
         sqlite3_stmt *st;
@@ -505,6 +518,11 @@ char *format_rfc3339_ns(int64_t ns)
 
 void ctr_event(Ctr *c, const char *action, json_t *extra)
 {
+        engine_event_emit(c->e, "container", action, c->id, ctr_event_attributes(c, extra));
+}
+
+json_t *ctr_event_attributes(Ctr *c, json_t *extra)
+{
         json_t *a = json_object();
         json_t *labels = json_object_get(c->create, "Labels");
         if (json_is_object(labels))
@@ -515,5 +533,5 @@ void ctr_event(Ctr *c, const char *action, json_t *extra)
                 json_object_update(a, extra);
                 json_decref(extra);
         }
-        engine_event_emit(c->e, "container", action, c->id, a);
+        return a;
 }

@@ -22,6 +22,7 @@
 #include "containers-internal.h"
 #include "json-util.h"
 #include "spec.h"
+#include "engine-events.h"
 #include "util.h"
 
 #define EXEC_MSG_MAX (256u * 1024)
@@ -32,6 +33,9 @@ struct EngineExec {
         int master;
         bool exited;
         int status;
+        /* the exec_die event, recorded by whichever thread sees the exit */
+        char *root, *container_id, *exec_id;
+        json_t *attrs;
 };
 
 static int msg_send(int fd, json_t *j, int pass_fd)
@@ -226,6 +230,19 @@ static int wait_started(EngineExec *x, LadeError **err)
         return 0;
 }
 
+static void exec_started_event(Engine *e, EngineExec *x, const char *id, const ExecRequest *req)
+{
+        Ctr c = { .e = e };
+        x->exec_id = req->exec_id ? xstrdup(req->exec_id) : ctr_exec_new_id();
+        engine_exec_event(e, id, "exec_start", req->cmd, x->exec_id);
+        if (ctr_load(&c, id, NULL) >= 0) {
+                x->root = xstrdup(engine_root(e));
+                x->container_id = xstrdup(c.id);
+                x->attrs = ctr_event_attributes(&c, NULL);
+        }
+        ctr_done(&c);
+}
+
 int engine_exec_spawn(Engine *e, const char *name_or_id, const ExecRequest *req, const int stdio[3],
                       EngineExec **ret, int *ret_code, LadeError **err)
 {
@@ -251,6 +268,7 @@ int engine_exec_spawn(Engine *e, const char *name_or_id, const ExecRequest *req,
                 engine_exec_free(x);
                 return r;
         }
+        exec_started_event(e, x, id, req);
         *ret = x;
         return 0;
 }
@@ -283,6 +301,12 @@ int engine_exec_process(EngineExec *x, int *ret_status)
                 x->exited = true;
                 /* the helper died without a word: Docker's code for an exec that went wrong */
                 x->status = r >= 0 && type ? (int) json_integer_value(json_object_get(m, "status")) : 126;
+                if (x->attrs) {
+                        json_t *a = json_copy(x->attrs);
+                        json_object_set_new(a, "execID", json_string(x->exec_id));
+                        json_object_set_new(a, "exitCode", json_sprintf("%d", x->status));
+                        engine_event_emit_at(x->root, "container", "exec_die", x->container_id, a);
+                }
         }
         *ret_status = x->status;
         return 1;
@@ -294,6 +318,10 @@ EngineExec *engine_exec_free(EngineExec *x)
                 return NULL;
         safe_close(x->ctl);
         safe_close(x->master);
+        free(x->root);
+        free(x->container_id);
+        free(x->exec_id);
+        json_decref(x->attrs);
         free(x);
         return NULL;
 }

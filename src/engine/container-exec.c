@@ -3,7 +3,9 @@
  * library in the caller's process with the caller's stdio. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -111,19 +113,66 @@ int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, Spe
         return r;
 }
 
+/* "exec_start: sh -c true": dockerd appends Entrypoint, a space and the Args joined. */
+static char *exec_action(const char *action, char *const *cmd)
+{
+        char *s = xasprintf("%s: %s ", action, cmd && cmd[0] ? cmd[0] : "");
+        for (size_t i = 1; cmd && cmd[0] && cmd[i]; i++) {
+                char *t = xasprintf("%s%s%s", s, i > 1 ? " " : "", cmd[i]);
+                free(s);
+                s = t;
+        }
+        return s;
+}
+
+char *ctr_exec_new_id(void)
+{
+        uint8_t b[32];
+        char *id = xmalloc(65);
+        if (getrandom(b, sizeof(b), 0) != sizeof(b))
+                for (size_t i = 0; i < sizeof(b); i++)
+                        b[i] = (uint8_t) random();
+        for (size_t i = 0; i < sizeof(b); i++)
+                snprintf(id + 2 * i, 3, "%02x", b[i]);
+        return id;
+}
+
+static void exec_event_c(Ctr *c, const char *action, char *const *cmd, const char *exec_id)
+{
+        _cleanup_free_ char *a = exec_action(action, cmd);
+        ctr_event(c, a, json_pack("{s:s}", "execID", exec_id));
+}
+
+void engine_exec_event(Engine *e, const char *name_or_id, const char *action, char *const *cmd,
+                       const char *exec_id)
+{
+        Ctr c = { .e = e };
+        if (ctr_load(&c, name_or_id, NULL) >= 0)
+                exec_event_c(&c, action, cmd, exec_id);
+        ctr_done(&c);
+}
+
 int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *req, int *ret_status,
                           LadeError **err)
 {
         Ctr c = { .e = e };
         SpecProcess *proc = NULL;
         int r = ctr_exec_prepare(&c, name_or_id, req, &proc, err);
+        _cleanup_free_ char *id = req->exec_id ? xstrdup(req->exec_id) : ctr_exec_new_id();
         if (r >= 0) {
                 ExecOptions o = { .process = proc, .detach = req->detach };
                 *ret_status = 0;
+                exec_event_c(&c, "exec_create", req->cmd, id);
+                exec_event_c(&c, "exec_start", req->cmd, id);
                 r = req->detach ? exec_detached(&c.rt, c.id, &o, ret_status, err)
                                 : container_exec(&c.rt, c.id, &o, ret_status, err);
                 if (r < 0)
                         *ret_status = engine_start_failure_code(*err) == 125 ? 126 : engine_start_failure_code(*err);
+                /* a detached process's end is nobody's to see here */
+                if (!req->detach) {
+                        _cleanup_free_ char *code = xasprintf("%d", *ret_status);
+                        ctr_event(&c, "exec_die", json_pack("{s:s,s:s}", "execID", id, "exitCode", code));
+                }
         }
         spec_process_free(proc);
         ctr_done(&c);

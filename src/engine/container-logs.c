@@ -37,11 +37,53 @@ typedef struct LogLine {
         int64_t ns;
 } LogLine;
 
+/* The files are streamed (64 KiB at a time), never read whole: without --tail each line goes
+ * to the caller as it is parsed (direct); with --tail N only the newest N are kept (a ring of N
+ * lines, ring_max >= 0); while following, the lines of one read are collected, then delivered. */
 typedef struct LogRead {
         const LogsOptions *o;
         LogLine *lines;
         size_t n, cap;
+        bool direct;
+        long ring_max;        /* -1: no ring */
+        size_t ring_head;
+        LogsFn fn;
+        void *ud;
+        int r;                /* the callback's first failure (direct mode) */
 } LogRead;
+
+static void log_line_free(LogLine *l)
+{
+        free(l->stream);
+        free(l->text);
+}
+
+static void keep_line(LogRead *lr, LogLine l)
+{
+        if (lr->direct) {
+                if (lr->r == 0)
+                        lr->r = lr->fn(l.stream, l.ns, l.text, l.len, lr->ud);
+                log_line_free(&l);
+                return;
+        }
+        if (lr->ring_max == 0) {
+                log_line_free(&l);
+                return;
+        }
+        if (lr->ring_max > 0 && lr->n == (size_t) lr->ring_max) {
+                log_line_free(&lr->lines[lr->ring_head]);
+                lr->lines[lr->ring_head] = l;
+                lr->ring_head = (lr->ring_head + 1) % lr->n;
+                return;
+        }
+        if (lr->n == lr->cap) {
+                lr->cap = lr->cap ? lr->cap * 2 : 64;
+                if (lr->ring_max > 0 && lr->cap > (size_t) lr->ring_max)
+                        lr->cap = (size_t) lr->ring_max;
+                lr->lines = xreallocarray(lr->lines, lr->cap, sizeof(LogLine));
+        }
+        lr->lines[lr->n++] = l;
+}
 
 static bool line_wanted(const LogsOptions *o, const char *stream, int64_t ns)
 {
@@ -63,13 +105,9 @@ static void parse_line(LogRead *lr, const char *l, size_t len)
         int64_t ns = parse_log_time(json_string_value(json_object_get(j, "time")));
         if (!json_is_string(log) || !stream || !line_wanted(lr->o, stream, ns))
                 return;
-        if (lr->n == lr->cap) {
-                lr->cap = lr->cap ? lr->cap * 2 : 64;
-                lr->lines = xreallocarray(lr->lines, lr->cap, sizeof(LogLine));
-        }
         size_t n = json_string_length(log);
-        lr->lines[lr->n++] = (LogLine) { .stream = xstrdup(stream), .text = xstrndup(json_string_value(log), n),
-                                         .len = n, .ns = ns };
+        keep_line(lr, (LogLine) { .stream = xstrdup(stream), .text = xstrndup(json_string_value(log), n),
+                                  .len = n, .ns = ns });
 }
 
 /* Parses the complete lines of buf; returns how many bytes were consumed. */
@@ -85,12 +123,33 @@ static size_t parse_buffer(LogRead *lr, const char *buf, size_t len)
         }
 }
 
-static void read_whole(LogRead *lr, const char *path)
+/* A line longer than this (the writer splits at 16 KiB, so only a corrupt file has one) is
+ * dropped rather than buffered without end. */
+#define LOG_LINE_MAX (1u << 20)
+
+static void read_stream(LogRead *lr, const char *path)
 {
-        _cleanup_free_ char *text = NULL;
-        size_t len;
-        if (read_file_at(AT_FDCWD, path, SIZE_MAX / 2, &text, &len, NULL) == 0)
-                (void) parse_buffer(lr, text, len);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        size_t cap = 65536, len = 0;
+        _cleanup_free_ char *buf = xmalloc(cap);
+        for (;;) {
+                if (len == cap) {
+                        if (cap >= LOG_LINE_MAX) {
+                                len = 0;    /* skip the rest of an overlong line */
+                                continue;
+                        }
+                        buf = xrealloc(buf, cap *= 2);
+                }
+                ssize_t n = read(fd, buf + len, cap - len);
+                if (n <= 0 || (lr->direct && lr->r != 0))
+                        return;
+                len += (size_t) n;
+                size_t used = parse_buffer(lr, buf, len);
+                memmove(buf, buf + used, len - used);
+                len -= used;
+        }
 }
 
 static int deliver(LogRead *lr, size_t from, LogsFn fn, void *ud)
@@ -186,19 +245,27 @@ int engine_container_logs(Engine *e, const char *name_or_id, const LogsOptions *
         char id[65];
         snprintf(id, sizeof(id), "%s", c.id);
         ctr_done(&c);
-        LogRead lr = { .o = o };
+        LogRead lr = { .o = o, .direct = o->tail < 0, .ring_max = o->tail < 0 ? -1 : o->tail, .fn = fn, .ud = ud };
         for (int i = 1000; i > 0; i--) {
                 _cleanup_free_ char *old = xasprintf("%s.%d", path, i);
                 if (access(old, F_OK) == 0)
-                        read_whole(&lr, old);
+                        read_stream(&lr, old);
         }
-        read_whole(&lr, path);
-        size_t from = o->tail >= 0 && (size_t) o->tail < lr.n ? lr.n - (size_t) o->tail : 0;
-        for (size_t i = 0; i < from; i++) {
-                free(lr.lines[i].stream);
-                free(lr.lines[i].text);
+        read_stream(&lr, path);
+        r = lr.r;
+        if (!lr.direct) {
+                /* the ring, oldest first */
+                LogLine *ordered = xreallocarray(NULL, lr.n ? lr.n : 1, sizeof(LogLine));
+                for (size_t i = 0; i < lr.n; i++)
+                        ordered[i] = lr.lines[(lr.ring_head + i) % lr.n];
+                free(lr.lines);
+                lr.lines = ordered;
+                lr.cap = lr.n ? lr.n : 1;
+                r = deliver(&lr, 0, fn, ud);
         }
-        r = deliver(&lr, from, fn, ud);
+        lr.direct = false;
+        lr.ring_max = -1;
+        lr.ring_head = 0;
         if (r == 0 && o->follow)
                 r = follow(e, id, path, &lr, fn, ud, o->cancel_fd, err);
         deliver(&lr, 0, fn, ud);

@@ -69,7 +69,7 @@ static int invalid(LadeError **err, const char *msg)
         return lade_error_msg(err, EINVAL, "%s", msg);
 }
 
-static int validate_memory(const Resources *r, LadeError **err)
+static int validate_memory(const Resources *r, bool update, LadeError **err)
 {
         if (r->memory != 0 && r->memory < MIN_MEMORY)
                 return invalid(err, "Minimum memory limit allowed is 6MB");
@@ -77,7 +77,7 @@ static int validate_memory(const Resources *r, LadeError **err)
                 return invalid(
                         err,
                         "Minimum memoryswap limit should be larger than memory limit, see usage");
-        if (r->memory == 0 && r->swap > 0)
+        if (r->memory == 0 && r->swap > 0 && !update)
                 return invalid(err, "You should always set the Memory limit when using Memoryswap "
                                     "limit, see usage");
         if (r->swappiness_set && (r->swappiness < 0 || r->swappiness > 100))
@@ -247,7 +247,7 @@ int cspec_validate_host_config(SpecBuild *b, LadeError **err)
         Resources res = {};
         int r = read_resources(b->host, &res, err);
         if (r >= 0)
-                r = validate_memory(&res, err);
+                r = validate_memory(&res, false, err);
         if (r >= 0)
                 r = validate_cpu(&res, err);
         if (r >= 0)
@@ -255,6 +255,19 @@ int cspec_validate_host_config(SpecBuild *b, LadeError **err)
         if (r >= 0)
                 r = validate_modes(b, err);
         return r < 0 ? r : validate_annotations(b, err);
+}
+
+/* verifyPlatformContainerResources(update=true) on a POST /containers/{id}/update body: a
+ * swap limit alone is allowed (it joins the container's memory limit). */
+int container_spec_validate_update(json_t *update, LadeError **err)
+{
+        Resources res = {};
+        int r = read_resources(update, &res, err);
+        if (r >= 0)
+                r = validate_memory(&res, true, err);
+        if (r >= 0)
+                r = validate_cpu(&res, err);
+        return r < 0 ? r : validate_blkio(&res, err);
 }
 
 /* ---- resources ---- */

@@ -35,6 +35,10 @@ int container_spec_build(const SpecInputs *in, json_t **ret, LadeError **err);
  * strings, which this writes as plain numbers. Caller frees. */
 char *container_spec_dump(const json_t *spec, size_t flags);
 
+/* dockerd's checks of the resources in a POST /containers/{id}/update body (Docker's Resources
+ * fields at the top level), with its messages ("Minimum memory limit allowed is 6MB"). */
+int container_spec_validate_update(json_t *update, LadeError **err);
+
 /* dockerd's merge() of Config.Env: the request's entries, then the image's for keys the request
  * does not set (what a container's Config.Env is, and what `commit` keeps). Caller frees. */
 char **container_spec_merge_env(char **user, char *const *image);

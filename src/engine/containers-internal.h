@@ -45,6 +45,8 @@ int ctr_load(Ctr *c, const char *name_or_id, LadeError **err);
 int ctr_save(Ctr *c, LadeError **err);
 int ctr_delete_row(Ctr *c, LadeError **err);
 int ctr_set_stop_requested(Ctr *c, bool stop, LadeError **err);
+/* Re-reads the create body from the row (`update` may have changed it); kept when it fails. */
+void ctr_reload_create(Ctr *c);
 /* Marks the row of a container whose monitor died as exited (255, error MSG), but only while
  * the row still says what c read (state and monitor_pid). Returns 1 when it did; 0 when the row
  * has moved on (a monitor recorded the exit meanwhile), and c then holds the row's new state. */
@@ -70,7 +72,11 @@ char *format_rfc3339_ns(int64_t ns);
 /* Records a container event (engine-events.h) with Docker's attributes: name, image, the
  * labels, and extra (stolen, may be NULL). */
 void ctr_event(Ctr *c, const char *action, json_t *extra);
+/* The attributes ctr_event() records (extra stolen). */
+json_t *ctr_event_attributes(Ctr *c, json_t *extra);
 
+/* A new exec instance id (64 hex). */
+char *ctr_exec_new_id(void);
 /* exec: loads name_or_id into c, checks it runs, and builds the process of req. */
 int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, SpecProcess **ret,
                      LadeError **err);

@@ -1381,6 +1381,9 @@ int engine_image_remove(Engine *e, const char *name, bool force, ImageRemoveFn f
         int r = image_store_resolve(engine_images(e), name, &info, err);
         if (r < 0)
                 return r;
+        /* a reference of an image with other tags is only untagged: containers do not matter */
+        if (strv_length(info->repo_tags) > 1 && !startswith(info->id, name) && !startswith(info->id + 7, name))
+                return engine_image_remove_logged(e, info, name, force, fn, ud, err);
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
         if ((r = ctr_open_db(e, &db, err)) < 0)
                 return r;
@@ -1399,5 +1402,5 @@ int engine_image_remove(Engine *e, const char *name, bool force, ImageRemoveFn f
                                               info->id + 7, running ? "cannot be forced" : "must be forced",
                                               running ? "running" : "stopped", cid);
         }
-        return image_store_remove(engine_images(e), name, force, fn, ud, err);
+        return engine_image_remove_logged(e, info, name, force, fn, ud, err);
 }

@@ -107,6 +107,18 @@ int engine_container_pause(Engine *e, const char *name_or_id, LadeError **err);
 int engine_container_unpause(Engine *e, const char *name_or_id, LadeError **err);
 int engine_container_rename(Engine *e, const char *name_or_id, const char *new_name, LadeError **err);
 int engine_container_remove(Engine *e, const char *name_or_id, bool force, bool volumes, LadeError **err);
+/* `docker update`: body is Docker's POST /containers/{id}/update body (Resources fields and
+ * RestartPolicy at the top level, borrowed). Its non-zero fields replace the container's (kept
+ * for inspect and later starts); a running container's cgroup gets them at once. Errors are
+ * dockerd's: EINVAL for bad values, EBUSY for conflicts, ENOENT for an unknown container. */
+int engine_container_update(Engine *e, const char *name_or_id, json_t *body, LadeError **err);
+/* The container's sizes as dockerd reports them (container-size.c): SizeRw, the bytes of its
+ * writable layer (symlinks not followed, a hardlinked file counted once), and SizeRootFs, that
+ * plus its image's unpacked size. */
+int engine_container_size(Engine *e, const char *name_or_id, int64_t *ret_rw, int64_t *ret_rootfs,
+                          LadeError **err);
+/* moby's directory.Size of dir (a missing dir is 0). */
+int engine_dir_size(const char *dir, int64_t *ret, LadeError **err);
 /* Resolves a name, id or unique id prefix: the full id. */
 int engine_container_lookup(Engine *e, const char *name_or_id, char ret_id[static 65], LadeError **err);
 /* Docker's GET /containers/{id}/json document. */
@@ -165,11 +177,16 @@ int engine_container_logs(Engine *e, const char *name_or_id, const LogsOptions *
 
 /* ---- exec ---- */
 typedef struct ExecRequest {
+        const char *exec_id;  /* the instance's id in its events (NULL: a new one) */
         char **cmd;
         char **env;           /* extra KEY=VALUE */
         const char *user, *workdir;
         bool tty, interactive, detach, privileged;
 } ExecRequest;
+/* dockerd's exec events of the container: action "exec_create" or "exec_start" (the command
+ * is appended as dockerd does: "exec_start: sh -c true"), attribute execID. */
+void engine_exec_event(Engine *e, const char *name_or_id, const char *action, char *const *cmd,
+                       const char *exec_id);
 /* Runs a process in a running container with the caller's stdio (detach: stdio /dev/null). */
 int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *req, int *ret_status,
                           LadeError **err);

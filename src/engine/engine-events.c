@@ -23,9 +23,9 @@ static const char events_schema[] =
         " time_ns INTEGER NOT NULL, type TEXT NOT NULL, action TEXT NOT NULL,"
         " actor_id TEXT NOT NULL, attributes TEXT NOT NULL DEFAULT '{}')";
 
-static int events_open(Engine *e, bool create, sqlite3 **ret, LadeError **err)
+static int events_open_at(const char *root, bool create, sqlite3 **ret, LadeError **err)
 {
-        _cleanup_free_ char *path = xasprintf("%s/lade.db", engine_root(e));
+        _cleanup_free_ char *path = xasprintf("%s/lade.db", root);
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
         int r = image_db_open(path, &db, err);
         if (r < 0)
@@ -38,19 +38,24 @@ static int events_open(Engine *e, bool create, sqlite3 **ret, LadeError **err)
 
 #define TICK_FILE "events.tick"
 
-static int tick_open(Engine *e)
+static int tick_open(const char *root)
 {
-        _cleanup_free_ char *path = xasprintf("%s/" TICK_FILE, engine_root(e));
+        _cleanup_free_ char *path = xasprintf("%s/" TICK_FILE, root);
         return open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 }
 
 /* The close of a write-open is the IN_CLOSE_WRITE the watchers wait for; nothing is written. */
-static void tick(Engine *e)
+static void tick(const char *root)
 {
-        int fd = tick_open(e);
+        int fd = tick_open(root);
         if (fd < 0)
                 log_debug("events: no tick: %m");
         safe_close(fd);
+}
+
+static int events_open(Engine *e, bool create, sqlite3 **ret, LadeError **err)
+{
+        return events_open_at(engine_root(e), create, ret, err);
 }
 
 static bool table_exists(sqlite3 *db)
@@ -67,9 +72,15 @@ static bool table_exists(sqlite3 *db)
 
 void engine_event_emit(Engine *e, const char *type, const char *action, const char *actor_id, json_t *attrs)
 {
+        engine_event_emit_at(engine_root(e), type, action, actor_id, attrs);
+}
+
+void engine_event_emit_at(const char *root, const char *type, const char *action, const char *actor_id,
+                          json_t *attrs)
+{
         _cleanup_json_ json_t *a = attrs ? attrs : json_object();
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        if (events_open(e, true, &db, NULL) < 0)
+        if (events_open_at(root, true, &db, NULL) < 0)
                 return;
         _cleanup_free_ char *text = json_dump_compact(a);
         _cleanup_free_ char *now = xasprintf("%lld", (long long) realtime_ns());
@@ -87,7 +98,7 @@ void engine_event_emit(Engine *e, const char *type, const char *action, const ch
                                                      (long long) (seq - ENGINE_EVENTS_KEEP));
                 (void) sqlite3_exec(db, sql, NULL, NULL, NULL);
         }
-        tick(e);
+        tick(root);
 }
 
 int engine_events_last_seq(Engine *e, int64_t *ret, LadeError **err)
@@ -159,7 +170,7 @@ struct EngineEventsWatch {
 static void watch_arm(EngineEventsWatch *w)
 {
         _cleanup_free_ char *path = xasprintf("%s/" TICK_FILE, engine_root(w->e));
-        safe_close(tick_open(w->e));
+        safe_close(tick_open(engine_root(w->e)));
         w->wd = inotify_add_watch(w->fd, path, IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
                                   IN_MOVE_SELF | IN_DONT_FOLLOW);
         if (w->wd < 0) {

@@ -29,6 +29,20 @@ typedef struct EngineEvent {
 /* Appends an event; attrs (stolen, may be NULL) are the actor's attributes. */
 void engine_event_emit(Engine *e, const char *type, const char *action, const char *actor_id,
                        json_t *attrs);
+/* The same for a caller that holds only the state root (an exec's exit seen by another thread). */
+void engine_event_emit_at(const char *root, const char *type, const char *action, const char *actor_id,
+                          json_t *attrs);
+/* The other objects' events with dockerd's attributes (engine-events-objects.c): networks
+ * {name, type[, container]}, volumes {driver[, …extra (stolen)]}, images {labels…, name}. */
+void engine_network_event(Engine *e, const char *id, const char *name, const char *driver, const char *action,
+                          const char *container_id);
+void engine_volume_event(Engine *e, const char *name, const char *action, json_t *extra);
+void engine_image_event(Engine *e, const char *id, const char *name, const char *action);
+/* With attrs (stolen) instead of the image's labels (an image about to be deleted). */
+void engine_image_event_attrs(Engine *e, const char *id, const char *name, const char *action, json_t *attrs);
+/* image_store_remove() with dockerd's untag and delete events (the image's labels read first). */
+int engine_image_remove_logged(Engine *e, const ImageInfo *info, const char *name, bool force, ImageRemoveFn fn,
+                               void *ud, LadeError **err);
 /* The newest sequence number (0 when there is none). */
 int engine_events_last_seq(Engine *e, int64_t *ret, LadeError **err);
 /* Up to max events with seq > after, oldest first. */

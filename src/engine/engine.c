@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine-events.h"
 #include "engine.h"
 #include "util.h"
 
@@ -98,6 +99,25 @@ static void pull_hook_layer(void *userdata, const char *digest, int fd)
         image_layer_prep_add(x->prep, digest, fd);
 }
 
+/* pull and push: the Actor is the familiar reference, "name" its repository (as dockerd's
+ * distribution code logs them), with the image's labels */
+static void ref_event(Engine *e, const ImageRef *ref, const char *id, const char *action)
+{
+        _cleanup_free_ char *familiar = image_ref_familiar(ref);
+        _cleanup_(image_info_freep) ImageInfo *info = NULL;
+        json_t *a = json_object();
+        if (image_store_resolve(e->images, id, &info, NULL) == 0 && info->config &&
+            json_is_object(info->config->labels))
+                json_object_update(a, info->config->labels);
+        _cleanup_free_ char *repo = xstrdup(familiar);
+        char *at = strchr(repo, '@'), *slash = strrchr(repo, '/'), *colon = strrchr(repo, ':');
+        if (at)
+                *at = 0;
+        else if (colon && (!slash || colon > slash))
+                *colon = 0;
+        engine_image_event_attrs(e, familiar, repo, action, a);
+}
+
 int engine_image_pull(Engine *e, const char *name, const char *platform, char ret_id[static 72],
                       LadeError **err)
 {
@@ -126,6 +146,8 @@ int engine_image_pull(Engine *e, const char *name, const char *platform, char re
                                                 ret_id, err);
         image_layer_prep_free(x.prep);
         platform_done(&want);
+        if (r == 0)
+                ref_event(e, ref, ret_id, "pull");
         return r;
 }
 
@@ -144,6 +166,8 @@ int engine_image_push(Engine *e, const char *name, LadeError **err)
         r = client(e, &c, err);
         if (r == 0)
                 r = registry_push(c, ref, image_store_blobs(e->images), info->manifest_digest, err);
+        if (r == 0)
+                ref_event(e, ref, info->id, "push");
         return r;
 }
 
@@ -176,5 +200,11 @@ int engine_image_tag(Engine *e, const char *source, const char *target, LadeErro
                 r = image_ref_parse(target, &ref, err);
         if (r == 0 && ref->digest)
                 r = lade_error_msg(err, EINVAL, "refusing to create a tag with a digest reference");
-        return r < 0 ? r : image_store_tag(e->images, info->id, ref, err);
+        if (r == 0)
+                r = image_store_tag(e->images, info->id, ref, err);
+        if (r == 0) {
+                _cleanup_free_ char *familiar = image_ref_familiar(ref);
+                engine_image_event(e, info->id, familiar, "tag");
+        }
+        return r;
 }

@@ -47,6 +47,10 @@ int engine_login_check(Engine *e, const char *server, const char *user, const ch
                        LadeError **err);
 int engine_logout(Engine *e, const char *server, LadeError **err);
 int engine_image_tag(Engine *e, const char *source, const char *target, LadeError **err);
+/* load, save and import (image-archive.h) with their image events (engine-events-objects.c). */
+int engine_image_load(Engine *e, int fd, ImageLoadedFn fn, void *userdata, LadeError **err);
+int engine_image_save(Engine *e, char *const *names, int fd, LadeError **err);
+int engine_image_import(Engine *e, int fd, const ImportOptions *o, char ret_id[static 72], LadeError **err);
 
 /* Docker's /images/{name}/json shape. */
 json_t *engine_image_inspect_json(Engine *e, const ImageInfo *i);

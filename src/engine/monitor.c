@@ -26,6 +26,7 @@
 #include "network.h"
 #include "json-util.h"
 #include "util.h"
+#include "volumes.h"
 
 typedef struct Monitor {
         Ctr *c;
@@ -122,6 +123,8 @@ static int start_once(Monitor *m, bool first, LadeError **err)
         /* `run` built the spec a moment ago (c->spec): the first start reuses it; a restart
          * rebuilds it (a container:X namespace may have moved) */
         int r = first && c->spec ? 0 : ctr_build_spec(c, err);
+        if (r >= 0)
+                engine_volumes_mount_events(c->e, c->id, c->create);
         if (r >= 0)
                 r = create_container(m, err);
         if (r >= 0)
@@ -412,6 +415,8 @@ _noreturn_ static void monitor_run(Monitor *m, int status)
                         exit_removed(m, status);
                 record_exit(m, status);
                 MonMsg ex = { .type = MON_EXIT, .value = status };
+                /* `update` may have changed the restart policy and the resources of the next run */
+                ctr_reload_create(m->c);
                 if (!want_restart(m->c, status) || reload_stop_requested(m->c))
                         break;
                 /* clients attached to this run see it end, as with Docker */

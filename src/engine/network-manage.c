@@ -7,6 +7,7 @@
 
 #include "image-db.h"
 #include "json-util.h"
+#include "engine-events.h"
 #include "network-internal.h"
 #include "util.h"
 
@@ -174,8 +175,10 @@ int engine_network_create(Engine *e, const char *name, const char *driver, const
                 else
                         image_db_rollback(db);
         }
-        if (r == 0)
+        if (r == 0) {
                 *ret_id = xstrdup(id);
+                engine_network_event(e, id, name, "bridge", "create", NULL);
+        }
         net_row_done(&row);
         net_config_done(&c);
         return r;
@@ -226,7 +229,7 @@ static int endpoint_count(sqlite3 *db, const char *network_id, LadeError **err)
 
 /* Under the write lock: refuse, or delete the row and take the kernel side down. */
 static int remove_locked(const NetConfig *c, sqlite3 *db, NetLink *nl, const char *name_or_id,
-                         LadeError **err)
+                         NetRow *ret_gone, LadeError **err)
 {
         NetRow row = { 0 };
         int r = net_db_find(db, name_or_id, &row, err);
@@ -241,7 +244,10 @@ static int remove_locked(const NetConfig *c, sqlite3 *db, NetLink *nl, const cha
         if (r == 0 && (r = net_db_delete(db, row.id, err)) == 0 &&
             (r = net_network_teardown(c, nl, &row, err)) == 0)
                 r = net_table_gc(c, db, nl, err);
-        net_row_done(&row);
+        if (r == 0)
+                *ret_gone = row;
+        else
+                net_row_done(&row);
         return r;
 }
 
@@ -254,11 +260,15 @@ int engine_network_remove(Engine *e, const char *name_or_id, LadeError **err)
         if (r < 0 || (r = nl_open(0, &nl, err)) < 0 || (r = image_db_begin(db, err)) < 0)
                 return r;
         net_config_load(&c, e);
-        r = remove_locked(&c, db, nl, name_or_id, err);
+        NetRow gone = { 0 };
+        r = remove_locked(&c, db, nl, name_or_id, &gone, err);
         if (r < 0)
                 image_db_rollback(db);
         else
                 r = image_db_commit(db, err);
+        if (r == 0)
+                engine_network_event(e, gone.id, gone.name, gone.driver, "destroy", NULL);
+        net_row_done(&gone);
         net_config_done(&c);
         return r;
 }
@@ -281,7 +291,8 @@ static int prune_locked(const NetConfig *c, sqlite3 *db, NetLink *nl, json_t *na
                 if ((r = net_network_teardown(c, nl, &rows[i], err)) < 0)
                         break;
                 if (!rows[i].builtin)
-                        json_array_append_new(names, json_string(rows[i].name));
+                        json_array_append_new(names, json_pack("{s:s,s:s,s:s}", "id", rows[i].id, "name",
+                                                               rows[i].name, "driver", rows[i].driver));
         }
         net_rows_free(rows, n);
         return r < 0 ? r : net_table_gc(c, db, nl, err);
@@ -307,6 +318,16 @@ int engine_network_prune(Engine *e, json_t **ret_names, LadeError **err)
                 json_decref(names);
                 return r;
         }
-        *ret_names = names;
+        /* the events once the transaction is over; the caller gets the names */
+        json_t *out = json_array(), *n;
+        size_t i;
+        json_array_foreach(names, i, n) {
+                const char *name = json_string_value(json_object_get(n, "name"));
+                engine_network_event(e, json_string_value(json_object_get(n, "id")), name,
+                                     json_string_value(json_object_get(n, "driver")), "destroy", NULL);
+                json_array_append_new(out, json_string(name));
+        }
+        json_decref(names);
+        *ret_names = out;
         return 0;
 }

@@ -18,6 +18,7 @@
 
 #include "image-db.h"
 #include "json-util.h"
+#include "engine-events.h"
 #include "network-internal.h"
 #include "util.h"
 
@@ -492,6 +493,8 @@ int engine_network_attach(Engine *e, const NetAttachRequest *req, NetAttachResul
                 undo(&a);
         else
                 fill_result(&a, ret);
+        if (r == 0)
+                engine_network_event(e, a.net.id, a.net.name, a.net.driver, "connect", req->container_id);
         attach_done(&a);
         return r;
 }
@@ -568,15 +571,17 @@ static int detach_one(Engine *e, const NetConfig *c, sqlite3 *db, NetLink *nl,
                 return r;
         NetRow row = { 0 };
         bool user = net_db_find(db, ep->network_id, &row, NULL) == 0 && !row.builtin;
-        net_row_done(&row);
         r = net_db_endpoint_delete(db, ep->container_id, ep->network_id, err);
         if (r == 0 && user)
                 r = net_hosts_refresh(e, db, ep->network_id, ep->container_id, err);
-        if (r < 0) {
+        if (r < 0)
                 image_db_rollback(db);
-                return r;
-        }
-        return image_db_commit(db, err);
+        else
+                r = image_db_commit(db, err);
+        if (r == 0)
+                engine_network_event(e, ep->network_id, row.name, row.driver, "disconnect", ep->container_id);
+        net_row_done(&row);
+        return r;
 }
 
 static int detach_matching(Engine *e, const char *container_id, const char *network_id,

@@ -17,6 +17,7 @@
 #include "image-db.h"
 #include "json-util.h"
 #include "util.h"
+#include "engine-events.h"
 #include "volumes-internal.h"
 
 /* ---- names and options ---- */
@@ -325,6 +326,8 @@ int engine_volume_create(Engine *e, const char *name, const char *driver, json_t
                         vol_trash_dir(e, want->name);
                 return r;
         }
+        if (created)
+                engine_volume_event(e, v->name, "create", NULL);
         if (ret)
                 *ret = vol_to_json(e, v);
         return 0;
@@ -485,6 +488,8 @@ static int remove_one(Engine *e, sqlite3 *db, const char *name, LadeError **err)
         }
         if (r < 0)
                 image_db_rollback(db);
+        else
+                engine_volume_event(e, name, "destroy", NULL);
         return r;
 }
 

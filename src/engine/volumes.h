@@ -68,6 +68,8 @@ int engine_volumes_release(Engine *e, const char *container_id, bool remove_anon
 /* Docker's inspect "Mounts" of a container: binds, volumes and --mount tmpfs, in the order of
  * Binds, Mounts, then anonymous volumes. Never fails (an empty array at worst). */
 json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *create);
+/* dockerd's "mount" event of each volume a start mounts (at every start). */
+void engine_volumes_mount_events(Engine *e, const char *container_id, json_t *create);
 
 /* Validation, public for the tests: Docker's local volume name rules ("create NAME: ..." is
  * the caller's context) and the local driver's options. */
