@@ -169,6 +169,7 @@ static ApiServer *server_free(ApiServer *s)
                 return NULL;
         api_execs_free(s);
         api_attach_in_flight_free(s);
+        engine_pool_free(s->engines);
         authz_policy_free(s->policy);
         api_audit_free(s->audit);
         safe_close(s->stop_fd);
@@ -203,10 +204,13 @@ static int server_new(const ApiServerOptions *o, ApiServer **ret, LadeError **er
                 return r;
         if (o->tcp_address && (r = api_tls_load(s, o, err)) < 0)
                 return r;
-        /* the state root must open before we accept anyone */
+        /* the state root must open before we accept anyone; this open also removes stale
+         * layer dirs, which the pool's opens then skip */
         _cleanup_(engine_freep) Engine *e = NULL;
         if ((r = api_engine_open(s, NULL, NULL, NULL, &e, err)) < 0)
                 return r;
+        EngineOptions eo = api_engine_options(s);
+        s->engines = engine_pool_new(&eo, API_ENGINES_IDLE_MAX);
         *ret = TAKE_PTR(s);
         return 0;
 }

@@ -1278,8 +1278,9 @@ static ContainerInfo *info_reconciled(Engine *e, sqlite3 *db, ContainerInfo *ci)
 
 int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err)
 {
-        _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        int r = ctr_open_db(e, &db, err);
+        /* the Engine's connection: in a server, pooled with its parsed schema (no open per list) */
+        sqlite3 *db;
+        int r = engine_db(e, &db, err);
         if (r < 0)
                 return r;
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
