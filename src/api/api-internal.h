@@ -27,6 +27,7 @@
 #define API_SHUTDOWN_GRACE_S 30                      /* requests in flight at SIGTERM */
 #define API_PEER_GROUPS_MAX 4096
 #define API_ENGINES_IDLE_MAX 4u                      /* Engines kept open between requests */
+#define API_MALLOC_ARENAS 2                          /* glibc's: not one per CPU x 8 */
 
 typedef struct ApiJob ApiJob;
 typedef struct ApiPendingAttach ApiPendingAttach;
@@ -48,6 +49,7 @@ typedef struct ApiServer {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         unsigned requests;            /* in flight */
+        uint64_t served;              /* requests begun since the start */
         unsigned jobs;                /* worker threads alive */
         unsigned event_listeners;
         ApiPendingAttach *pending;    /* attach streams waiting for their container's start */

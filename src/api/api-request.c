@@ -322,6 +322,7 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
                 *con_cls = req;
                 pthread_mutex_lock(&s->lock);
                 s->requests++;
+                s->served++;
                 pthread_mutex_unlock(&s->lock);
                 request_begin(req);
                 return MHD_YES;

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -266,12 +267,34 @@ static void server_drain(ApiServer *s)
         pthread_mutex_unlock(&s->lock);
 }
 
-static int wait_for_signal(const sigset_t *set)
+/* Memory a burst of requests left behind, given back once the server has been idle for a
+ * second: the idle Engines' SQLite page caches, then the allocator's free pages (glibc keeps
+ * them otherwise, in every arena). Nothing is done while requests come, or when none came. */
+static void idle_trim(ApiServer *s, uint64_t *seen, uint64_t *trimmed)
 {
-        int sig = 0;
-        while (sigwait(set, &sig) != 0)
-                ;
-        return sig;
+        pthread_mutex_lock(&s->lock);
+        uint64_t served = s->served;
+        bool idle = s->requests == 0 && served == *seen && served != *trimmed;
+        pthread_mutex_unlock(&s->lock);
+        *seen = served;
+        if (!idle)
+                return;
+        engine_pool_trim(s->engines);
+        (void) malloc_trim(0);
+        *trimmed = served;
+}
+
+static int wait_for_signal(ApiServer *s, const sigset_t *set)
+{
+        uint64_t seen = 0, trimmed = 0;
+        for (;;) {
+                struct timespec tick = { .tv_sec = 1 };
+                int sig = sigtimedwait(set, NULL, &tick);
+                if (sig > 0)
+                        return sig;
+                if (errno == EAGAIN)
+                        idle_trim(s, &seen, &trimmed);
+        }
 }
 
 int api_server_run(const ApiServerOptions *o, LadeError **err)
@@ -284,6 +307,9 @@ int api_server_run(const ApiServerOptions *o, LadeError **err)
         /* every thread created from here on inherits the mask: the signals come to sigwait */
         pthread_sigmask(SIG_BLOCK, &stop, &old);
         sigdelset(&stop, SIGPIPE);
+        /* a thread per connection: glibc would make up to 8 arenas per CPU, each keeping its
+         * free pages; two serve the load test as well (63-api-load) */
+        (void) mallopt(M_ARENA_MAX, API_MALLOC_ARENAS);
         _cleanup_(server_freep) ApiServer *s = NULL;
         _cleanup_close_ int fd = -EBADF, tcp_fd = -EBADF;
         int r = server_new(o, &s, err);
@@ -310,7 +336,7 @@ int api_server_run(const ApiServerOptions *o, LadeError **err)
                 _cleanup_free_ char *where = xasprintf("tcp://%s (TLS, client certificates)", o->tcp_address);
                 o->ready(o->userdata, where);
         }
-        int sig = wait_for_signal(&stop);
+        int sig = wait_for_signal(s, &stop);
         log_debug("signal %d: stopping", sig);
         /* stop accepting: the socket goes first, so clients fail fast instead of queueing */
         if (o->socket_path)

@@ -130,6 +130,14 @@ unsigned engine_pool_n_idle(EnginePool *p)
         return n;
 }
 
+void engine_pool_trim(EnginePool *p)
+{
+        pthread_mutex_lock(&p->lock);
+        for (unsigned i = 0; i < p->n_idle; i++)
+                image_store_release_memory(p->idle[i]->images);
+        pthread_mutex_unlock(&p->lock);
+}
+
 /* Back into its pool when it may be reused (true), or detached from it, to be freed. */
 static bool pool_put(Engine *e)
 {

@@ -49,6 +49,8 @@ typedef struct EnginePool EnginePool;
 EnginePool *engine_pool_new(const EngineOptions *o, unsigned max_idle);
 int engine_pool_get(EnginePool *p, Engine **ret, LadeError **err);
 unsigned engine_pool_n_idle(EnginePool *p);
+/* Frees what the idle Engines cache (their SQLite page caches), for a server gone idle. */
+void engine_pool_trim(EnginePool *p);
 EnginePool *engine_pool_free(EnginePool *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EnginePool *, engine_pool_free)
 const char *engine_root(Engine *e);

@@ -139,7 +139,18 @@ expect_eq "... and nothing was created" "$n0" "$(lade ps -aq | wc -l)"
 
 # ---- clients leaving mid-stream ----
 d run -d --name quiet busybox sleep 300 >/dev/null
-fds() { ls /proc/$SERVE_PID/fd | wc -l; }
+# the monitor (posix_spawn'd by the server, then detached by its own fork): not our child, no
+# zombie left with the server, only /dev/null as stdio
+qid=$(d inspect -f '{{.Id}}' quiet)
+mon=$(pgrep -f -- "$qid" | head -n1)
+check "the monitor runs" test -n "$mon"
+check "the monitor is not the server's child" test "$(ps -o ppid= -p "$mon" | tr -d ' ')" != "$SERVE_PID"
+expect_eq "the monitor's stdio is /dev/null" "/dev/null /dev/null /dev/null" \
+        "$(readlink /proc/$mon/fd/0) $(readlink /proc/$mon/fd/1) $(readlink /proc/$mon/fd/2)"
+d run --rm busybox true
+expect_eq "no zombie child of the server after runs" "" "$(ps -o pid=,stat= --ppid "$SERVE_PID" | grep Z)"
+# (the database fds of the idle Engines the server keeps, at most 4 connections, are not leaks)
+fds() { ls -l /proc/$SERVE_PID/fd | grep -vc 'lade\.db'; }
 tasks() { ls /proc/$SERVE_PID/task | wc -l; }
 sleep 1.5   # requests before this one have wound down
 f0=$(fds) t0=$(tasks)
@@ -153,6 +164,7 @@ sleep 1.5
 f1=$(fds) t1=$(tasks)
 check "no fd leaked by clients that left ($f0 before, $f1 after)" test "$f1" -le "$f0"
 check "no thread leaked by clients that left ($t0 before, $t1 after)" test "$t1" -le "$t0"
+check "the idle Engines' database fds are bounded" test "$(ls -l /proc/$SERVE_PID/fd | grep -c 'lade\.db')" -le 12
 d rm -f quiet from-lade >/dev/null
 
 # ---- docker-compose ----
