@@ -267,9 +267,10 @@ static void server_drain(ApiServer *s)
         pthread_mutex_unlock(&s->lock);
 }
 
-/* Memory a burst of requests left behind, given back once the server has been idle for a
- * second: the idle Engines' SQLite page caches, then the allocator's free pages (glibc keeps
- * them otherwise, in every arena). Nothing is done while requests come, or when none came. */
+/* What a burst of requests left behind, given back once the server has been idle for a second:
+ * the idle Engines (their connections, page caches, and the fds SQLite kept open of the
+ * connections closed meanwhile, see engine_pool_trim), then the allocator's free pages (glibc
+ * keeps them otherwise). Nothing is done while requests come, or when none came. */
 static void idle_trim(ApiServer *s, uint64_t *seen, uint64_t *trimmed)
 {
         pthread_mutex_lock(&s->lock);

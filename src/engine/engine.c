@@ -132,10 +132,17 @@ unsigned engine_pool_n_idle(EnginePool *p)
 
 void engine_pool_trim(EnginePool *p)
 {
+        Engine *idle[p->max_idle + 1];
         pthread_mutex_lock(&p->lock);
-        for (unsigned i = 0; i < p->n_idle; i++)
-                image_store_release_memory(p->idle[i]->images);
+        unsigned n = p->n_idle;
+        memcpy(idle, p->idle, n * sizeof(*idle));
+        p->n_idle = 0;
+        for (unsigned i = 0; i < n; i++)
+                idle[i]->pool = NULL;
+        p->refs -= n;   /* never the last reference: the owner calls this */
         pthread_mutex_unlock(&p->lock);
+        for (unsigned i = 0; i < n; i++)
+                engine_free(idle[i]);
 }
 
 /* Back into its pool when it may be reused (true), or detached from it, to be freed. */

@@ -49,7 +49,10 @@ typedef struct EnginePool EnginePool;
 EnginePool *engine_pool_new(const EngineOptions *o, unsigned max_idle);
 int engine_pool_get(EnginePool *p, Engine **ret, LadeError **err);
 unsigned engine_pool_n_idle(EnginePool *p);
-/* Frees what the idle Engines cache (their SQLite page caches), for a server gone idle. */
+/* Frees the idle Engines, for a server gone idle: their page caches go, and their connections
+ * close. While any connection to a database is open in a process, SQLite keeps the fds of the
+ * others closed meanwhile (their POSIX locks are per process), so only this gives those back.
+ * The pool refills as requests come. */
 void engine_pool_trim(EnginePool *p);
 EnginePool *engine_pool_free(EnginePool *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EnginePool *, engine_pool_free)

@@ -65,12 +65,6 @@ struct sqlite3 *image_store_db(ImageStore *s)
         return s->db;
 }
 
-void image_store_release_memory(ImageStore *s)
-{
-        if (s->db)
-                (void) sqlite3_db_release_memory(s->db);
-}
-
 ImageStore *image_store_free(ImageStore *s)
 {
         if (!s)

@@ -47,8 +47,6 @@ int image_store_reopen_db(ImageStore *s, LadeError **err);
 bool image_store_idle(ImageStore *s);
 /* The store's database connection (NULL while released): for the engine's own tables in lade.db. */
 struct sqlite3 *image_store_db(ImageStore *s);
-/* Frees the connection's cached pages (a long-lived store gone idle). */
-void image_store_release_memory(ImageStore *s);
 BlobStore *image_store_blobs(ImageStore *s);
 
 /* Registers an image whose manifest (and config and layer blobs) are in the blob store:

@@ -149,8 +149,14 @@ expect_eq "the monitor's stdio is /dev/null" "/dev/null /dev/null /dev/null" \
         "$(readlink /proc/$mon/fd/0) $(readlink /proc/$mon/fd/1) $(readlink /proc/$mon/fd/2)"
 d run --rm busybox true
 expect_eq "no zombie child of the server after runs" "" "$(ps -o pid=,stat= --ppid "$SERVE_PID" | grep Z)"
-# (the database fds of the idle Engines the server keeps, at most 4 connections, are not leaks)
+# (the database's fds are counted apart: the server keeps idle connections between requests,
+# and closes them all a second after the last one)
 fds() { ls -l /proc/$SERVE_PID/fd | grep -vc 'lade\.db'; }
+db_fds() { ls -l /proc/$SERVE_PID/fd | grep -c 'lade\.db'; }
+trimmed() {
+        for _ in $(seq 50); do [ "$(db_fds)" = 0 ] && return 0; sleep 0.2; done
+        return 1
+}
 tasks() { ls /proc/$SERVE_PID/task | wc -l; }
 sleep 1.5   # requests before this one have wound down
 f0=$(fds) t0=$(tasks)
@@ -164,7 +170,7 @@ sleep 1.5
 f1=$(fds) t1=$(tasks)
 check "no fd leaked by clients that left ($f0 before, $f1 after)" test "$f1" -le "$f0"
 check "no thread leaked by clients that left ($t0 before, $t1 after)" test "$t1" -le "$t0"
-check "the idle Engines' database fds are bounded" test "$(ls -l /proc/$SERVE_PID/fd | grep -c 'lade\.db')" -le 12
+check "idle, the server closes every database connection" trimmed
 d rm -f quiet from-lade >/dev/null
 
 # ---- docker-compose ----

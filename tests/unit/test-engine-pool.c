@@ -1,6 +1,6 @@
 /* The EnginePool (engine.h): a freed Engine goes back and is handed out again; at most max_idle
  * wait; one left in a transaction, or with a statement open, is freed instead; an Engine may
- * outlive its pool; the pool's opens leave stale layer dirs alone, a plain open removes them;
+ * outlive its pool; a trim frees the idle ones only; the pool's opens leave stale layer dirs alone, a plain open removes them;
  * engine_db() serves the container list on the Engine's own connection. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +98,23 @@ static void test_dirty_not_reused(void **state)
         engine_free(e);
 }
 
+static void test_trim(void **state)
+{
+        Fixture *f = *state;
+        Engine *a, *b;
+        assert_int_equal(engine_pool_get(f->pool, &a, NULL), 0);
+        assert_int_equal(engine_pool_get(f->pool, &b, NULL), 0);
+        engine_free(a);
+        engine_pool_trim(f->pool);      /* frees the idle one; b, in use, is not touched */
+        assert_int_equal(engine_pool_n_idle(f->pool), 0);
+        assert_non_null(image_store_db(engine_images(b)));
+        engine_free(b);                 /* still the pool's: back into it */
+        assert_int_equal(engine_pool_n_idle(f->pool), 1);
+        assert_int_equal(engine_pool_get(f->pool, &a, NULL), 0);
+        assert_ptr_equal(a, b);
+        engine_free(a);
+}
+
 static void test_outlives_pool(void **state)
 {
         Fixture *f = *state;
@@ -147,6 +164,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_reuse_and_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dirty_not_reused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_trim, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_outlives_pool, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stale_layers, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_list_on_engine_db, setup, teardown),
