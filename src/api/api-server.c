@@ -270,12 +270,14 @@ static void server_drain(ApiServer *s)
 /* What a burst of requests left behind, given back once the server has been idle for a second:
  * the idle Engines (their connections, page caches, and the fds SQLite kept open of the
  * connections closed meanwhile, see engine_pool_trim), then the allocator's free pages (glibc
- * keeps them otherwise). Nothing is done while requests come, or when none came. */
+ * keeps them otherwise). Nothing is done while requests come, or when none came; Engines in
+ * use (a long stream's) are not touched. */
 static void idle_trim(ApiServer *s, uint64_t *seen, uint64_t *trimmed)
 {
         pthread_mutex_lock(&s->lock);
         uint64_t served = s->served;
-        bool idle = s->requests == 0 && served == *seen && served != *trimmed;
+        /* (streams in flight, e.g. `docker events`, do not count: only new requests) */
+        bool idle = served == *seen && served != *trimmed;
         pthread_mutex_unlock(&s->lock);
         *seen = served;
         if (!idle)
