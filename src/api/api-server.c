@@ -276,9 +276,10 @@ static void idle_trim(ApiServer *s, uint64_t *seen, uint64_t *trimmed)
 {
         pthread_mutex_lock(&s->lock);
         uint64_t served = s->served;
-        /* (streams in flight, e.g. `docker events`, do not count: only new requests) */
-        bool idle = served == *seen && served != *trimmed;
         pthread_mutex_unlock(&s->lock);
+        /* (streams in flight, e.g. `docker events`, do not count: only new requests; an Engine
+         * given back after the last trim, by a stream that ended since, is trimmed again) */
+        bool idle = served == *seen && (served != *trimmed || engine_pool_n_idle(s->engines) > 0);
         *seen = served;
         if (!idle)
                 return;

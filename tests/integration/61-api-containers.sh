@@ -149,8 +149,8 @@ expect_eq "the monitor's stdio is /dev/null" "/dev/null /dev/null /dev/null" \
         "$(readlink /proc/$mon/fd/0) $(readlink /proc/$mon/fd/1) $(readlink /proc/$mon/fd/2)"
 d run --rm busybox true
 expect_eq "no zombie child of the server after runs" "" "$(ps -o pid=,stat= --ppid "$SERVE_PID" | grep Z)"
-# (the database's fds are counted apart: the server keeps idle connections between requests,
-# and closes them all a second after the last one)
+# (the database's fds are counted apart: the server keeps idle Engines — connections, blob store
+# dirs — between requests, and frees them all a second or two after the last one)
 fds() { ls -l /proc/$SERVE_PID/fd | grep -vc 'lade\.db'; }
 db_fds() { ls -l /proc/$SERVE_PID/fd | grep -c 'lade\.db'; }
 trimmed() {
@@ -159,6 +159,7 @@ trimmed() {
 }
 tasks() { ls /proc/$SERVE_PID/task | wc -l; }
 sleep 1.5   # requests before this one have wound down
+trimmed     # (and the idle Engines, with their blob store fds, are freed)
 f0=$(fds) t0=$(tasks)
 for _ in 1 2 3; do
         timeout -s KILL 1 docker logs -f quiet >/dev/null 2>&1
@@ -167,10 +168,10 @@ for _ in 1 2 3; do
         timeout -s KILL 1 docker events >/dev/null 2>&1
 done
 sleep 1.5
+check "idle, the server closes every database connection" trimmed
 f1=$(fds) t1=$(tasks)
 check "no fd leaked by clients that left ($f0 before, $f1 after)" test "$f1" -le "$f0"
 check "no thread leaked by clients that left ($t0 before, $t1 after)" test "$t1" -le "$t0"
-check "idle, the server closes every database connection" trimmed
 d rm -f quiet from-lade >/dev/null
 
 # ---- docker-compose ----
