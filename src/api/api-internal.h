@@ -26,6 +26,8 @@
 #define API_CONNECTION_TIMEOUT_S 120u                /* idle (or slowloris) connections */
 #define API_SHUTDOWN_GRACE_S 30                      /* requests in flight at SIGTERM */
 #define API_PEER_GROUPS_MAX 4096
+#define API_ENGINES_IDLE_MAX 4u                      /* Engines kept open between requests */
+#define API_MALLOC_ARENAS 2                          /* glibc's: not one per CPU x 8 */
 
 typedef struct ApiJob ApiJob;
 typedef struct ApiPendingAttach ApiPendingAttach;
@@ -39,6 +41,7 @@ typedef struct ApiServer {
         char **insecure;
         AuthzPolicy *policy;
         ApiAudit *audit;
+        EnginePool *engines;          /* idle Engines reused by requests (api_engine_open) */
         struct MHD_Daemon *mhd;       /* the unix socket's */
         struct MHD_Daemon *mhd_tls;   /* TCP with TLS */
         char *tls_pem[3];             /* CA, certificate, key: MHD reads them while it runs */
@@ -46,6 +49,7 @@ typedef struct ApiServer {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         unsigned requests;            /* in flight */
+        uint64_t served;              /* requests begun since the start */
         unsigned jobs;                /* worker threads alive */
         unsigned event_listeners;
         ApiPendingAttach *pending;    /* attach streams waiting for their container's start */
@@ -112,7 +116,10 @@ char **api_query_all(ApiRequest *req, const char *key);
 const char *api_header(ApiRequest *req, const char *name);
 /* The JSON body as an object: 400 naming the problem when it is not. */
 int api_body_json(ApiRequest *req, json_t **ret, LadeError **err);
-/* An engine for this request (each request has its own: SQLite handles are per thread). */
+/* An engine for this request (each request has its own: SQLite handles are per thread); without
+ * credentials, progress and userdata, an idle one from the server's pool. engine_free() ends its
+ * use (a pooled one goes back, see engine_pool_get). */
+EngineOptions api_engine_options(ApiServer *s);
 int api_engine_open(ApiServer *s, const RegistryCredentials *creds, RegistryProgressFn progress,
                     void *userdata, Engine **ret, LadeError **err);
 

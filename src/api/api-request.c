@@ -143,14 +143,28 @@ int api_body_json(ApiRequest *req, json_t **ret, LadeError **err)
         return 0;
 }
 
+/* A server acts for others: registries only ever get the request's own credentials. */
+static const RegistryCredentials anonymous = { NULL, NULL };
+
+EngineOptions api_engine_options(ApiServer *s)
+{
+        /* stale layer dirs were removed once, by the first open at the server's start */
+        return (EngineOptions){ .root = s->root, .insecure_registries = s->insecure,
+                                .credentials = &anonymous, .monitor_exec = true,
+                                .no_stale_cleanup = s->engines != NULL };
+}
+
 int api_engine_open(ApiServer *s, const RegistryCredentials *creds, RegistryProgressFn progress,
                     void *userdata, Engine **ret, LadeError **err)
 {
-        /* A server acts for others: registries only ever get the request's own credentials. */
-        static const RegistryCredentials anonymous = { NULL, NULL };
-        EngineOptions o = { .root = s->root, .insecure_registries = s->insecure,
-                            .credentials = creds ? creds : &anonymous, .progress = progress,
-                            .userdata = userdata, .monitor_exec = true };
+        /* the common case, no per-request credentials or progress: an idle Engine of the pool */
+        if (!creds && !progress && !userdata && s->engines)
+                return engine_pool_get(s->engines, ret, err);
+        EngineOptions o = api_engine_options(s);
+        if (creds)
+                o.credentials = creds;
+        o.progress = progress;
+        o.userdata = userdata;
         return engine_open(&o, ret, err);
 }
 
@@ -308,6 +322,7 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
                 *con_cls = req;
                 pthread_mutex_lock(&s->lock);
                 s->requests++;
+                s->served++;
                 pthread_mutex_unlock(&s->lock);
                 request_begin(req);
                 return MHD_YES;

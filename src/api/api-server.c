@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -169,6 +170,7 @@ static ApiServer *server_free(ApiServer *s)
                 return NULL;
         api_execs_free(s);
         api_attach_in_flight_free(s);
+        engine_pool_free(s->engines);
         authz_policy_free(s->policy);
         api_audit_free(s->audit);
         safe_close(s->stop_fd);
@@ -203,10 +205,13 @@ static int server_new(const ApiServerOptions *o, ApiServer **ret, LadeError **er
                 return r;
         if (o->tcp_address && (r = api_tls_load(s, o, err)) < 0)
                 return r;
-        /* the state root must open before we accept anyone */
+        /* the state root must open before we accept anyone; this open also removes stale
+         * layer dirs, which the pool's opens then skip */
         _cleanup_(engine_freep) Engine *e = NULL;
         if ((r = api_engine_open(s, NULL, NULL, NULL, &e, err)) < 0)
                 return r;
+        EngineOptions eo = api_engine_options(s);
+        s->engines = engine_pool_new(&eo, API_ENGINES_IDLE_MAX);
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -262,12 +267,38 @@ static void server_drain(ApiServer *s)
         pthread_mutex_unlock(&s->lock);
 }
 
-static int wait_for_signal(const sigset_t *set)
+/* What a burst of requests left behind, given back once the server has been idle for a second:
+ * the idle Engines (their connections, page caches, and the fds SQLite kept open of the
+ * connections closed meanwhile, see engine_pool_trim), then the allocator's free pages (glibc
+ * keeps them otherwise). Nothing is done while requests come, or when none came; Engines in
+ * use (a long stream's) are not touched. */
+static void idle_trim(ApiServer *s, uint64_t *seen, uint64_t *trimmed)
 {
-        int sig = 0;
-        while (sigwait(set, &sig) != 0)
-                ;
-        return sig;
+        pthread_mutex_lock(&s->lock);
+        uint64_t served = s->served;
+        pthread_mutex_unlock(&s->lock);
+        /* (streams in flight, e.g. `docker events`, do not count: only new requests; an Engine
+         * given back after the last trim, by a stream that ended since, is trimmed again) */
+        bool idle = served == *seen && (served != *trimmed || engine_pool_n_idle(s->engines) > 0);
+        *seen = served;
+        if (!idle)
+                return;
+        engine_pool_trim(s->engines);
+        (void) malloc_trim(0);
+        *trimmed = served;
+}
+
+static int wait_for_signal(ApiServer *s, const sigset_t *set)
+{
+        uint64_t seen = 0, trimmed = 0;
+        for (;;) {
+                struct timespec tick = { .tv_sec = 1 };
+                int sig = sigtimedwait(set, NULL, &tick);
+                if (sig > 0)
+                        return sig;
+                if (errno == EAGAIN)
+                        idle_trim(s, &seen, &trimmed);
+        }
 }
 
 int api_server_run(const ApiServerOptions *o, LadeError **err)
@@ -280,6 +311,9 @@ int api_server_run(const ApiServerOptions *o, LadeError **err)
         /* every thread created from here on inherits the mask: the signals come to sigwait */
         pthread_sigmask(SIG_BLOCK, &stop, &old);
         sigdelset(&stop, SIGPIPE);
+        /* a thread per connection: glibc would make up to 8 arenas per CPU, each keeping its
+         * free pages; two serve the load test as well (63-api-load) */
+        (void) mallopt(M_ARENA_MAX, API_MALLOC_ARENAS);
         _cleanup_(server_freep) ApiServer *s = NULL;
         _cleanup_close_ int fd = -EBADF, tcp_fd = -EBADF;
         int r = server_new(o, &s, err);
@@ -306,7 +340,7 @@ int api_server_run(const ApiServerOptions *o, LadeError **err)
                 _cleanup_free_ char *where = xasprintf("tcp://%s (TLS, client certificates)", o->tcp_address);
                 o->ready(o->userdata, where);
         }
-        int sig = wait_for_signal(&stop);
+        int sig = wait_for_signal(s, &stop);
         log_debug("signal %d: stopping", sig);
         /* stop accepting: the socket goes first, so clients fail fast instead of queueing */
         if (o->socket_path)

@@ -251,7 +251,12 @@ int main(int argc, char **argv)
                 return 0;
         }
         if (streq(argv[optind], "__monitor") && argc - optind == 4) {
-                /* a container monitor, exec'd by a multi-threaded parent (lade serve) */
+                /* a container monitor, spawned by a multi-threaded parent (lade serve) as its
+                 * child: we fork once more and the first process exits, which the parent reaps
+                 * at once, so the monitor is nobody's child but init's (see spawn_monitor_exec) */
+                pid_t child = fork();
+                if (child != 0)
+                        _exit(child < 0 ? 125 : 0);
                 EngineOptions o = { .root = argv[optind + 1] };
                 Engine *e = NULL;
                 LadeError *err = NULL;

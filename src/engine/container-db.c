@@ -37,29 +37,34 @@ static const char *const containers_columns[] = {
         "net_json TEXT",
 };
 
-int ctr_open_db(Engine *e, sqlite3 **ret, LadeError **err)
+int ctr_migrate_db(sqlite3 *db, LadeError **err)
 {
-        _cleanup_free_ char *path = xasprintf("%s/lade.db", engine_root(e));
-        int r = image_db_open(path, ret, err);
-        if (r < 0)
-                return r;
         /* migrate only when the newest column is missing (a read, cheap on every open) */
         sqlite3_stmt *st;
         bool current = false;
-        if (sqlite3_prepare_v2(*ret, "SELECT 1 FROM pragma_table_info('containers') WHERE name = 'net_json'", -1,
+        if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('containers') WHERE name = 'net_json'", -1,
                                &st, NULL) == SQLITE_OK) {
                 current = sqlite3_step(st) == SQLITE_ROW;
                 sqlite3_finalize(st);
         }
         if (current)
                 return 0;
-        r = image_db_exec(*ret, containers_schema, "create containers table", err);
+        int r = image_db_exec(db, containers_schema, "create containers table", err);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(containers_columns); i++) {
                 _cleanup_free_ char *sql = xasprintf("ALTER TABLE containers ADD COLUMN %s", containers_columns[i]);
                 /* "duplicate column name" on a database that has it already */
-                (void) sqlite3_exec(*ret, sql, NULL, NULL, NULL);
+                (void) sqlite3_exec(db, sql, NULL, NULL, NULL);
         }
+        return r;
+}
+
+int ctr_open_db(Engine *e, sqlite3 **ret, LadeError **err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/lade.db", engine_root(e));
+        int r = image_db_open(path, ret, err);
         if (r < 0)
+                return r;
+        if ((r = ctr_migrate_db(*ret, err)) < 0)
                 *ret = image_db_close(*ret);
         return r;
 }

@@ -38,6 +38,12 @@ typedef struct Ctr {
 
 void ctr_done(Ctr *c);
 int ctr_open_db(Engine *e, sqlite3 **ret, LadeError **err);
+/* The containers table created, or given the columns it lacks. */
+int ctr_migrate_db(sqlite3 *db, LadeError **err);
+/* The Engine's own connection to lade.db (its image store's, open as long as the Engine is, kept
+ * by an EnginePool), with the containers table current: borrowed, not to be closed, nor kept
+ * across a call that forks (image_store_release_db). */
+int engine_db(Engine *e, sqlite3 **ret, LadeError **err);
 /* Loads the row of name, full id or unique id prefix into c (c->e set by the caller). ENOENT:
  * Docker's "No such container: X". */
 int ctr_load(Ctr *c, const char *name_or_id, LadeError **err);

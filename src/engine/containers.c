@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,20 +323,61 @@ static bool multi_threaded(void)
         return n > 1;
 }
 
-/* fork, setsid, fork: the monitor is nobody's child but init's (or the subreaper's). */
-static int spawn_monitor(Ctr *c, bool attach, int *ret_sock, LadeError **err)
+/* The exec'd monitor of a multi-threaded caller (the API server), started with posix_spawn:
+ * glibc's shares our memory until the exec (CLONE_VM | CLONE_VFORK), so no copy of the server's
+ * page tables is made (fork's dup_mmap), and our SQLite connections stay open: the child runs
+ * no code of ours, its copies of their fds close at the exec, and closing them in another
+ * process releases none of our POSIX locks. The child gets /dev/null as stdio, the control
+ * socket on fd 3 and nothing else, its own session (POSIX_SPAWN_SETSID), our signal mask.
+ * It is our child, and stays so only briefly: `lade __monitor` forks once more at its start and
+ * that first process exits at once (cli/main.c), which we reap here, so the monitor is nobody's
+ * child but init's (or the subreaper's), as after the fork path's double fork, and no zombie of
+ * ours is left behind whatever happens later. */
+static int spawn_monitor_exec(Ctr *c, bool attach, int sock, LadeError **err)
 {
-        bool exec_monitor = engine_monitor_exec(c->e) || multi_threaded();
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return lade_error(err, errno, "socketpair for the monitor");
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        char *argv[] = { (char *) "lade", (char *) "__monitor", (char *) engine_root(c->e), c->id,
+                         (char *) (attach ? "attach" : "detached"), NULL };
+        pid_t p;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawnattr_init(&attr);
+        /* the socket first: it may itself be on 0-2 (dup2 onto the same fd clears FD_CLOEXEC) */
+        int r = posix_spawn_file_actions_adddup2(&fa, sock, 3);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&fa, 0, 1);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&fa, 0, 2);
+        if (r == 0)
+                r = posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+        if (r == 0)
+                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+        if (r == 0)
+                r = posix_spawn(&p, "/proc/self/exe", &fa, &attr, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        if (r != 0)
+                return lade_error(err, r, "start the monitor");
+        int status = 0;
+        while (waitpid(p, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return lade_error_msg(err, EIO, "start the monitor: its first process ended with status %#x",
+                                      (unsigned) status);
+        return 0;
+}
+
+/* fork, setsid, fork: the monitor is nobody's child but init's (or the subreaper's). Only for a
+ * single-threaded caller: the child runs the monitor without an exec. */
+static int spawn_monitor_fork(Ctr *c, bool attach, int sock, LadeError **err)
+{
         /* no SQLite connection may be open across the fork (their locks are per process) */
         c->db = image_db_close(c->db);
         image_store_release_db(engine_images(c->e));
         pid_t p = fork();
         if (p < 0) {
-                safe_close(sv[0]);
-                safe_close(sv[1]);
                 (void) image_store_reopen_db(engine_images(c->e), NULL);
                 (void) ctr_open_db(c->e, &c->db, NULL);
                 return lade_error(err, errno, "fork the monitor");
@@ -349,25 +391,33 @@ static int spawn_monitor(Ctr *c, bool attach, int *ret_sock, LadeError **err)
                 for (int fd = 0; fd < 3; fd++)
                         (void) dup2(null, fd);
                 /* only the control socket survives; the parent's database fds are not ours */
-                (void) dup3(sv[1], 3, exec_monitor ? 0 : O_CLOEXEC);
+                (void) dup3(sock, 3, O_CLOEXEC);
                 (void) close_range(4, ~0U, 0);
-                if (exec_monitor) {
-                        char *argv[] = { (char *) "lade", (char *) "__monitor", (char *) engine_root(c->e), c->id,
-                                         (char *) (attach ? "attach" : "detached"), NULL };
-                        execv("/proc/self/exe", argv);
-                        _exit(127);
-                }
                 MonitorArgs a = { .c = c, .ctl = 3, .attach = attach };
                 monitor_main(&a);
         }
-        safe_close(sv[1]);
         int status;
         (void) waitpid(p, &status, 0);
-        *ret_sock = sv[0];
         int r = image_store_reopen_db(engine_images(c->e), err);
         if (r >= 0)
                 r = ctr_open_db(c->e, &c->db, err);
         return r;
+}
+
+static int spawn_monitor(Ctr *c, bool attach, int *ret_sock, LadeError **err)
+{
+        bool exec_monitor = engine_monitor_exec(c->e) || multi_threaded();
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return lade_error(err, errno, "socketpair for the monitor");
+        int r = exec_monitor ? spawn_monitor_exec(c, attach, sv[1], err) : spawn_monitor_fork(c, attach, sv[1], err);
+        safe_close(sv[1]);
+        if (r < 0) {
+                safe_close(sv[0]);
+                return r;
+        }
+        *ret_sock = sv[0];
+        return 0;
 }
 
 static int send_attach(int sock, const AttachStdio *io, bool tty, bool open_stdin)
@@ -1278,8 +1328,9 @@ static ContainerInfo *info_reconciled(Engine *e, sqlite3 *db, ContainerInfo *ci)
 
 int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err)
 {
-        _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        int r = ctr_open_db(e, &db, err);
+        /* the Engine's connection: in a server, pooled with its parsed schema (no open per list) */
+        sqlite3 *db;
+        int r = engine_db(e, &db, err);
         if (r < 0)
                 return r;
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;

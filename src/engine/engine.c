@@ -1,7 +1,11 @@
-/* Engine context: the state root and the stores opened from it. */
+/* Engine context: the state root and the stores opened from it; the pool of idle Engines a
+ * server reuses across requests (an Engine from a pool holds a reference on it, so the pool
+ * lives until its owner and every Engine out of it are done). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "containers-internal.h"
 #include "engine-events.h"
 #include "engine.h"
 #include "util.h"
@@ -11,6 +15,19 @@ struct Engine {
         ImageStore *images;
         RegistryOptions ropts;
         bool monitor_exec;
+        bool no_stale_cleanup;
+        bool db_migrated;       /* engine_db() checked the containers table */
+        EnginePool *pool;       /* engine_free() gives it back there */
+};
+
+struct EnginePool {
+        pthread_mutex_t lock;
+        EngineOptions opts;
+        char *root;
+        Engine **idle;
+        unsigned n_idle, max_idle;
+        unsigned refs;          /* the owner's (until engine_pool_free) + one per Engine out */
+        bool closed;
 };
 
 bool engine_monitor_exec(Engine *e)
@@ -31,11 +48,13 @@ int engine_open(const EngineOptions *o, Engine **ret, LadeError **err)
                 e->ropts.progress = o->progress;
                 e->ropts.userdata = o->userdata;
                 e->monitor_exec = o->monitor_exec;
+                e->no_stale_cleanup = o->no_stale_cleanup;
         }
         /* LADE_MONITOR_EXEC=1: the exec'd monitor path for a single-threaded caller too (tests) */
         const char *me = getenv("LADE_MONITOR_EXEC");
         e->monitor_exec = e->monitor_exec || (me && streq(me, "1"));
-        int r = image_store_open(root, &e->images, err);
+        int r = image_store_open_flags(root, e->no_stale_cleanup ? IMAGE_STORE_NO_STALE_CLEANUP : 0,
+                                       &e->images, err);
         if (r < 0) {
                 engine_free(e);
                 return r;
@@ -48,18 +67,144 @@ int engine_open_sibling(Engine *e, Engine **ret, LadeError **err)
 {
         EngineOptions o = { .root = e->root, .insecure_registries = e->ropts.insecure,
                             .credentials = e->ropts.credentials, .progress = e->ropts.progress,
-                            .userdata = e->ropts.userdata, .monitor_exec = e->monitor_exec };
+                            .userdata = e->ropts.userdata, .monitor_exec = e->monitor_exec,
+                            .no_stale_cleanup = e->no_stale_cleanup };
         return engine_open(&o, ret, err);
+}
+
+static void pool_unref_locked(EnginePool *p)
+{
+        if (--p->refs > 0) {
+                pthread_mutex_unlock(&p->lock);
+                return;
+        }
+        pthread_mutex_unlock(&p->lock);
+        pthread_mutex_destroy(&p->lock);
+        free(p->idle);
+        free(p->root);
+        free(p);
+}
+
+EnginePool *engine_pool_new(const EngineOptions *o, unsigned max_idle)
+{
+        EnginePool *p = xmalloc0(sizeof(*p));
+        pthread_mutex_init(&p->lock, NULL);
+        p->opts = *o;
+        p->root = o->root ? xstrdup(o->root) : NULL;
+        p->opts.root = p->root;
+        p->opts.no_stale_cleanup = true;
+        p->max_idle = max_idle;
+        p->idle = xmalloc0((max_idle + 1) * sizeof(*p->idle));
+        p->refs = 1;
+        return p;
+}
+
+int engine_pool_get(EnginePool *p, Engine **ret, LadeError **err)
+{
+        Engine *e = NULL;
+        pthread_mutex_lock(&p->lock);
+        if (p->n_idle > 0)
+                e = p->idle[--p->n_idle];
+        else
+                p->refs++;      /* the new Engine's, taken now: the owner may free the pool meanwhile */
+        pthread_mutex_unlock(&p->lock);
+        if (e) {
+                *ret = e;
+                return 0;
+        }
+        int r = engine_open(&p->opts, &e, err);
+        if (r < 0) {
+                pthread_mutex_lock(&p->lock);
+                pool_unref_locked(p);
+                return r;
+        }
+        e->pool = p;
+        *ret = e;
+        return 0;
+}
+
+unsigned engine_pool_n_idle(EnginePool *p)
+{
+        pthread_mutex_lock(&p->lock);
+        unsigned n = p->n_idle;
+        pthread_mutex_unlock(&p->lock);
+        return n;
+}
+
+void engine_pool_trim(EnginePool *p)
+{
+        Engine *idle[p->max_idle + 1];
+        pthread_mutex_lock(&p->lock);
+        unsigned n = p->n_idle;
+        memcpy(idle, p->idle, n * sizeof(*idle));
+        p->n_idle = 0;
+        for (unsigned i = 0; i < n; i++)
+                idle[i]->pool = NULL;
+        p->refs -= n;   /* never the last reference: the owner calls this */
+        pthread_mutex_unlock(&p->lock);
+        for (unsigned i = 0; i < n; i++)
+                engine_free(idle[i]);
+}
+
+/* Back into its pool when it may be reused (true), or detached from it, to be freed. */
+static bool pool_put(Engine *e)
+{
+        EnginePool *p = e->pool;
+        /* a connection released around a fork and not reopened gets another chance here */
+        bool clean = (image_store_reopen_db(e->images, NULL) >= 0) && image_store_idle(e->images);
+        pthread_mutex_lock(&p->lock);
+        if (clean && !p->closed && p->n_idle < p->max_idle) {
+                p->idle[p->n_idle++] = e;
+                pthread_mutex_unlock(&p->lock);
+                return true;
+        }
+        e->pool = NULL;
+        pool_unref_locked(p);
+        return false;
+}
+
+EnginePool *engine_pool_free(EnginePool *p)
+{
+        if (!p)
+                return NULL;
+        pthread_mutex_lock(&p->lock);
+        p->closed = true;
+        Engine **idle = p->idle;
+        unsigned n = p->n_idle;
+        p->idle = xmalloc0(sizeof(*p->idle));
+        p->n_idle = 0;
+        pthread_mutex_unlock(&p->lock);
+        for (unsigned i = 0; i < n; i++)
+                engine_free(idle[i]);   /* closed: each is freed and drops its reference */
+        free(idle);
+        pthread_mutex_lock(&p->lock);
+        pool_unref_locked(p);
+        return NULL;
 }
 
 Engine *engine_free(Engine *e)
 {
         if (!e)
                 return NULL;
+        if (e->pool && pool_put(e))
+                return NULL;
         image_store_free(e->images);
         free(e->root);
         free(e);
         return NULL;
+}
+
+int engine_db(Engine *e, sqlite3 **ret, LadeError **err)
+{
+        int r = image_store_reopen_db(e->images, err);
+        if (r < 0)
+                return r;
+        sqlite3 *db = image_store_db(e->images);
+        if (!e->db_migrated && (r = ctr_migrate_db(db, err)) < 0)
+                return r;
+        e->db_migrated = true;
+        *ret = db;
+        return 0;
 }
 
 ImageStore *engine_images(Engine *e)

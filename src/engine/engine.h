@@ -24,6 +24,9 @@ typedef struct EngineOptions {
         /* Monitors are started by fork+exec of this binary ("lade __monitor …") rather than
          * by fork alone: required in a multi-threaded caller (the API server). */
         bool monitor_exec;
+        /* The caller removed the stale layers/tmp-* dirs already (a server, once at its start):
+         * opening skips that scan (see image_store_open_flags). */
+        bool no_stale_cleanup;
 } EngineOptions;
 
 int engine_open(const EngineOptions *o, Engine **ret, LadeError **err);
@@ -34,6 +37,25 @@ int engine_open_sibling(Engine *e, Engine **ret, LadeError **err);
 Engine *engine_free(Engine *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Engine *, engine_free)
 ImageStore *engine_images(Engine *e);
+
+/* Idle Engines of one set of options, for a threaded server whose requests each need a handle
+ * (opening one costs SQLite connections that parse the schema). engine_pool_get() hands out an
+ * idle Engine or opens a new one; engine_free() of an Engine from a pool gives it back when it is
+ * clean (its connection open, no transaction or statement left open) and fewer than max_idle
+ * wait, and frees it otherwise. An Engine serves one thread at a time, in the pool as before.
+ * The pointers in o must outlive the pool; its opens set no_stale_cleanup. engine_pool_free()
+ * frees the idle ones; the pool itself goes with the last Engine still out. */
+typedef struct EnginePool EnginePool;
+EnginePool *engine_pool_new(const EngineOptions *o, unsigned max_idle);
+int engine_pool_get(EnginePool *p, Engine **ret, LadeError **err);
+unsigned engine_pool_n_idle(EnginePool *p);
+/* Frees the idle Engines, for a server gone idle: their page caches go, and their connections
+ * close. While any connection to a database is open in a process, SQLite keeps the fds of the
+ * others closed meanwhile (their POSIX locks are per process), so only this gives those back.
+ * The pool refills as requests come. */
+void engine_pool_trim(EnginePool *p);
+EnginePool *engine_pool_free(EnginePool *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EnginePool *, engine_pool_free)
 const char *engine_root(Engine *e);
 bool engine_monitor_exec(Engine *e);
 

@@ -18,6 +18,11 @@
 
 int image_store_open(const char *root, ImageStore **ret, LadeError **err)
 {
+        return image_store_open_flags(root, 0, ret, err);
+}
+
+int image_store_open_flags(const char *root, ImageStoreFlags flags, ImageStore **ret, LadeError **err)
+{
         int r = mkdir_p(root, 0711);
         if (r < 0)
                 return lade_error(err, -r, "create store root '%s'", root);
@@ -31,7 +36,8 @@ int image_store_open(const char *root, ImageStore **ret, LadeError **err)
                 image_store_free(s);
                 return r;
         }
-        image_layers_clean_stale(root);
+        if (!(flags & IMAGE_STORE_NO_STALE_CLEANUP))
+                image_layers_clean_stale(root);
         *ret = s;
         return 0;
 }
@@ -47,6 +53,16 @@ int image_store_reopen_db(ImageStore *s, LadeError **err)
                 return 0;
         _cleanup_free_ char *dbpath = xasprintf("%s/lade.db", s->root);
         return image_db_open(dbpath, &s->db, err);
+}
+
+bool image_store_idle(ImageStore *s)
+{
+        return s->db && sqlite3_get_autocommit(s->db) && !sqlite3_next_stmt(s->db, NULL);
+}
+
+struct sqlite3 *image_store_db(ImageStore *s)
+{
+        return s->db;
 }
 
 ImageStore *image_store_free(ImageStore *s)

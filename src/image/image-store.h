@@ -29,13 +29,25 @@ typedef struct ImageInfo {
         bool intermediate;      /* a build step's image (build cache): not listed */
 } ImageInfo;
 
+/* Opening also removes the layers/tmp-* dirs of killed unpacks (image_layers_clean_stale), unless
+ * IMAGE_STORE_NO_STALE_CLEANUP: a long-running process (the API server) does that once at start
+ * instead of at every open. */
+typedef enum ImageStoreFlags {
+        IMAGE_STORE_NO_STALE_CLEANUP = 1u << 0,
+} ImageStoreFlags;
 int image_store_open(const char *root, ImageStore **ret, LadeError **err);
+int image_store_open_flags(const char *root, ImageStoreFlags flags, ImageStore **ret, LadeError **err);
 ImageStore *image_store_free(ImageStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ImageStore *, image_store_free)
 /* SQLite connections must not cross fork(): release the store's before forking a process that
  * will use the database, reopen after (in the parent; the child opens its own). */
 void image_store_release_db(ImageStore *s);
 int image_store_reopen_db(ImageStore *s, LadeError **err);
+/* Whether the store can be handed to another user as is: its database connection is open, with
+ * no transaction and no statement left open. */
+bool image_store_idle(ImageStore *s);
+/* The store's database connection (NULL while released): for the engine's own tables in lade.db. */
+struct sqlite3 *image_store_db(ImageStore *s);
 BlobStore *image_store_blobs(ImageStore *s);
 
 /* Registers an image whose manifest (and config and layer blobs) are in the blob store:

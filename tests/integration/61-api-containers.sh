@@ -139,9 +139,27 @@ expect_eq "... and nothing was created" "$n0" "$(lade ps -aq | wc -l)"
 
 # ---- clients leaving mid-stream ----
 d run -d --name quiet busybox sleep 300 >/dev/null
-fds() { ls /proc/$SERVE_PID/fd | wc -l; }
+# the monitor (posix_spawn'd by the server, then detached by its own fork): not our child, no
+# zombie left with the server, only /dev/null as stdio
+qid=$(d inspect -f '{{.Id}}' quiet)
+mon=$(pgrep -f -- "$qid" | head -n1)
+check "the monitor runs" test -n "$mon"
+check "the monitor is not the server's child" test "$(ps -o ppid= -p "$mon" | tr -d ' ')" != "$SERVE_PID"
+expect_eq "the monitor's stdio is /dev/null" "/dev/null /dev/null /dev/null" \
+        "$(readlink /proc/$mon/fd/0) $(readlink /proc/$mon/fd/1) $(readlink /proc/$mon/fd/2)"
+d run --rm busybox true
+expect_eq "no zombie child of the server after runs" "" "$(ps -o pid=,stat= --ppid "$SERVE_PID" | grep Z)"
+# (the database's fds are counted apart: the server keeps idle Engines — connections, blob store
+# dirs — between requests, and frees them all a second or two after the last one)
+fds() { ls -l /proc/$SERVE_PID/fd | grep -vc 'lade\.db'; }
+db_fds() { ls -l /proc/$SERVE_PID/fd | grep -c 'lade\.db'; }
+trimmed() {
+        for _ in $(seq 50); do [ "$(db_fds)" = 0 ] && return 0; sleep 0.2; done
+        return 1
+}
 tasks() { ls /proc/$SERVE_PID/task | wc -l; }
 sleep 1.5   # requests before this one have wound down
+trimmed     # (and the idle Engines, with their blob store fds, are freed)
 f0=$(fds) t0=$(tasks)
 for _ in 1 2 3; do
         timeout -s KILL 1 docker logs -f quiet >/dev/null 2>&1
@@ -150,6 +168,7 @@ for _ in 1 2 3; do
         timeout -s KILL 1 docker events >/dev/null 2>&1
 done
 sleep 1.5
+check "idle, the server closes every database connection" trimmed
 f1=$(fds) t1=$(tasks)
 check "no fd leaked by clients that left ($f0 before, $f1 after)" test "$f1" -le "$f0"
 check "no thread leaked by clients that left ($t0 before, $t1 after)" test "$t1" -le "$t0"
