@@ -265,19 +265,6 @@ static void print_volumes_usage(Cli *c)
                (unsigned long long) vu.active, size, rec, pct);
 }
 
-/* go-units HumanSize: 4 significant digits (what `docker system df` prints) */
-static char *human_size4(int64_t bytes)
-{
-        static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-        double v = (double) bytes;
-        size_t u = 0;
-        while (v >= 1000.0 && u + 1 < ELEMENTSOF(units)) {
-                v /= 1000.0;
-                u++;
-        }
-        return xasprintf("%.4g%s", v, units[u]);
-}
-
 /* The Containers line: their writable layers; those not running are reclaimable. */
 static void print_containers_usage(Cli *c)
 {
@@ -297,7 +284,7 @@ static void print_containers_usage(Cli *c)
                         reclaimable += rw;
         }
         container_info_list_free(l, n);
-        _cleanup_free_ char *size = human_size4(total), *rec = human_size4(reclaimable);
+        _cleanup_free_ char *size = format_size_digits(total, 4), *rec = format_size_digits(reclaimable, 4);
         _cleanup_free_ char *recl = total > 0 ? xasprintf("%s (%lld%%)", rec, (long long) (reclaimable * 100 / total))
                                               : xstrdup(rec);
         printf("%-16s%-11zu%-10zu%-14s%s\n", "Containers", n, active, size, recl);

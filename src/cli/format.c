@@ -8,7 +8,7 @@
 #include "format.h"
 #include "util.h"
 
-char *format_size(int64_t bytes)
+char *format_size_digits(int64_t bytes, int digits)
 {
         static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
         double v = (double) bytes;
@@ -17,8 +17,13 @@ char *format_size(int64_t bytes)
                 v /= 1000.0;
                 u++;
         }
-        /* %.3g as Go's strconv 'g' with precision 3 */
-        return xasprintf("%.3g%s", v, units[u]);
+        /* %.Ng as Go's strconv 'g' with precision N */
+        return xasprintf("%.*g%s", digits, v, units[u]);
+}
+
+char *format_size(int64_t bytes)
+{
+        return format_size_digits(bytes, 3);
 }
 
 /* Docker's go-units HumanDuration (the engine's, shared with the API server). */

@@ -9,6 +9,8 @@
 
 /* 1.24MB, 4.26kB, 77.8MB (decimal units, 3 significant digits, as Docker's HumanSize). */
 char *format_size(int64_t bytes);
+/* go-units with that many significant digits (HumanSizeWithPrecision; `system df` uses 4). */
+char *format_size_digits(int64_t bytes, int digits);
 /* Docker's HumanDuration: "Less than a second", "About a minute", "3 hours". */
 char *format_duration(int64_t seconds);
 /* "2026-11-29 12:00:00 +0000 UTC" */
