@@ -233,6 +233,9 @@ static int daemon_start(ApiServer *s, int fd, bool tls, LadeError **err)
                                      MHD_OPTION_CONNECTION_TIMEOUT, API_CONNECTION_TIMEOUT_S,
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
                                      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                                     /* as Go's net/http (dockerd): 400 for HTTP/1.1 without
+                                      * Host, and for spaces in the request line's URL */
+                                     MHD_OPTION_STRICT_FOR_CLIENT, 1,
                                      MHD_OPTION_END);
         else
                 d = MHD_start_daemon(flags, 0, NULL, NULL, api_on_request, s,
@@ -243,6 +246,9 @@ static int daemon_start(ApiServer *s, int fd, bool tls, LadeError **err)
                                      MHD_OPTION_CONNECTION_TIMEOUT, API_CONNECTION_TIMEOUT_S,
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
                                      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                                     /* as Go's net/http (dockerd): 400 for HTTP/1.1 without
+                                      * Host, and for spaces in the request line's URL */
+                                     MHD_OPTION_STRICT_FOR_CLIENT, 1,
                                      MHD_OPTION_END);
         if (!d)
                 return lade_error_msg(err, EIO, tls ? "cannot start the HTTPS server (libmicrohttpd; is the key "

@@ -147,7 +147,7 @@ out=$(python3 "$DRIVER" malformed "$SOCK" 10)
 rc=$?
 echo "$out" | grep unexpected: | sed 's/^/# /'
 expect_eq "malformed requests: each answered properly" "0 $(tail -n1 <<<"$out")" \
-        "$rc 210 malformed requests, 0 unexpected answers"
+        "$rc 220 malformed requests, 0 unexpected answers"
 check "... the server survived them" kill -0 "$SERVE_PID"
 expect_eq "... nothing was created" 4 "$(lade ps -aq | wc -l)"
 settled "$F0" "$T0"

@@ -199,8 +199,10 @@ MALFORMED = [
         ("a start of an unknown container", req("POST", V + "/containers/nosuch/start"), {404}),
         # no answer is a fair one to what is no HTTP at all (libmicrohttpd closes)
         ("garbage instead of a request line", b"\x00\x01\x02 garbage\r\n\r\n", {400, None}),
-        # dockerd (Go) says 400; libmicrohttpd, not in its strict mode, serves it
-        ("no Host header in HTTP/1.1", b"GET /_ping HTTP/1.1\r\n\r\n", {200, 400}),
+        # as dockerd (Go's net/http): 400 (libmicrohttpd in its strict mode)
+        ("no Host header in HTTP/1.1", b"GET /_ping HTTP/1.1\r\n\r\n", {400}),
+        # Go says 400; libmicrohttpd (strict) closes the connection: no request is served
+        ("a space in the URL", b"GET /_ping x HTTP/1.1\r\nHost: lade\r\n\r\n", {400, None}),
         ("an unknown HTTP version", b"GET /_ping HTTP/7.0\r\nHost: lade\r\n\r\n", {400, 505}),
         ("a header line of 200 KiB", b"GET /_ping HTTP/1.1\r\nHost: lade\r\nX-Big: " + b"x" * (200 << 10) +
          b"\r\n\r\n", {400, 413, 414, 431}),
