@@ -219,37 +219,27 @@ static int server_new(const ApiServerOptions *o, ApiServer **ret, LadeError **er
 static int daemon_start(ApiServer *s, int fd, bool tls, LadeError **err)
 {
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
-                         MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
-        struct MHD_Daemon *d;
-        if (tls)
-                d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, api_on_request, s,
-                                     MHD_OPTION_LISTEN_SOCKET, fd,
-                                     MHD_OPTION_HTTPS_MEM_TRUST, s->tls_pem[0],
-                                     MHD_OPTION_HTTPS_MEM_CERT, s->tls_pem[1],
-                                     MHD_OPTION_HTTPS_MEM_KEY, s->tls_pem[2],
-                                     MHD_OPTION_NOTIFY_COMPLETED, api_on_completed, s,
-                                     MHD_OPTION_NOTIFY_CONNECTION, on_connection_tls, s,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) API_CONNECTIONS_MAX,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, API_CONNECTION_TIMEOUT_S,
-                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
-                                     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-                                     /* as Go's net/http (dockerd): 400 for HTTP/1.1 without
-                                      * Host, and for spaces in the request line's URL */
-                                     MHD_OPTION_STRICT_FOR_CLIENT, 1,
-                                     MHD_OPTION_END);
-        else
-                d = MHD_start_daemon(flags, 0, NULL, NULL, api_on_request, s,
-                                     MHD_OPTION_LISTEN_SOCKET, fd,
-                                     MHD_OPTION_NOTIFY_COMPLETED, api_on_completed, s,
-                                     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) API_CONNECTIONS_MAX,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, API_CONNECTION_TIMEOUT_S,
-                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
-                                     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-                                     /* as Go's net/http (dockerd): 400 for HTTP/1.1 without
-                                      * Host, and for spaces in the request line's URL */
-                                     MHD_OPTION_STRICT_FOR_CLIENT, 1,
-                                     MHD_OPTION_END);
+                         MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE | (tls ? MHD_USE_TLS : 0);
+        struct MHD_OptionItem tls_opts[] = {
+                { MHD_OPTION_HTTPS_MEM_TRUST, 0, s->tls_pem[0] },
+                { MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_pem[1] },
+                { MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_pem[2] },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        struct MHD_Daemon *d = MHD_start_daemon(
+                flags, 0, NULL, NULL, api_on_request, s,
+                MHD_OPTION_LISTEN_SOCKET, fd,
+                MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3],
+                MHD_OPTION_NOTIFY_COMPLETED, api_on_completed, s,
+                MHD_OPTION_NOTIFY_CONNECTION, tls ? on_connection_tls : on_connection, s,
+                MHD_OPTION_CONNECTION_LIMIT, (unsigned) API_CONNECTIONS_MAX,
+                MHD_OPTION_CONNECTION_TIMEOUT, API_CONNECTION_TIMEOUT_S,
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
+                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                /* as Go's net/http (dockerd): 400 for HTTP/1.1 without Host, and for spaces in
+                 * the request line's URL */
+                MHD_OPTION_STRICT_FOR_CLIENT, 1,
+                MHD_OPTION_END);
         if (!d)
                 return lade_error_msg(err, EIO, tls ? "cannot start the HTTPS server (libmicrohttpd; is the key "
                                                       "the certificate's, and are the files valid PEM?)"

@@ -822,10 +822,6 @@ int build_run(Engine *e, const BuildOptions *o, char ret_id[static 72], LadeErro
         return r;
 }
 
-static void removed_quietly(void *ud, const char *what, const char *id)
-{
-}
-
 int build_cache_prune(Engine *e, bool dirs, uint64_t *ret_rows, LadeError **err)
 {
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
@@ -843,11 +839,9 @@ int build_cache_prune(Engine *e, bool dirs, uint64_t *ret_rows, LadeError **err)
         if (image_store_list(engine_images(e), &l, &n, NULL) == 0) {
                 for (size_t i = 0; i < n; i++)
                         if (l[i]->intermediate && engine_image_in_use(e, l[i]->id) == 0)
-                                (void) image_store_remove(engine_images(e), l[i]->id, true, removed_quietly, NULL,
-                                                          NULL);
+                                (void) image_store_remove(engine_images(e), l[i]->id, true, NULL, NULL, NULL);
                 image_info_list_free(l, n);
-                uint64_t freed = 0;
-                (void) image_store_gc(engine_images(e), &freed, NULL);
+                (void) image_store_gc(engine_images(e), NULL, NULL);
         }
         if (dirs) {
                 _cleanup_free_ char *p = xasprintf("%s/build/cache-mounts", engine_root(e));

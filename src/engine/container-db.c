@@ -209,7 +209,7 @@ int ctr_save(Ctr *c, LadeError **err)
         return rc2 == SQLITE_DONE ? 0 : image_db_error(c->db, rc2, "update container", err);
 }
 
-void ctr_refresh_networks(Ctr *c)
+void ctr_reload_config(Ctr *c)
 {
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
         if (!c->db || image_db_prepare(c->db, "SELECT create_json, net_json FROM containers WHERE id = ?1", &st, NULL,
@@ -220,8 +220,10 @@ void ctr_refresh_networks(Ctr *c)
                 json_decref(c->create);
                 c->create = create;
         }
-        json_decref(c->net);
-        c->net = net;
+        if (net) {
+                json_decref(c->net);
+                c->net = net;
+        }
 }
 
 int ctr_save_networks(Ctr *c, LadeError **err)
@@ -308,19 +310,6 @@ int ctr_set_stop_requested(Ctr *c, bool stop, LadeError **err)
                 return image_db_error(c->db, rc, "update container", err);
         c->stop_requested = stop;
         return 0;
-}
-
-void ctr_reload_create(Ctr *c)
-{
-        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
-        if (!c->db || image_db_prepare(c->db, "SELECT create_json FROM containers WHERE id = ?1", &st, NULL, c->id,
-                                       NULL) < 0 || sqlite3_step(st) != SQLITE_ROW)
-                return;
-        json_t *j = col_json(st, 0);
-        if (!j)
-                return;
-        json_decref(c->create);
-        c->create = j;
 }
 
 int ctr_delete_row(Ctr *c, LadeError **err)

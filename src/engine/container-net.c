@@ -266,46 +266,39 @@ json_t *ctr_configured_networks(const Ctr *c)
         return nets;
 }
 
-/* A running container's new endpoint in its row: in Networks for inspect, in EndpointsConfig for
- * its restarts (the monitor reads both back before it uses them). */
-static int remember_endpoint(Engine *e, const char *id, const char *network, json_t *endpoint,
-                             const NetAttachResult *res, LadeError **err)
+/* A running container's endpoint in its row, added (res: the attach's result) or removed (res
+ * NULL): in Networks for inspect, in EndpointsConfig for its restarts (the monitor reads both
+ * back before it uses them). */
+static int keep_endpoint(Engine *e, const char *id, const char *network, json_t *endpoint,
+                         const NetAttachResult *res, LadeError **err)
 {
         Ctr c = { .e = e };
         _cleanup_free_ char *name = NULL;
         int r = ctr_load(&c, id, err);
-        if (r >= 0 && (r = network_name(e, network, &name, err)) >= 0) {
-                _cleanup_json_ json_t *cfg = json_is_object(endpoint) ? json_deep_copy(endpoint) : json_object();
-                json_object_set(endpoints_config(&c), name, cfg);
-                if (!json_is_object(c.net))
-                        c.net = json_object();
-                json_t *nets = json_object_get(c.net, "Networks");
-                if (!json_is_object(nets))
-                        json_object_set_new(c.net, "Networks", nets = json_object());
+        if (r < 0 || (r = network_name(e, network, &name, err)) < 0)
+                goto out;
+        if (!json_is_object(c.net))
+                c.net = json_object();
+        json_t *nets = json_object_get(c.net, "Networks");
+        if (!json_is_object(nets))
+                json_object_set_new(c.net, "Networks", nets = json_object());
+        if (res) {
+                json_object_set_new(endpoints_config(&c), name,
+                                    json_is_object(endpoint) ? json_deep_copy(endpoint) : json_object());
                 json_object_set_new(nets, name, endpoint_json(res, json_object_get(endpoint, "Aliases")));
-                r = ctr_save_networks(&c, err);
-        }
-        ctr_done(&c);
-        return r;
-}
-
-static int forget_endpoint(Engine *e, const char *id, const char *network, LadeError **err)
-{
-        Ctr c = { .e = e };
-        _cleanup_free_ char *name = NULL;
-        int r = ctr_load(&c, id, err);
-        if (r >= 0 && (r = network_name(e, network, &name, err)) >= 0) {
+        } else {
                 json_object_del(endpoints_config(&c), name);
-                json_object_del(json_object_get(c.net, "Networks"), name);
+                json_object_del(nets, name);
                 const char *mode = ctr_network_mode(&c);
                 if (same_network(e, mode, name)) {
                         json_object_del(endpoints_config(&c), mode);
                         static const char *const keys[] = { "IPAddress", "Gateway", "MacAddress" };
-                        for (size_t i = 0; json_is_object(c.net) && i < ELEMENTSOF(keys); i++)
+                        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                                 json_object_set_new(c.net, keys[i], json_string(""));
                 }
-                r = ctr_save_networks(&c, err);
         }
+        r = ctr_save_networks(&c, err);
+out:
         ctr_done(&c);
         return r;
 }
@@ -339,7 +332,7 @@ int engine_container_network_connect(Engine *e, const char *name_or_id, const ch
         NetAttachResult res = { 0 };
         r = engine_network_connect(e, &nr, &res, err);
         if (r == 0)
-                r = remember_endpoint(e, id, network, endpoint, &res, err);
+                r = keep_endpoint(e, id, network, endpoint, &res, err);
         net_attach_result_clear(&res);
         return r;
 }
@@ -354,5 +347,5 @@ int engine_container_network_disconnect(Engine *e, const char *name_or_id, const
         if (json_integer_value(json_object_get(json_object_get(doc, "State"), "Pid")) <= 0)
                 return engine_container_network_configure(e, id, network, NULL, err);
         r = engine_network_disconnect(e, network, id, err);
-        return r < 0 ? r : forget_endpoint(e, id, network, err);
+        return r < 0 ? r : keep_endpoint(e, id, network, NULL, NULL, err);
 }

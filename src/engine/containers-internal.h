@@ -51,8 +51,6 @@ int ctr_load(Ctr *c, const char *name_or_id, LadeError **err);
 int ctr_save(Ctr *c, LadeError **err);
 int ctr_delete_row(Ctr *c, LadeError **err);
 int ctr_set_stop_requested(Ctr *c, bool stop, LadeError **err);
-/* Re-reads the create body from the row (`update` may have changed it); kept when it fails. */
-void ctr_reload_create(Ctr *c);
 /* Marks the row of a container whose monitor died as exited (255, error MSG), but only while
  * the row still says what c read (state and monitor_pid). Returns 1 when it did; 0 when the row
  * has moved on (a monitor recorded the exit meanwhile), and c then holds the row's new state. */
@@ -87,9 +85,10 @@ char *ctr_exec_new_id(void);
 int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, SpecProcess **ret,
                      LadeError **err);
 
-/* The create and network documents as the row has them now (`network connect`/`disconnect`
- * change them while the monitor holds its copies), and their saving alone. */
-void ctr_refresh_networks(Ctr *c);
+/* The create and network documents as the row has them now (`update`, `network connect` and
+ * `disconnect` change them while the monitor holds its copies; each is kept when the row has
+ * none), and their saving alone. */
+void ctr_reload_config(Ctr *c);
 int ctr_save_networks(Ctr *c, LadeError **err);
 
 /* ---- network (container-net.c) ---- */

@@ -208,14 +208,8 @@ static void record_exit(Monitor *m, int status)
          * container at once must find it exited, not running. A --rm container's row goes with
          * the rest in a moment (ctr_destroy). */
         if (c->row && !auto_remove(c)) {
-                /* `network connect` may have added to what we attached */
-                json_t *net = c->net;
-                c->net = NULL;
-                ctr_refresh_networks(c);
-                if (!c->net)
-                        c->net = net;
-                else
-                        json_decref(net);
+                /* `update` may have changed the restart policy, `network connect` the networks */
+                ctr_reload_config(c);
                 monitor_save(c);
         }
         _cleanup_free_ char *code = xasprintf("%d", status);
@@ -415,8 +409,6 @@ _noreturn_ static void monitor_run(Monitor *m, int status)
                         exit_removed(m, status);
                 record_exit(m, status);
                 MonMsg ex = { .type = MON_EXIT, .value = status };
-                /* `update` may have changed the restart policy and the resources of the next run */
-                ctr_reload_create(m->c);
                 if (!want_restart(m->c, status) || reload_stop_requested(m->c))
                         break;
                 /* clients attached to this run see it end, as with Docker */
@@ -438,7 +430,8 @@ _noreturn_ static void monitor_run(Monitor *m, int status)
                 }
                 m->c->restart_count++;
                 engine_network_settle();
-                ctr_refresh_networks(m->c);
+                /* what changed during the back-off counts for the next run */
+                ctr_reload_config(m->c);
                 if (start_once(m, false, &err) < 0) {
                         err = lade_error_free(err);
                         record_exit(m, 128);

@@ -80,6 +80,12 @@ static void remove_orphan_layers(ImageStore *s, char **chains)
         }
 }
 
+static void report(ImageRemoveFn fn, void *ud, const char *what, const char *name)
+{
+        if (fn)
+                fn(ud, what, name);
+}
+
 static int delete_image(ImageStore *s, const char *id, ImageRemoveFn fn, void *ud, LadeError **err)
 {
         _cleanup_(image_info_freep) ImageInfo *info = NULL;
@@ -96,16 +102,16 @@ static int delete_image(ImageStore *s, const char *id, ImageRemoveFn fn, void *u
                 return r;
         }
         for (char **t = info->repo_tags; t && *t; t++)
-                fn(ud, "Untagged", *t);
+                report(fn, ud, "Untagged", *t);
         for (char **t = info->repo_digests; t && *t; t++)
-                fn(ud, "Untagged", *t);
+                report(fn, ud, "Untagged", *t);
         remove_orphan_layers(s, info->chain_ids);
         _cleanup_strv_free_ char **mine = NULL, **keep = referenced_blobs(s);
         image_blobs(s, info->manifest_digest, info->index_digest, &mine);
         for (char **b = mine; b && *b; b++)
                 if (!strv_contains(keep, *b))
                         (void) blob_store_delete(s->blobs, *b, NULL);
-        fn(ud, "Deleted", id);
+        report(fn, ud, "Deleted", id);
         return 0;
 }
 
@@ -148,7 +154,7 @@ static int remove_by_ref(ImageStore *s, const char *name, const ImageInfo *info,
         if (r < 0)
                 return r;
         _cleanup_free_ char *familiar = image_ref_familiar(ref);
-        fn(ud, "Untagged", familiar);
+        report(fn, ud, "Untagged", familiar);
         return 0;
 }
 
@@ -179,6 +185,7 @@ int image_store_gc(ImageStore *s, uint64_t *ret_reclaimed, LadeError **err)
                 if (blob_store_delete(s->blobs, *b, NULL) == 0 && size > 0)
                         freed += (uint64_t) size;
         }
-        *ret_reclaimed = freed;
+        if (ret_reclaimed)
+                *ret_reclaimed = freed;
         return 0;
 }

@@ -91,13 +91,13 @@ int image_store_list(ImageStore *s, ImageInfo ***ret, size_t *ret_n, LadeError *
 /* rmi semantics: a name removes that tag (and the image if it was its last reference); an ID
  * removes the image, refusing when it has several tags unless force. Deleted images' blobs and
  * layers no other image uses are removed. Each removed thing is reported via the callback
- * ("Untagged: busybox:latest", "Deleted: sha256:…"). */
+ * ("Untagged: busybox:latest", "Deleted: sha256:…"), if fn is not NULL. */
 typedef void (*ImageRemoveFn)(void *userdata, const char *what, const char *name);
 int image_store_remove(ImageStore *s, const char *name, bool force, ImageRemoveFn fn, void *userdata,
                        LadeError **err);
 /* The unpacked layer directories of an image, lower to upper (for overlayfs). */
 int image_store_layer_dirs(ImageStore *s, const char *id, char ***ret, LadeError **err);
-/* Unused blobs and layers removed; returns bytes reclaimed. */
+/* Unused blobs and layers removed; the bytes reclaimed in *ret_reclaimed (may be NULL). */
 int image_store_gc(ImageStore *s, uint64_t *ret_reclaimed, LadeError **err);
 
 ImageInfo *image_info_free(ImageInfo *i);
