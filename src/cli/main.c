@@ -320,8 +320,17 @@ int main(int argc, char **argv)
                 usage(stdout);
                 return 0;
         }
-        if (!v)
-                return cli_usage("'%s' is not a lade command.", argv[optind]);
+        if (!v) {
+                /* as docker: `lade nosuch --help` is the main help, `lade nosuch` exits 1 */
+                for (int i = optind + 1; i < argc; i++)
+                        if (streq(argv[i], "--help") || streq(argv[i], "-h")) {
+                                usage(stdout);
+                                return 0;
+                        }
+                fprintf(stderr, "lade: unknown command: lade %s\n\nRun 'lade --help' for more information\n",
+                        argv[optind]);
+                return 1;
+        }
         /* Processes that join a running container's namespaces before they execve (exec, and
          * the inits of containers sharing a pid namespace) could be reached from inside through
          * /proc/PID/exe: such verbs run from a sealed copy (CVE-2019-5736). A new container's

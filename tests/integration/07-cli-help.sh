@@ -107,6 +107,12 @@ done
 err=$(lade network nosuch 2>&1 >/dev/null)
 expect_eq "an unknown network command exits 1 (as docker)" 1 $?
 expect_contains "... saying so" "lade: unknown command: lade network nosuch" "$err"
+err=$(lade nosuch 2>&1 >/dev/null)
+expect_eq "an unknown command exits 1 (as docker)" 1 $?
+expect_eq "... in docker's words" "$(printf "lade: unknown command: lade nosuch\n\nRun 'lade --help' for more information")" "$err"
+out=$(lade nosuch --help)
+expect_eq "an unknown command with --help is the main help, exit 0 (as docker)" 0 $?
+expect_eq "... the main help" "$(lade --help)" "$out"
 err=$(lade help nosuch 2>&1)
 expect_eq "help of an unknown command exits 1" 1 $?
 expect_contains "... unknown help topic" "unknown help topic: nosuch" "$err"

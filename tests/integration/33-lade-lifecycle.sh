@@ -179,8 +179,10 @@ expect_contains "... as Docker says it" "endpoint with name two already exists i
 out=$(lade network connect nosuchnet two 2>&1)
 check "an unknown network is refused" test $? -ne 0
 expect_contains "... naming it" "nosuchnet" "$out"
-lade start two >/dev/null
-expect_eq "started on both networks" 3 "$(lade exec two ip -4 addr | grep -c inet)"
+out=$(lade start two 2>&1) || fail "start of a container connected before its start: $out"
+n=$(lade exec two ip -4 addr 2>&1 | tee "$T/two-addr" | grep -c inet)
+expect_eq "started on both networks" 3 "$n"
+[ "$n" = 3 ] || { cat "$T/two-addr"; lade inspect two; }
 expect_eq "peers on tnet resolve its alias" by-name "$(lade exec two wget -qO- http://web/)"
 check "and it is reachable by its alias there" lade run --rm --network tnet busybox ping -c1 -W2 second
 lade restart -t 1 two >/dev/null
