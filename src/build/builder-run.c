@@ -612,7 +612,6 @@ static int run_container(RunJob *j, LadeError **err)
         if (k >= 0 && build_canceled(b))
                 k = lade_error_msg(err, ECANCELED, "canceled");
         if (k >= 0) {
-                build_release_db(b);
                 k = run_attached(j, r.id, &status, err);
                 if (k < 0)
                         k = lade_error_wrap(err, "process \"%s\" did not complete successfully", shown);
