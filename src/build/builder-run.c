@@ -621,7 +621,6 @@ static int run_container(RunJob *j, LadeError **err)
         }
         if (k >= 0) {
                 remove_stubs(j, r.upper);
-                r.rootfd = open(r.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 k = build_commit(b, j->s, st, &r, err);
         }
         build_rootfs_close(b, &r);

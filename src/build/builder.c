@@ -209,16 +209,27 @@ static char *format_time(int64_t epoch)
         return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
-/* The layer file of r's upper dir. A view (not a RUN container's rootfs) is unmounted first and
+/* A RUN container's rootfs unmounted (its process has exited, its mount namespace is gone): its
+ * upper dir can then be normalized and moved into the store as a view's is. false: it stays
+ * mounted and is only packed. The engine's removal later finds it unmounted. */
+static bool run_unmount(BuildRootfs *r)
+{
+        r->rootfd = safe_close(r->rootfd);
+        return r->rootfs && umount2(r->rootfs, MNT_DETACH) == 0;
+}
+
+/* The layer file of r's upper dir. A view, or a RUN container's rootfs, is unmounted first and
  * normalized while packed: when that makes it what unpacking the layer gives, it is handed to the
  * store as the unpacked layer (ret_dir). */
 static int pack(Builder *b, BuildRootfs *r, char **ret_path, LayerPackResult *ret, bool *ret_dir,
                 LadeError **err)
 {
-        bool view = r->dir != NULL;
+        bool view = r->dir != NULL, adopt = view;
         int k = view ? build_rootfs_unmount(r, err) : 0;
         if (k < 0)
                 return k;
+        if (!view && r->id[0])
+                adopt = run_unmount(r);
         _cleanup_free_ char *path = xasprintf("%s/layer-XXXXXX", b->tmp);
         _cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
         if (fd < 0)
@@ -229,13 +240,13 @@ static int pack(Builder *b, BuildRootfs *r, char **ret_path, LayerPackResult *re
                 return lade_error(err, errno, "open '%s'", r->upper);
         }
         LayerPackOptions po = { .overlay_upper = r->id[0] != '\0' || r->overlay,
-                                .clamp_mtime = b->epoch > 0 ? b->epoch : 0, .normalize = view };
+                                .clamp_mtime = b->epoch > 0 ? b->epoch : 0, .normalize = adopt };
         k = layer_pack(up, &po, fd, ret, err);
         if (k < 0) {
                 (void) unlink(path);
                 return lade_error_wrap(err, "pack the layer");
         }
-        *ret_dir = view && ret->identical;
+        *ret_dir = adopt && ret->identical;
         *ret_path = TAKE_PTR(path);
         return 0;
 }
