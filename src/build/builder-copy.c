@@ -40,9 +40,13 @@ void build_step_done(BuildStep *st)
 
 /* ---- copying trees ---- */
 
-static int copy_data(int in, int out, LadeError **err)
+/* Small files are one read and one write: copy_file_range() would fail first (EXDEV: a view is
+ * an overlay, the context another filesystem), one wasted call per file. */
+#define COPY_RANGE_MIN (64 * 1024)
+
+static int copy_data(int in, int out, off_t size, LadeError **err)
 {
-        for (;;) {
+        for (; size >= COPY_RANGE_MIN;) {
                 ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
                 if (n == 0)
                         return 0;
@@ -104,7 +108,7 @@ int build_copy_file(int in, const struct stat *st, int ddir, const char *dname,
                                          0600);
         if (out < 0)
                 return lade_error(err, errno, "create '%s'", dname);
-        r = copy_data(in, out, err);
+        r = copy_data(in, out, st->st_size, err);
         if (r < 0)
                 return r;
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
