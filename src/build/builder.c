@@ -905,7 +905,9 @@ int build_cache_prune(Engine *e, bool dirs, uint64_t *ret_rows, LadeError **err)
         }
         if (dirs) {
                 _cleanup_free_ char *p = xasprintf("%s/build/cache-mounts", engine_root(e));
+                _cleanup_free_ char *d = xasprintf("%s/build/digests", engine_root(e));
                 (void) rm_rf_at(AT_FDCWD, p);
+                (void) rm_rf_at(AT_FDCWD, d);
         }
         return 0;
 }
