@@ -118,6 +118,11 @@ static const char schema[] =
         " created INTEGER NOT NULL);"
         "CREATE INDEX IF NOT EXISTS build_cache_image ON build_cache(image_id);";
 
+int build_cache_init(sqlite3 *db, LadeError **err)
+{
+        return image_db_exec(db, schema, "create the build cache table", err);
+}
+
 int build_cache_open(const char *root, sqlite3 **ret, LadeError **err)
 {
         _cleanup_free_ char *path = xasprintf("%s/lade.db", root);
@@ -125,27 +130,19 @@ int build_cache_open(const char *root, sqlite3 **ret, LadeError **err)
         int r = image_db_open(path, &db, err);
         if (r < 0)
                 return r;
-        r = image_db_exec(db, schema, "create the build cache table", err);
+        r = build_cache_init(db, err);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(db);
         return 0;
 }
 
-static bool image_exists(sqlite3 *db, const char *id)
-{
-        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
-        if (image_db_prepare(db, "SELECT 1 FROM images WHERE id = ?1", &st, NULL, id, NULL) < 0)
-                return false;
-        return sqlite3_step(st) == SQLITE_ROW;
-}
-
 int build_cache_get(sqlite3 *db, const char *key, char **ret_id, LadeError **err)
 {
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
-        _cleanup_free_ char *id = NULL;
-        int r = image_db_prepare(db, "SELECT image_id FROM build_cache WHERE key = ?1", &st, err, key,
-                                 NULL);
+        /* one statement: the row and whether its image still exists */
+        int r = image_db_prepare(db, "SELECT c.image_id, EXISTS (SELECT 1 FROM images i WHERE i.id = c.image_id)"
+                                 " FROM build_cache c WHERE c.key = ?1", &st, err, key, NULL);
         if (r < 0)
                 return r;
         r = sqlite3_step(st);
@@ -153,17 +150,16 @@ int build_cache_get(sqlite3 *db, const char *key, char **ret_id, LadeError **err
                 return 0;
         if (r != SQLITE_ROW)
                 return image_db_error(db, r, "read the build cache", err);
-        id = xstrdup((const char *) sqlite3_column_text(st, 0));
-        st = image_db_finalize(st);
-        if (!image_exists(db, id)) {
+        if (!sqlite3_column_int(st, 1)) {
                 /* the image was removed (rmi, prune): the row is stale */
+                st = image_db_finalize(st);
                 (void) image_db_prepare(db, "DELETE FROM build_cache WHERE key = ?1", &st, NULL, key,
                                         NULL);
                 if (st)
                         (void) sqlite3_step(st);
                 return 0;
         }
-        *ret_id = TAKE_PTR(id);
+        *ret_id = xstrdup((const char *) sqlite3_column_text(st, 0));
         return 1;
 }
 

@@ -24,6 +24,9 @@ BuildContext *build_context_free(BuildContext *c)
         if (!c)
                 return NULL;
         safe_close(c->dirfd);
+        if (c->stats)
+                (void) build_stat_cache_save(c->stats, NULL);
+        build_stat_cache_free(c->stats);
         if (c->tmp)
                 (void) rm_rf_at(AT_FDCWD, c->tmp);
         free(c->tmp);
@@ -78,8 +81,19 @@ static int load_ignore(BuildContext *c, const char *dockerfile, LadeError **err)
         return 0;
 }
 
-int build_context_open(const BuildOptions *o, const char *tmp_parent, BuildContext **ret,
-                       LadeError **err)
+/* The memo is per context directory, named by its resolved path; none for an extracted tar
+ * (new files every time). */
+static void open_stats(BuildContext *c, const char *stats_dir)
+{
+        _cleanup_free_ char *real = realpath(c->dir, NULL);
+        if (!real)
+                return;
+        _cleanup_free_ char *path = build_stat_cache_path(stats_dir, real);
+        c->stats = build_stat_cache_new(path);
+}
+
+int build_context_open(const BuildOptions *o, const char *tmp_parent, const char *stats_dir,
+                       BuildContext **ret, LadeError **err)
 {
         _cleanup_(build_context_freep) BuildContext *c = xmalloc0(sizeof(*c));
         int r;
@@ -98,6 +112,8 @@ int build_context_open(const BuildOptions *o, const char *tmp_parent, BuildConte
         r = load_ignore(c, o->dockerfile_data ? NULL : o->dockerfile, err);
         if (r < 0)
                 return r;
+        if (!c->tmp && stats_dir)
+                open_stats(c, stats_dir);
         *ret = TAKE_PTR(c);
         return 0;
 }

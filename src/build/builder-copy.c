@@ -40,9 +40,13 @@ void build_step_done(BuildStep *st)
 
 /* ---- copying trees ---- */
 
-static int copy_data(int in, int out, LadeError **err)
+/* Small files are one read and one write: copy_file_range() would fail first (EXDEV: a view is
+ * an overlay, the context another filesystem), one wasted call per file. */
+#define COPY_RANGE_MIN (64 * 1024)
+
+static int copy_data(int in, int out, off_t size, LadeError **err)
 {
-        for (;;) {
+        for (; size >= COPY_RANGE_MIN;) {
                 ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
                 if (n == 0)
                         return 0;
@@ -104,7 +108,7 @@ int build_copy_file(int in, const struct stat *st, int ddir, const char *dname,
                                          0600);
         if (out < 0)
                 return lade_error(err, errno, "create '%s'", dname);
-        r = copy_data(in, out, err);
+        r = copy_data(in, out, st->st_size, err);
         if (r < 0)
                 return r;
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
@@ -232,6 +236,29 @@ int build_copy_tree(int src_dirfd, const char *src_name, int dst_dirfd, const ch
 static int digest_tree(BuildContext *c, int dirfd, const char *name, const char *rel, Sha256 *h,
                        LadeError **err);
 
+/* The content digest of regular file rel (dirfd/name, opened with flags), which had stat st: from
+ * the context's stat memo when it recorded exactly that stat, else read (and recorded). */
+static int content_digest(BuildContext *c, int dirfd, const char *name, int flags, const char *rel,
+                          const struct stat *st, char content[static 72], LadeError **err)
+{
+        if (c->stats && build_stat_cache_get(c->stats, rel, st, content))
+                return 0;
+        /* the time before the read: a change after it shows in ctime, one just before is racy */
+        int64_t t = build_realtime_ns();
+        _cleanup_close_ int fd = openat(dirfd, name, flags | O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return lade_error(err, errno, "open '%s'", rel);
+        struct stat fst;
+        if (fstat(fd, &fst) < 0)
+                return lade_error(err, errno, "stat '%s'", rel);
+        int r = sha256_digest_fd(fd, content, err);
+        if (r < 0)
+                return r;
+        if (c->stats && S_ISREG(fst.st_mode))
+                build_stat_cache_put(c->stats, rel, &fst, content, t);
+        return 0;
+}
+
 static int name_cmp(const void *a, const void *b)
 {
         return strcmp(*(char *const *) a, *(char *const *) b);
@@ -283,10 +310,7 @@ static int digest_tree(BuildContext *c, int dirfd, const char *name, const char 
         if (skip && (!S_ISDIR(st.st_mode) || dockerignore_can_skip_dir(c->ignore, rel)))
                 return 0;
         if (S_ISREG(st.st_mode)) {
-                _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0)
-                        return lade_error(err, errno, "open '%s'", rel);
-                int r = sha256_digest_fd(fd, content, err);
+                int r = content_digest(c, dirfd, name, O_NOFOLLOW, rel, &st, content, err);
                 if (r < 0)
                         return r;
         } else if (S_ISLNK(st.st_mode)) {
@@ -322,10 +346,7 @@ static int digest_source(BuildContext *c, const char *rel, Sha256 *h, bool *ret_
                 return 0;
         }
         char buf[32], content[72];
-        _cleanup_close_ int in = open(fs_fd_path(fd, buf), O_RDONLY | O_CLOEXEC);
-        if (in < 0)
-                return lade_error(err, errno, "open '%s'", rel);
-        int r = sha256_digest_fd(in, content, err);
+        int r = content_digest(c, AT_FDCWD, fs_fd_path(fd, buf), 0, rel, &st, content, err);
         if (r < 0)
                 return r;
         build_digest_add(h, rel, &st, content, "");

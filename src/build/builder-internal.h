@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "build-plan.h"
+#include "build-statcache.h"
 #include "build.h"
 #include "digest.h"
 #include "dockerfile.h"
@@ -27,10 +28,13 @@ typedef struct BuildContext {
         char *tmp;              /* set when the context was extracted here (removed at free) */
         int dirfd;
         DockerIgnore *ignore;   /* NULL: no ignore file */
+        BuildStatCache *stats;  /* the content digests memo of a directory context, or NULL */
 } BuildContext;
 
-int build_context_open(const BuildOptions *o, const char *tmp_parent, BuildContext **ret,
-                       LadeError **err);
+/* A tar context is extracted below tmp_parent; a directory context's digest memo lives in
+ * stats_dir (NULL: none). */
+int build_context_open(const BuildOptions *o, const char *tmp_parent, const char *stats_dir,
+                       BuildContext **ret, LadeError **err);
 BuildContext *build_context_free(BuildContext *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BuildContext *, build_context_free)
 /* Reads a file of the context (the Dockerfile, the ignore file) at most max bytes. */
@@ -62,7 +66,8 @@ char *build_created_by_run(char *const *argv, char *const *args);
 char *build_created_by_copy(const char *keyword, const char *what, const char *content_digest,
                             const char *dest);
 
-/* The cache table in lade.db. */
+/* The cache table in lade.db: created on a connection (init), or a connection of its own. */
+int build_cache_init(sqlite3 *db, LadeError **err);
 int build_cache_open(const char *root, sqlite3 **ret, LadeError **err);
 /* 1 and the image id when key is cached (and the image still exists), 0 when not. */
 int build_cache_get(sqlite3 *db, const char *key, char **ret_id, LadeError **err);
@@ -90,10 +95,12 @@ typedef struct BuildShared {
         unsigned vertex;
         int cancel_fd;          /* an eventfd, readable once the build failed */
         bool failed;
+        bool working;           /* a step missed the cache: temp dir made, workers started */
+        struct BuildSched *sched;
 } BuildShared;
 
-/* One per worker thread (a copy of the main one with its own engine handle and cache
- * connection); the pointers other than e and db are shared and read-only while stages run. */
+/* One per worker thread (a copy of the main one with its own engine handle); the pointers
+ * other than e are shared and read-only while stages run. */
 typedef struct Builder {
         BuildShared *sh;
         Engine *e;
@@ -103,8 +110,8 @@ typedef struct Builder {
         BuildPlan *plan;
         BuildStage *stages;
         size_t n_stages;
-        sqlite3 *db;
-        char *tmp;              /* <root>/build/tmp-<random>: layers, downloads, image views */
+        char *tmp;              /* <root>/build/tmp-<random>: layers, downloads, image views;
+                                 * made when the first step misses the cache (build_work_begin) */
         int tmp_lock;           /* flock'd tmp/.lock: a build's tmp dir without it is stale */
         char *root;
         char *platform;         /* the target platform "os/arch[/variant]" */
@@ -175,9 +182,10 @@ int build_dispatch_workdir(Builder *b, BuildStage *s, BuildStep *st, LadeError *
 /* The image a COPY --from / --mount from= names: a stage's result or an image (pulled if
  * missing). */
 int build_source_image(Builder *b, BuildStage *s, const char *from, char **ret_id, LadeError **err);
-/* Pulls or finds an image by name. */
-int build_image_get(Builder *b, const char *name, bool pull, char **ret_id, LadeError **err);
-/* Loads an image's config document. */
+/* Pulls or finds an image by name; its config document (ours alone) too when ret_doc is set. */
+int build_image_get(Builder *b, const char *name, bool pull, char **ret_id, json_t **ret_doc,
+                    LadeError **err);
+/* Loads the config document (ours alone) of an image that exists, by id. */
 int build_image_doc(Builder *b, const char *id, json_t **ret, LadeError **err);
 
 /* Copies the tree at src (an fd of a file or dir, with its stat) into the directory dst_dirfd
@@ -196,9 +204,6 @@ int build_copy_tree(int src_dirfd, const char *src_name, int dst_dirfd, const ch
 int build_copy_file(int in, const struct stat *st, int dst_dirfd, const char *name,
                     const BuildCopyOptions *o, LadeError **err);
 
-/* Closes the cache's database connection before a fork (reopened when next needed). */
-void build_release_db(Builder *b);
-
 /* The progress callback, one call at a time. */
 void build_emit(Builder *b, BuildEventKind kind, unsigned vertex, const char *name, uint64_t ns,
                 const char *error);
@@ -212,6 +217,12 @@ unsigned build_next_vertex(Builder *b);
  * containers killed); true when this call did it, false when it had already failed. */
 bool build_cancel(Builder *b);
 bool build_canceled(Builder *b);
+
+/* Before the first step that is not in the cache (and so before anything needs b->tmp): makes
+ * the temp dir and starts the other workers. A fully cached build does neither. */
+int build_work_begin(Builder *b, LadeError **err);
+/* The other workers (builder-sched.c), from the calling thread, once. */
+void build_sched_spawn(Builder *b);
 
 /* A needed stage, from its FROM to its last step (builder.c). */
 int build_stage_run(Builder *b, BuildStage *s, LadeError **err);

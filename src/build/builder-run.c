@@ -612,7 +612,6 @@ static int run_container(RunJob *j, LadeError **err)
         if (k >= 0 && build_canceled(b))
                 k = lade_error_msg(err, ECANCELED, "canceled");
         if (k >= 0) {
-                build_release_db(b);
                 k = run_attached(j, r.id, &status, err);
                 if (k < 0)
                         k = lade_error_wrap(err, "process \"%s\" did not complete successfully", shown);
@@ -622,7 +621,6 @@ static int run_container(RunJob *j, LadeError **err)
         }
         if (k >= 0) {
                 remove_stubs(j, r.upper);
-                r.rootfd = open(r.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 k = build_commit(b, j->s, st, &r, err);
         }
         build_rootfs_close(b, &r);

@@ -11,23 +11,24 @@
 #include <unistd.h>
 
 #include "builder-internal.h"
-#include "image-db.h"
 #include "util.h"
 
 #define BUILD_WORKERS_MAX 4u
 
-typedef struct Sched {
-        Builder *b;
-        size_t started;
-        int r;                  /* the build's result: the first failure */
-        LadeError *err;
-} Sched;
-
 typedef struct Worker {
-        Sched *x;
+        struct BuildSched *x;
         Engine *e;
         pthread_t thread;
 } Worker;
+
+typedef struct BuildSched {
+        Builder *b;             /* the calling thread's */
+        size_t started;
+        int r;                  /* the build's result: the first failure */
+        LadeError *err;
+        Worker *workers;        /* started by build_sched_spawn */
+        size_t n_workers;
+} Sched;
 
 static size_t size_max(size_t a, size_t b)
 {
@@ -111,9 +112,7 @@ static void *worker_main(void *userdata)
         Worker *w = userdata;
         Builder b = *w->x->b;
         b.e = w->e;
-        b.db = NULL;
         work(w->x, &b);
-        image_db_close(b.db);
         return NULL;
 }
 
@@ -143,27 +142,42 @@ static size_t workers_wanted(Builder *b)
         return size_max(size_min(n, graph_width(b)), 1);
 }
 
+/* Only the calling thread runs until a step misses the cache: a fully cached build starts no
+ * thread and opens no other engine. Then the others start and take the stages that are ready. */
+void build_sched_spawn(Builder *b)
+{
+        Sched *x = b->sh->sched;
+        size_t n = workers_wanted(b) - 1;
+        x->workers = xmalloc0((n + 1) * sizeof(Worker));
+        for (size_t k = 0; k < n; k++) {
+                Worker *w = &x->workers[x->n_workers];
+                *w = (Worker) { .x = x };
+                /* a worker that cannot have its handle or thread is just not there */
+                if (engine_open_sibling(b->e, &w->e, NULL) < 0)
+                        break;
+                if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+                        w->e = engine_free(w->e);
+                        break;
+                }
+                x->n_workers++;
+        }
+        /* the new workers may take stages that were waiting for one */
+        pthread_mutex_lock(&b->sh->lock);
+        pthread_cond_broadcast(&b->sh->cond);
+        pthread_mutex_unlock(&b->sh->lock);
+}
+
 int build_run_stages(Builder *b, LadeError **err)
 {
         Sched x = { .b = b };
-        size_t n = workers_wanted(b) - 1, started = 0;
-        _cleanup_free_ Worker *w = xmalloc0((n + 1) * sizeof(Worker));
-        for (size_t k = 0; k < n; k++) {
-                w[started] = (Worker) { .x = &x };
-                /* a worker that cannot have its handle or thread is just not there */
-                if (engine_open_sibling(b->e, &w[started].e, NULL) < 0)
-                        break;
-                if (pthread_create(&w[started].thread, NULL, worker_main, &w[started]) != 0) {
-                        w[started].e = engine_free(w[started].e);
-                        break;
-                }
-                started++;
-        }
+        b->sh->sched = &x;
         work(&x, b);
-        for (size_t k = 0; k < started; k++) {
-                pthread_join(w[k].thread, NULL);
-                engine_free(w[k].e);
+        for (size_t k = 0; k < x.n_workers; k++) {
+                pthread_join(x.workers[k].thread, NULL);
+                engine_free(x.workers[k].e);
         }
+        free(x.workers);
+        b->sh->sched = NULL;
         if (x.r < 0) {
                 if (err)
                         *err = TAKE_PTR(x.err);

@@ -128,27 +128,38 @@ int build_expand(Builder *b, BuildStage *s, const char *word, char **ret, LadeEr
 
 /* ---- images ---- */
 
+/* The config document of an image by id: its config blob (the id is its digest), parsed; no
+ * rows are read (the caller knows the image exists: a cache row's was checked, a resolved one). */
 int build_image_doc(Builder *b, const char *id, json_t **ret, LadeError **err)
 {
-        _cleanup_(image_info_freep) ImageInfo *info = NULL;
-        int r = image_store_resolve(engine_images(b->e), id, &info, err);
+        _cleanup_(image_config_freep) ImageConfig *cfg = NULL;
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int r = blob_store_read(image_store_blobs(engine_images(b->e)), id, CONFIG_MAX_BYTES, &data, &len, err);
+        if (r >= 0)
+                r = image_config_parse(data, len, &cfg, err);
         if (r < 0)
                 return r;
-        *ret = json_deep_copy(info->config->raw);
+        *ret = json_incref(cfg->raw);
         return 0;
 }
 
-int build_image_get(Builder *b, const char *name, bool pull, char **ret_id, LadeError **err)
+int build_image_get(Builder *b, const char *name, bool pull, char **ret_id, json_t **ret_doc,
+                    LadeError **err)
 {
         _cleanup_(image_info_freep) ImageInfo *info = NULL;
         char id[72];
         if (!pull && image_store_resolve(engine_images(b->e), name, &info, NULL) == 0) {
+                if (ret_doc)
+                        *ret_doc = json_incref(info->config->raw);
                 *ret_id = xstrdup(info->id);
                 return 0;
         }
         int r = engine_image_pull(b->e, name, b->o->platform, id, err);
         if (r < 0)
                 return lade_error_wrap(err, "failed to resolve source metadata for %s", name);
+        if (ret_doc && (r = build_image_doc(b, id, ret_doc, err)) < 0)
+                return r;
         *ret_id = xstrdup(id);
         return 0;
 }
@@ -177,7 +188,7 @@ int build_source_image(Builder *b, BuildStage *s, const char *from, char **ret_i
                         return lade_error_msg(err, EINVAL, "stage %s has not been built", from);
                 return 0;
         }
-        return build_image_get(b, from, false, ret_id, err);
+        return build_image_get(b, from, false, ret_id, NULL, err);
 }
 
 /* ---- commits ---- */
@@ -198,16 +209,27 @@ static char *format_time(int64_t epoch)
         return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
-/* The layer file of r's upper dir. A view (not a RUN container's rootfs) is unmounted first and
+/* A RUN container's rootfs unmounted (its process has exited, its mount namespace is gone): its
+ * upper dir can then be normalized and moved into the store as a view's is. false: it stays
+ * mounted and is only packed. The engine's removal later finds it unmounted. */
+static bool run_unmount(BuildRootfs *r)
+{
+        r->rootfd = safe_close(r->rootfd);
+        return r->rootfs && umount2(r->rootfs, MNT_DETACH) == 0;
+}
+
+/* The layer file of r's upper dir. A view, or a RUN container's rootfs, is unmounted first and
  * normalized while packed: when that makes it what unpacking the layer gives, it is handed to the
  * store as the unpacked layer (ret_dir). */
 static int pack(Builder *b, BuildRootfs *r, char **ret_path, LayerPackResult *ret, bool *ret_dir,
                 LadeError **err)
 {
-        bool view = r->dir != NULL;
+        bool view = r->dir != NULL, adopt = view;
         int k = view ? build_rootfs_unmount(r, err) : 0;
         if (k < 0)
                 return k;
+        if (!view && r->id[0])
+                adopt = run_unmount(r);
         _cleanup_free_ char *path = xasprintf("%s/layer-XXXXXX", b->tmp);
         _cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
         if (fd < 0)
@@ -218,13 +240,13 @@ static int pack(Builder *b, BuildRootfs *r, char **ret_path, LayerPackResult *re
                 return lade_error(err, errno, "open '%s'", r->upper);
         }
         LayerPackOptions po = { .overlay_upper = r->id[0] != '\0' || r->overlay,
-                                .clamp_mtime = b->epoch > 0 ? b->epoch : 0, .normalize = view };
+                                .clamp_mtime = b->epoch > 0 ? b->epoch : 0, .normalize = adopt };
         k = layer_pack(up, &po, fd, ret, err);
         if (k < 0) {
                 (void) unlink(path);
                 return lade_error_wrap(err, "pack the layer");
         }
-        *ret_dir = view && ret->identical;
+        *ret_dir = adopt && ret->identical;
         *ret_path = TAKE_PTR(path);
         return 0;
 }
@@ -264,24 +286,31 @@ int build_commit(Builder *b, BuildStage *s, BuildStep *st, BuildRootfs *r, LadeE
 }
 
 /* ---- the cache connection ----
- * SQLite connections must not cross fork(): the container monitors are forked from us, so the
- * connection is closed before a RUN (build_release_db) and reopened on the next use. */
+ * The engine's own connection to lade.db (its image store's), which the engine closes and
+ * reopens around the forks of container monitors: no second connection, no second read of the
+ * schema. */
 
-void build_release_db(Builder *b)
+static int cache_db(Builder *b, sqlite3 **ret, LadeError **err)
 {
-        b->db = image_db_close(b->db);
+        int r = image_store_reopen_db(engine_images(b->e), err);
+        if (r < 0)
+                return r;
+        *ret = image_store_db(engine_images(b->e));
+        return 0;
 }
 
 static int cache_get(Builder *b, const char *key, char **ret_id, LadeError **err)
 {
-        int r = b->db ? 0 : build_cache_open(b->root, &b->db, err);
-        return r < 0 ? r : build_cache_get(b->db, key, ret_id, err);
+        sqlite3 *db;
+        int r = cache_db(b, &db, err);
+        return r < 0 ? r : build_cache_get(db, key, ret_id, err);
 }
 
 static int cache_put(Builder *b, const char *key, const char *id, LadeError **err)
 {
-        int r = b->db ? 0 : build_cache_open(b->root, &b->db, err);
-        return r < 0 ? r : build_cache_put(b->db, key, id, err);
+        sqlite3 *db;
+        int r = cache_db(b, &db, err);
+        return r < 0 ? r : build_cache_put(db, key, id, err);
 }
 
 /* ---- steps ---- */
@@ -379,6 +408,8 @@ static int run_step(Builder *b, BuildStage *s, const StepSlot *t, LadeError **er
                 return 0;
         }
         if (r >= 0)
+                r = build_work_begin(b, err);
+        if (r >= 0)
                 r = dispatch(b, s, &st, err);
         if (r >= 0)
                 r = cache_put(b, key, s->image_id, err);
@@ -419,9 +450,7 @@ static int stage_from(Builder *b, BuildStage *s, LadeError **err)
                 s->doc = scratch_doc(b);
                 return 0;
         }
-        int r = build_image_get(b, p->base, b->o->pull, &s->image_id, err);
-        if (r >= 0)
-                r = build_image_doc(b, s->image_id, &s->doc, err);
+        int r = build_image_get(b, p->base, b->o->pull, &s->image_id, &s->doc, err);
         if (r < 0)
                 return r;
         /* what BuildKit does not carry over from a base */
@@ -713,7 +742,6 @@ static void builder_done(Builder *b)
         free(b->tmp);
         free(b->root);
         free(b->platform);
-        image_db_close(b->db);
         safe_close(b->sh->cancel_fd);
         pthread_mutex_destroy(&b->sh->lock);
         pthread_cond_destroy(&b->sh->cond);
@@ -758,7 +786,7 @@ static void clean_stale_tmp(const char *parent)
         }
 }
 
-static int setup(Builder *b, LadeError **err)
+static int make_tmp(Builder *b, LadeError **err)
 {
         _cleanup_free_ char *parent = xasprintf("%s/build", b->root);
         int r = mkdir_p(parent, 0700);
@@ -776,12 +804,44 @@ static int setup(Builder *b, LadeError **err)
         b->tmp_lock = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (b->tmp_lock < 0 || flock(b->tmp_lock, LOCK_EX) < 0)
                 return lade_error(err, errno, "lock '%s'", lock);
+        return 0;
+}
+
+int build_work_begin(Builder *b, LadeError **err)
+{
+        pthread_mutex_lock(&b->sh->lock);
+        bool first = !b->sh->working;
+        b->sh->working = true;
+        pthread_mutex_unlock(&b->sh->lock);
+        /* until the first call returns only the calling thread runs, and b is its Builder, the
+         * one the workers copy */
+        if (first && !b->tmp) {
+                int r = make_tmp(b, err);
+                if (r < 0)
+                        return r;
+        }
+        if (first)
+                build_sched_spawn(b);
+        if (!b->tmp)
+                return lade_error_msg(err, EIO, "no build directory");
+        return 0;
+}
+
+static int setup(Builder *b, LadeError **err)
+{
         b->platform = b->o->platform ? xstrdup(b->o->platform) : build_host_platform();
-        r = check_tags(b, err);
+        int r = check_tags(b, err);
+        sqlite3 *db;
         if (r >= 0)
-                r = build_cache_open(b->root, &b->db, err);
+                r = cache_db(b, &db, err);
         if (r >= 0)
-                r = build_context_open(b->o, b->tmp, &b->ctx, err);
+                r = build_cache_init(db, err);
+        /* a tar context is extracted into the temp dir: made now */
+        if (r >= 0 && b->o->context_tar_fd >= 0 && !b->o->context_dir)
+                r = make_tmp(b, err);
+        _cleanup_free_ char *stats = xasprintf("%s/build/digests", b->root);
+        if (r >= 0)
+                r = build_context_open(b->o, b->tmp, stats, &b->ctx, err);
         return r;
 }
 
@@ -845,7 +905,9 @@ int build_cache_prune(Engine *e, bool dirs, uint64_t *ret_rows, LadeError **err)
         }
         if (dirs) {
                 _cleanup_free_ char *p = xasprintf("%s/build/cache-mounts", engine_root(e));
+                _cleanup_free_ char *d = xasprintf("%s/build/digests", engine_root(e));
                 (void) rm_rf_at(AT_FDCWD, p);
+                (void) rm_rf_at(AT_FDCWD, d);
         }
         return 0;
 }

@@ -2,7 +2,9 @@
  * Owns an EVP_MD_CTX per Sha256; after sha256_final_string() the context is ready for a new
  * message. EVP failures for a built-in digest only come from allocation failure, so they abort
  * like xmalloc() does. */
+#include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 
@@ -11,6 +13,19 @@
 
 #define SHA256_BYTES 32
 #define SHA256_FD_BUFFER (128 * 1024)
+#define SHA256_FD_SMALL 16384
+
+/* The algorithm, fetched once: OpenSSL 3 looks EVP_sha256() up in its provider tables (locks, a
+ * hash table) at every DigestInit otherwise, which cost more than hashing a small file. */
+static const EVP_MD *sha256_md;
+static pthread_once_t sha256_md_once = PTHREAD_ONCE_INIT;
+
+static void sha256_md_fetch(void)
+{
+        sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        if (!sha256_md)
+                sha256_md = EVP_sha256();
+}
 
 struct Sha256 {
         EVP_MD_CTX *ctx;
@@ -18,7 +33,8 @@ struct Sha256 {
 
 static void sha256_init(Sha256 *h)
 {
-        if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+        (void) pthread_once(&sha256_md_once, sha256_md_fetch);
+        if (EVP_DigestInit_ex(h->ctx, sha256_md, NULL) != 1)
                 abort();
 }
 
@@ -78,10 +94,18 @@ char *sha256_digest_of(const void *data, size_t len)
 int sha256_digest_fd(int fd, char out[static 72], LadeError **err)
 {
         _cleanup_(sha256_freep) Sha256 *h = sha256_new();
-        _cleanup_free_ char *buf = xmalloc(SHA256_FD_BUFFER);
+        _cleanup_free_ char *big = NULL;
+        char small[SHA256_FD_SMALL], *buf = small;
+        size_t size = sizeof(small);
+        struct stat st;
 
+        /* small files (a build context's) need no 128 KiB buffer from the allocator */
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size >= (off_t) sizeof(small)) {
+                buf = big = xmalloc(SHA256_FD_BUFFER);
+                size = SHA256_FD_BUFFER;
+        }
         for (;;) {
-                ssize_t n = read(fd, buf, SHA256_FD_BUFFER);
+                ssize_t n = read(fd, buf, size);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)

@@ -131,6 +131,22 @@ expect_eq "a new mtime is still a hit" "$id1" "$(lade build -q "$B")"
 echo 'echo changed' >>"$B/main.sh"
 id2=$(lade build -q "$B")
 check "changed content is a miss" [ "$id2" != "$id1" ]
+# the stat memo of content digests (build/digests/) only spares reading files whose stat is the
+# same: content rewritten with the same size and the old mtime put back still moves the ctime
+M=$T/mctx
+mkdir -p "$M" && printf 'FROM busybox\nCOPY memo.txt /memo.txt\n' >"$M/Dockerfile"
+echo aaaa >"$M/memo.txt" && touch -d '2020-01-01 00:00:00' "$M/memo.txt"
+m1=$(lade build -q "$M")
+sleep 1.1       # the memo trusts no entry of a file changed within a second of its read
+expect_eq "stat memo: a rebuild is a hit" "$m1" "$(lade build -q "$M")"
+check "... the memo is written" [ -n "$(ls "$T/lade/build/digests/")" ]
+expect_eq "... and a hit again with the memo" "$m1" "$(lade build -q "$M")"
+echo bbbb >"$M/memo.txt" && touch -d '2020-01-01 00:00:00' "$M/memo.txt"
+m2=$(lade build -q "$M")
+check "same size and mtime, new content: a miss" [ "$m2" != "$m1" ]
+expect_eq "... with the new content" bbbb "$(in_img "$m2" cat /memo.txt)"
+echo aaaa >"$M/memo.txt" && touch -d '2020-01-01 00:00:00' "$M/memo.txt"
+expect_eq "... and the old content back is the old image" "$m1" "$(lade build -q "$M")"
 id3=$(lade build -q --no-cache "$B")
 check "--no-cache builds anew" [ "$id3" != "$id2" ]
 out=$(lade build --no-cache --progress plain "$B" 2>&1)
