@@ -195,6 +195,12 @@ int net_nft_network(const char *table, const char *bridge, const NetSubnet *subn
 int net_nft_ports(const char *table, const char *cid, uint32_t ip, const NetPort *p, size_t n,
                   bool add, LadeError **err);
 int net_nft_delete_table(const char *table, LadeError **err);
+/* Accepts (add) or stops accepting the bridge's forwarded traffic in table ip filter's
+ * DOCKER-USER chain, or its FORWARD chain when that one drops by default (dockerd, ufw with
+ * iptables-nft); nothing when neither exists. Idempotent. */
+int net_nft_foreign_allow(const char *table, const char *bridge, bool add, LadeError **err);
+/* Removes every such rule of the table's bridges. */
+void net_nft_foreign_clear(const char *table);
 
 /* ---- hosts (network-hosts.c) ---- */
 

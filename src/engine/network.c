@@ -442,7 +442,8 @@ static int configure(Attach *a, LadeError **err)
                 if (r == 0 && (r = nl_route_default(a->ns, a->gw, idx, err)) < 0)
                         return r;
         }
-        if ((r = net_sysctl_set("/proc/sys/net/ipv4/ip_forward", "1", err)) < 0)
+        if ((r = net_sysctl_set("/proc/sys/net/ipv4/ip_forward", "1", err)) < 0 ||
+            (r = net_nft_foreign_allow(a->cfg.table, a->net.bridge, true, err)) < 0)
                 return r;
         a->ports_made = true;
         return publish(a, err);
