@@ -162,10 +162,10 @@ static bool listed(json_t *mounts, const char *dest)
 
 json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *create)
 {
-        _cleanup_(image_db_closep) sqlite3 *db = NULL;
+        sqlite3 *db;
         VolumeRef *refs = NULL;
         size_t n = 0;
-        if (vol_db_open(e, false, &db, NULL) >= 0)
+        if (vol_db_borrow(e, &db, NULL) >= 0)
                 (void) vol_db_refs(db, container_id, NULL, &refs, &n, NULL);
         json_t *out = json_array(), *host = cspec_member(create, "HostConfig");
         json_t *binds = cspec_member(host, "Binds"), *mounts = cspec_member(host, "Mounts"), *v;
