@@ -283,6 +283,7 @@ void ctr_reconcile(Ctr *c)
                 return;
         (void) container_delete(&c->rt, c->id, true, NULL);
         (void) engine_network_detach(c->e, c->id, NULL);
+        engine_volumes_unmount_events(c->e, c->id, c->create);
         ctr_event(c, "die", json_pack("{s:s}", "exitCode", "255"));
 }
 
