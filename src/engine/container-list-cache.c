@@ -188,27 +188,30 @@ static int rows_get(CtrListCache *lc, Engine *e, ListRows **ret, LadeError **err
 /* "[" summary "," … "]\n" of the rows q matches, at most limit (> 0) of them. */
 static char *body_of(const ListRows *l, const CtrListQuery *q, int64_t limit, size_t *ret_len)
 {
-        _cleanup_free_ char **status = xmalloc0((l->n + 1) * sizeof(*status));
+        typedef char Status[96];
+        _cleanup_free_ Status *status = xmalloc((l->n + 1) * sizeof(*status));
+        _cleanup_free_ bool *pick = xmalloc0((l->n + 1) * sizeof(*pick));
+        int64_t now = realtime_ns();
         size_t len = 3, k = 0;
         for (size_t i = 0; i < l->n && (limit <= 0 || (int64_t) k < limit); i++) {
                 if (!ctr_list_query_match(q, l->rows[i].ci))
                         continue;
                 /* plain ASCII (no quote, no backslash): "Up 5 minutes (healthy)", "Exited (0) …" */
-                status[i] = engine_container_status_text(l->rows[i].ci);
+                engine_container_status_format(l->rows[i].ci, now, status[i]);
+                pick[i] = true;
                 len += l->rows[i].head_len + strlen(status[i]) + l->rows[i].tail_len + (k > 0);
                 k++;
         }
         char *body = xmalloc(len + 1), *p = body;
         *p++ = '[';
         for (size_t i = 0, j = 0; i < l->n; i++) {
-                if (!status[i])
+                if (!pick[i])
                         continue;
                 if (j++ > 0)
                         *p++ = ',';
                 p = mempcpy(p, l->rows[i].head, l->rows[i].head_len);
                 p = stpcpy(p, status[i]);
                 p = mempcpy(p, l->rows[i].tail, l->rows[i].tail_len);
-                free(status[i]);
         }
         p = stpcpy(p, "]\n");
         *ret_len = (size_t) (p - body);

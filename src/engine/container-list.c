@@ -15,59 +15,70 @@
 
 #define CONTAINER_NAME_PATTERN_MAX 256
 
-static char *plural(int64_t n, const char *unit)
+/* Go's units.HumanDuration, into buf. */
+static void human_duration(int64_t s, char buf[static 32])
 {
-        return xasprintf("%lld %ss", (long long) n, unit);
+        int64_t m = s / 60, h = s / 3600, n = s;
+        const char *unit = "second", *fixed = NULL;
+        if (s < 1)
+                fixed = "Less than a second";
+        else if (s == 1)
+                fixed = "1 second";
+        else if (s < 60)
+                n = s;
+        else if (m == 1)
+                fixed = "About a minute";
+        else if (m < 60)
+                n = m, unit = "minute";
+        else if (h == 1)
+                fixed = "About an hour";
+        else if (h < 48)
+                n = h, unit = "hour";
+        else if (h < 24 * 7 * 2)
+                n = h / 24, unit = "day";
+        else if (h < 24 * 30 * 2)
+                n = h / 24 / 7, unit = "week";
+        else if (h < 24 * 365 * 2)
+                n = h / 24 / 30, unit = "month";
+        else
+                n = h / 24 / 365, unit = "year";
+        if (fixed)
+                snprintf(buf, 32, "%s", fixed);
+        else
+                snprintf(buf, 32, "%lld %ss", (long long) n, unit);
 }
 
-/* Go's units.HumanDuration. */
 char *engine_human_duration(int64_t s)
 {
-        if (s < 1)
-                return xstrdup("Less than a second");
-        if (s == 1)
-                return xstrdup("1 second");
-        if (s < 60)
-                return plural(s, "second");
-        int64_t m = s / 60, h = s / 3600;
-        if (m == 1)
-                return xstrdup("About a minute");
-        if (m < 60)
-                return plural(m, "minute");
-        if (h == 1)
-                return xstrdup("About an hour");
-        if (h < 48)
-                return plural(h, "hour");
-        if (h < 24 * 7 * 2)
-                return plural(h / 24, "day");
-        if (h < 24 * 30 * 2)
-                return plural(h / 24 / 7, "week");
-        if (h < 24 * 365 * 2)
-                return plural(h / 24 / 30, "month");
-        return plural(h / 24 / 365, "year");
+        char buf[32];
+        human_duration(s, buf);
+        return xstrdup(buf);
+}
+
+void engine_container_status_format(const ContainerInfo *ci, int64_t now_ns, char buf[static 96])
+{
+        const char *h = ci->health && *ci->health ? ci->health : NULL;
+        char d[32];
+        if (streq(ci->state, "running") || streq(ci->state, "paused")) {
+                human_duration((now_ns - ci->started_ns) / 1000000000, d);
+                const char *hs = !h ? "" : streq(h, "starting") ? " (health: starting)" : streq(h, "healthy") ? " (healthy)"
+                                                                                                           : " (unhealthy)";
+                snprintf(buf, 96, "Up %s%s%s", d, hs, streq(ci->state, "paused") ? " (Paused)" : "");
+        } else if (streq(ci->state, "restarting")) {
+                human_duration((now_ns - ci->finished_ns) / 1000000000, d);
+                snprintf(buf, 96, "Restarting (%d) %s ago", ci->exit_code, d);
+        } else if (streq(ci->state, "exited") && ci->finished_ns > 0) {
+                human_duration((now_ns - ci->finished_ns) / 1000000000, d);
+                snprintf(buf, 96, "Exited (%d) %s ago", ci->exit_code, d);
+        } else
+                snprintf(buf, 96, "%s", streq(ci->state, "dead") ? "Dead" : "Created");
 }
 
 char *engine_container_status_text(const ContainerInfo *ci)
 {
-        int64_t now = realtime_ns();
-        const char *h = ci->health && *ci->health ? ci->health : NULL;
-        if (streq(ci->state, "running") || streq(ci->state, "paused")) {
-                _cleanup_free_ char *d = engine_human_duration((now - ci->started_ns) / 1000000000);
-                const char *hs = !h ? "" : streq(h, "starting") ? " (health: starting)" : streq(h, "healthy") ? " (healthy)"
-                                                                                                           : " (unhealthy)";
-                return xasprintf("Up %s%s%s", d, hs, streq(ci->state, "paused") ? " (Paused)" : "");
-        }
-        if (streq(ci->state, "restarting")) {
-                _cleanup_free_ char *d = engine_human_duration((now - ci->finished_ns) / 1000000000);
-                return xasprintf("Restarting (%d) %s ago", ci->exit_code, d);
-        }
-        if (streq(ci->state, "exited") && ci->finished_ns > 0) {
-                _cleanup_free_ char *d = engine_human_duration((now - ci->finished_ns) / 1000000000);
-                return xasprintf("Exited (%d) %s ago", ci->exit_code, d);
-        }
-        if (streq(ci->state, "dead"))
-                return xstrdup("Dead");
-        return xstrdup("Created");
+        char buf[96];
+        engine_container_status_format(ci, realtime_ns(), buf);
+        return xstrdup(buf);
 }
 
 static const char *const container_filter_keys[] = { "id", "name", "label", "exited", "status", "ancestor", "before",

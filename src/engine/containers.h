@@ -136,6 +136,8 @@ int engine_container_list_filtered(Engine *e, bool all, const struct EngineFilte
 /* The value filters (not before/since, which need the database). */
 bool engine_container_filter_match(const struct EngineFilters *f, const ContainerInfo *ci);
 char *engine_container_status_text(const ContainerInfo *ci);
+/* The same into buf, at now_ns (CLOCK_REALTIME): plain ASCII, no quote or backslash. */
+void engine_container_status_format(const ContainerInfo *ci, int64_t now_ns, char buf[static 96]);
 char *engine_human_duration(int64_t seconds);
 json_t *engine_container_summary_json(const ContainerInfo *ci);
 /* GET /containers/json's body (a JSON array of summaries, then a newline; no sizes) for all, f
