@@ -72,6 +72,25 @@ void api_container_sizes(Engine *e, const char *name_or_id, json_t *obj)
         json_object_set_new(obj, "SizeRootFs", json_integer(rootfs));
 }
 
+/* With size=1, each summary gets its sizes (a walk of each writable layer); without, the body
+ * comes rendered from the engine's list cache. */
+static int list_sized(ApiRequest *req, Engine *e, bool all, const EngineFilters *f, int64_t limit, LadeError **err)
+{
+        ContainerInfo **l = NULL;
+        size_t n = 0;
+        int r = engine_container_list_filtered(e, all, f, &l, &n, err);
+        if (r < 0)
+                return r;
+        json_t *a = json_array();
+        for (size_t i = 0; i < n && (limit <= 0 || (int64_t) i < limit); i++) {
+                json_t *s = engine_container_summary_json(l[i]);
+                api_container_sizes(e, l[i]->id, s);
+                json_array_append_new(a, s);
+        }
+        container_info_list_free(l, n);
+        return api_respond_json(req, 200, a);
+}
+
 int api_containers_list(ApiRequest *req, LadeError **err)
 {
         const char *fs = api_query(req, "filters");
@@ -83,22 +102,17 @@ int api_containers_list(ApiRequest *req, LadeError **err)
                 r = query_int(req, "limit", -1, &limit, err);
         if (r == 0)
                 r = api_engine(req, &e, err);
-        ContainerInfo **l = NULL;
-        size_t n = 0;
-        /* limit > 0 means the newest N of all containers, as dockerd */
-        if (r == 0)
-                r = engine_container_list_filtered(e, api_query_bool(req, "all") || limit > 0, f, &l, &n, err);
         if (r < 0)
                 return r;
-        json_t *a = json_array();
-        for (size_t i = 0; i < n && (limit <= 0 || (int64_t) i < limit); i++) {
-                json_t *s = engine_container_summary_json(l[i]);
-                if (api_query_bool(req, "size"))
-                        api_container_sizes(e, l[i]->id, s);
-                json_array_append_new(a, s);
-        }
-        container_info_list_free(l, n);
-        return api_respond_json(req, 200, a);
+        /* limit > 0 means the newest N of all containers, as dockerd */
+        bool all = api_query_bool(req, "all") || limit > 0;
+        if (api_query_bool(req, "size"))
+                return list_sized(req, e, all, f, limit, err);
+        char *body = NULL;
+        size_t len = 0;
+        if ((r = engine_container_list_body(e, all, f, limit, &body, &len, err)) < 0)
+                return r;
+        return api_respond_buffer(req, 200, "application/json", body, len);
 }
 
 int api_containers_create(ApiRequest *req, LadeError **err)

@@ -105,6 +105,8 @@ unsigned api_status_from_errno(int errnum);
 int api_respond(ApiRequest *req, unsigned status, struct MHD_Response *resp);
 int api_respond_json(ApiRequest *req, unsigned status, json_t *j);        /* steals j */
 int api_respond_text(ApiRequest *req, unsigned status, const char *content_type, const char *text);
+/* The same for a body of len bytes the response takes (freed with free()). */
+int api_respond_buffer(ApiRequest *req, unsigned status, const char *content_type, char *buf, size_t len);
 int api_respond_error(ApiRequest *req, unsigned status, const char *fmt, ...) _printf_(3, 4);
 int api_respond_lade_error(ApiRequest *req, const LadeError *err);
 void api_add_headers(struct MHD_Response *resp);

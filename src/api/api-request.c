@@ -59,6 +59,19 @@ int api_respond_text(ApiRequest *req, unsigned status, const char *content_type,
         return api_respond(req, status, resp);
 }
 
+int api_respond_buffer(ApiRequest *req, unsigned status, const char *content_type, char *buf, size_t len)
+{
+        /* libmicrohttpd frees buf with free() once the response is sent */
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+                free(buf);
+                return -ENOMEM;
+        }
+        if (content_type)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        return api_respond(req, status, resp);
+}
+
 int api_respond_json(ApiRequest *req, unsigned status, json_t *j)
 {
         _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);

@@ -84,8 +84,16 @@ void ctr_done(Ctr *c)
         json_decref(c->net);
         image_info_free(c->image);
         json_decref(c->spec);
-        image_db_close(c->db);
+        if (!c->db_borrowed)
+                image_db_close(c->db);
         *c = (Ctr) { 0 };
+}
+
+int ctr_borrow_db(Ctr *c, LadeError **err)
+{
+        int r = engine_db(c->e, &c->db, err);
+        c->db_borrowed = r >= 0;
+        return r;
 }
 
 void ctr_paths(Ctr *c)

@@ -165,6 +165,15 @@ int engine_exec_main(Engine *e, const char *id, int ctl, LadeError **err)
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
         int status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        /* detached: nobody else waits for this exit (`exec -d`), its exec_die is ours */
+        const char *exec_id = json_string_value(json_object_get(rq, "ExecID"));
+        if (json_is_true(json_object_get(rq, "Detach")) && exec_id) {
+                Ctr c = { .e = e };
+                _cleanup_free_ char *code = xasprintf("%d", status);
+                if (ctr_load(&c, id, NULL) >= 0)
+                        ctr_event(&c, "exec_die", json_pack("{s:s,s:s}", "execID", exec_id, "exitCode", code));
+                ctr_done(&c);
+        }
         (void) msg_send(ctl, json_pack("{s:s,s:i}", "type", "exit", "status", status), -1);
         return 0;
 }
@@ -202,11 +211,12 @@ static int spawn_helper(Engine *e, const char *id, const int stdio[3], int ctl, 
         return 0;
 }
 
-static json_t *request_json(const ExecRequest *req)
+static json_t *request_json(const ExecRequest *req, const char *exec_id)
 {
-        return json_pack("{s:o,s:o,s:s,s:s,s:b,s:b}", "Cmd", strv_to_json(req->cmd), "Env", strv_to_json(req->env),
-                         "User", req->user ? req->user : "", "WorkingDir", req->workdir ? req->workdir : "",
-                         "Tty", req->tty, "Privileged", req->privileged);
+        return json_pack("{s:o,s:o,s:s,s:s,s:b,s:b,s:b,s:s}", "Cmd", strv_to_json(req->cmd), "Env",
+                         strv_to_json(req->env), "User", req->user ? req->user : "", "WorkingDir",
+                         req->workdir ? req->workdir : "", "Tty", req->tty, "Privileged", req->privileged,
+                         "Detach", req->detach, "ExecID", exec_id);
 }
 
 static int wait_started(EngineExec *x, LadeError **err)
@@ -230,10 +240,15 @@ static int wait_started(EngineExec *x, LadeError **err)
         return 0;
 }
 
+/* exec_start once the process runs; the exec_die of an attached one is recorded by whoever sees
+ * the exit (engine_exec_process). A detached one's exec_start comes before the helper starts it
+ * (as dockerd logs it before the start), and the helper records its exec_die: the process may be
+ * gone before we would have recorded the start. */
 static void exec_started_event(Engine *e, EngineExec *x, const char *id, const ExecRequest *req)
 {
         Ctr c = { .e = e };
-        x->exec_id = req->exec_id ? xstrdup(req->exec_id) : ctr_exec_new_id();
+        if (req->detach)
+                return;
         engine_exec_event(e, id, "exec_start", req->cmd, x->exec_id);
         if (ctr_load(&c, id, NULL) >= 0) {
                 x->root = xstrdup(engine_root(e));
@@ -255,10 +270,13 @@ int engine_exec_spawn(Engine *e, const char *name_or_id, const ExecRequest *req,
                 return lade_error(err, errno, "socketpair for the exec helper");
         _cleanup_close_ int theirs = sv[1];
         EngineExec *x = xmalloc0(sizeof(*x));
-        *x = (EngineExec){ .ctl = sv[0], .master = -EBADF, .status = 126 };
+        *x = (EngineExec){ .ctl = sv[0], .master = -EBADF, .status = 126,
+                           .exec_id = req->exec_id ? xstrdup(req->exec_id) : ctr_exec_new_id() };
+        if (req->detach)
+                engine_exec_event(e, id, "exec_start", req->cmd, x->exec_id);
         r = spawn_helper(e, id, stdio, theirs, err);
         theirs = safe_close(theirs);
-        if (r >= 0 && msg_send(x->ctl, request_json(req), -1) < 0)
+        if (r >= 0 && msg_send(x->ctl, request_json(req, x->exec_id), -1) < 0)
                 r = lade_error(err, errno, "send the exec request");
         if (r >= 0)
                 r = wait_started(x, err);

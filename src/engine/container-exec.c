@@ -78,22 +78,20 @@ int ctr_exec_process(Ctr *c, const ExecRequest *req, json_t **ret, LadeError **e
         return 0;
 }
 
-/* detached: the process gets /dev/null, not our terminal */
-static int exec_detached(RuntimeContext *rt, const char *id, ExecOptions *o, int *ret_status, LadeError **err)
+/* detached: the process gets /dev/null, not our terminal, and a helper (`lade __exec`, as for the
+ * server) waits for it and records its exec_die after we are gone. */
+static int exec_detached(Ctr *c, const ExecRequest *req, const char *exec_id, LadeError **err)
 {
-        int saved[3];
         _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        for (int fd = 0; fd < 3; fd++) {
-                saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-                (void) dup2(null, fd);
-        }
-        int r = container_exec(rt, id, o, ret_status, err);
-        for (int fd = 0; fd < 3; fd++) {
-                if (saved[fd] >= 0)
-                        (void) dup2(saved[fd], fd);
-                safe_close(saved[fd]);
-        }
-        return r;
+        if (null < 0)
+                return lade_error(err, errno, "open /dev/null");
+        int stdio[3] = { null, null, null };
+        ExecRequest r = *req;
+        r.exec_id = exec_id;
+        EngineExec *x = NULL;
+        int ret = engine_exec_spawn(c->e, c->id, &r, stdio, &x, NULL, err);
+        engine_exec_free(x);
+        return ret;
 }
 
 int ctr_exec_prepare(Ctr *c, const char *name_or_id, const ExecRequest *req, SpecProcess **ret, LadeError **err)
@@ -160,15 +158,17 @@ int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *
         int r = ctr_exec_prepare(&c, name_or_id, req, &proc, err);
         _cleanup_free_ char *id = req->exec_id ? xstrdup(req->exec_id) : ctr_exec_new_id();
         if (r >= 0) {
-                ExecOptions o = { .process = proc, .detach = req->detach };
+                ExecOptions o = { .process = proc };
                 *ret_status = 0;
                 exec_event_c(&c, "exec_create", req->cmd, id);
-                exec_event_c(&c, "exec_start", req->cmd, id);
-                r = req->detach ? exec_detached(&c.rt, c.id, &o, ret_status, err)
-                                : container_exec(&c.rt, c.id, &o, ret_status, err);
+                if (req->detach)
+                        r = exec_detached(&c, req, id, err);    /* exec_start and exec_die its own */
+                else {
+                        exec_event_c(&c, "exec_start", req->cmd, id);
+                        r = container_exec(&c.rt, c.id, &o, ret_status, err);
+                }
                 if (r < 0)
                         *ret_status = engine_start_failure_code(*err) == 125 ? 126 : engine_start_failure_code(*err);
-                /* a detached process's end is nobody's to see here */
                 if (!req->detach) {
                         _cleanup_free_ char *code = xasprintf("%d", *ret_status);
                         ctr_event(&c, "exec_die", json_pack("{s:s,s:s}", "execID", id, "exitCode", code));

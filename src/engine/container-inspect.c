@@ -115,7 +115,9 @@ static json_t *graph_driver(Ctr *c)
 int engine_container_inspect(Engine *e, const char *name_or_id, json_t **ret, LadeError **err)
 {
         Ctr c = { .e = e };
-        int r = ctr_load(&c, name_or_id, err);
+        int r = ctr_borrow_db(&c, err);
+        if (r >= 0)
+                r = ctr_load(&c, name_or_id, err);
         if (r < 0) {
                 ctr_done(&c);
                 return r;

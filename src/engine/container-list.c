@@ -15,59 +15,70 @@
 
 #define CONTAINER_NAME_PATTERN_MAX 256
 
-static char *plural(int64_t n, const char *unit)
+/* Go's units.HumanDuration, into buf. */
+static void human_duration(int64_t s, char buf[static 32])
 {
-        return xasprintf("%lld %ss", (long long) n, unit);
+        int64_t m = s / 60, h = s / 3600, n = s;
+        const char *unit = "second", *fixed = NULL;
+        if (s < 1)
+                fixed = "Less than a second";
+        else if (s == 1)
+                fixed = "1 second";
+        else if (s < 60)
+                n = s;
+        else if (m == 1)
+                fixed = "About a minute";
+        else if (m < 60)
+                n = m, unit = "minute";
+        else if (h == 1)
+                fixed = "About an hour";
+        else if (h < 48)
+                n = h, unit = "hour";
+        else if (h < 24 * 7 * 2)
+                n = h / 24, unit = "day";
+        else if (h < 24 * 30 * 2)
+                n = h / 24 / 7, unit = "week";
+        else if (h < 24 * 365 * 2)
+                n = h / 24 / 30, unit = "month";
+        else
+                n = h / 24 / 365, unit = "year";
+        if (fixed)
+                snprintf(buf, 32, "%s", fixed);
+        else
+                snprintf(buf, 32, "%lld %ss", (long long) n, unit);
 }
 
-/* Go's units.HumanDuration. */
 char *engine_human_duration(int64_t s)
 {
-        if (s < 1)
-                return xstrdup("Less than a second");
-        if (s == 1)
-                return xstrdup("1 second");
-        if (s < 60)
-                return plural(s, "second");
-        int64_t m = s / 60, h = s / 3600;
-        if (m == 1)
-                return xstrdup("About a minute");
-        if (m < 60)
-                return plural(m, "minute");
-        if (h == 1)
-                return xstrdup("About an hour");
-        if (h < 48)
-                return plural(h, "hour");
-        if (h < 24 * 7 * 2)
-                return plural(h / 24, "day");
-        if (h < 24 * 30 * 2)
-                return plural(h / 24 / 7, "week");
-        if (h < 24 * 365 * 2)
-                return plural(h / 24 / 30, "month");
-        return plural(h / 24 / 365, "year");
+        char buf[32];
+        human_duration(s, buf);
+        return xstrdup(buf);
+}
+
+void engine_container_status_format(const ContainerInfo *ci, int64_t now_ns, char buf[static 96])
+{
+        const char *h = ci->health && *ci->health ? ci->health : NULL;
+        char d[32];
+        if (streq(ci->state, "running") || streq(ci->state, "paused")) {
+                human_duration((now_ns - ci->started_ns) / 1000000000, d);
+                const char *hs = !h ? "" : streq(h, "starting") ? " (health: starting)" : streq(h, "healthy") ? " (healthy)"
+                                                                                                           : " (unhealthy)";
+                snprintf(buf, 96, "Up %s%s%s", d, hs, streq(ci->state, "paused") ? " (Paused)" : "");
+        } else if (streq(ci->state, "restarting")) {
+                human_duration((now_ns - ci->finished_ns) / 1000000000, d);
+                snprintf(buf, 96, "Restarting (%d) %s ago", ci->exit_code, d);
+        } else if (streq(ci->state, "exited") && ci->finished_ns > 0) {
+                human_duration((now_ns - ci->finished_ns) / 1000000000, d);
+                snprintf(buf, 96, "Exited (%d) %s ago", ci->exit_code, d);
+        } else
+                snprintf(buf, 96, "%s", streq(ci->state, "dead") ? "Dead" : "Created");
 }
 
 char *engine_container_status_text(const ContainerInfo *ci)
 {
-        int64_t now = realtime_ns();
-        const char *h = ci->health && *ci->health ? ci->health : NULL;
-        if (streq(ci->state, "running") || streq(ci->state, "paused")) {
-                _cleanup_free_ char *d = engine_human_duration((now - ci->started_ns) / 1000000000);
-                const char *hs = !h ? "" : streq(h, "starting") ? " (health: starting)" : streq(h, "healthy") ? " (healthy)"
-                                                                                                           : " (unhealthy)";
-                return xasprintf("Up %s%s%s", d, hs, streq(ci->state, "paused") ? " (Paused)" : "");
-        }
-        if (streq(ci->state, "restarting")) {
-                _cleanup_free_ char *d = engine_human_duration((now - ci->finished_ns) / 1000000000);
-                return xasprintf("Restarting (%d) %s ago", ci->exit_code, d);
-        }
-        if (streq(ci->state, "exited") && ci->finished_ns > 0) {
-                _cleanup_free_ char *d = engine_human_duration((now - ci->finished_ns) / 1000000000);
-                return xasprintf("Exited (%d) %s ago", ci->exit_code, d);
-        }
-        if (streq(ci->state, "dead"))
-                return xstrdup("Dead");
-        return xstrdup("Created");
+        char buf[96];
+        engine_container_status_format(ci, realtime_ns(), buf);
+        return xstrdup(buf);
 }
 
 static const char *const container_filter_keys[] = { "id", "name", "label", "exited", "status", "ancestor", "before",
@@ -211,15 +222,6 @@ bool engine_container_filter_match(const EngineFilters *f, const ContainerInfo *
                any(f, "publish", m_publish, ci) && any(f, "expose", m_expose, ci);
 }
 
-static bool matches(const EngineFilters *f, const ContainerInfo *ci, int64_t before, int64_t since)
-{
-        if (before && ci->created >= before)
-                return false;
-        if (since && ci->created <= since)
-                return false;
-        return engine_container_filter_match(f, ci);
-}
-
 /* before/since name a container: its creation time */
 static int created_of(Engine *e, const EngineFilters *f, const char *key, int64_t *ret, LadeError **err)
 {
@@ -228,30 +230,54 @@ static int created_of(Engine *e, const EngineFilters *f, const char *key, int64_
         if (!v || !*v)
                 return 0;
         Ctr c = { .e = e };
-        int r = ctr_load(&c, *v, err);
+        int r = ctr_borrow_db(&c, err);
+        if (r >= 0)
+                r = ctr_load(&c, *v, err);
         if (r >= 0)
                 *ret = c.created;
         ctr_done(&c);
         return r;
 }
 
-int engine_container_list_filtered(Engine *e, bool all, const EngineFilters *f, ContainerInfo ***ret,
-                                   size_t *ret_n, LadeError **err)
+int ctr_list_query_prepare(Engine *e, bool all, const EngineFilters *f, CtrListQuery *ret, LadeError **err)
 {
-        int64_t before = 0, since = 0;
+        CtrListQuery q = { .f = f, .all = all };
         int r = 0;
         if (f && ((r = engine_filters_validate(f, container_filter_keys, err)) < 0 || (r = check_values(f, err)) < 0 ||
-                  (r = created_of(e, f, "before", &before, err)) < 0 || (r = created_of(e, f, "since", &since, err)) < 0))
+                  (r = created_of(e, f, "before", &q.before, err)) < 0 ||
+                  (r = created_of(e, f, "since", &q.since, err)) < 0))
                 return r;
         /* Docker: status/exited filters (and before/since) look at stopped containers too */
         if (f && (engine_filters_has(f, "status") || engine_filters_has(f, "exited")))
-                all = true;
+                q.all = true;
+        *ret = q;
+        return 0;
+}
+
+bool ctr_list_query_match(const CtrListQuery *q, const ContainerInfo *ci)
+{
+        if (!q->all && !ctr_info_active(ci))
+                return false;
+        if (q->before && ci->created >= q->before)
+                return false;
+        if (q->since && ci->created <= q->since)
+                return false;
+        return !q->f || engine_container_filter_match(q->f, ci);
+}
+
+int engine_container_list_filtered(Engine *e, bool all, const EngineFilters *f, ContainerInfo ***ret,
+                                   size_t *ret_n, LadeError **err)
+{
+        CtrListQuery q;
+        int r = ctr_list_query_prepare(e, all, f, &q, err);
+        if (r < 0)
+                return r;
         ContainerInfo **l = NULL;
         size_t n = 0, k = 0;
-        if ((r = engine_container_list(e, all, &l, &n, err)) < 0)
+        if ((r = engine_container_list(e, q.all, &l, &n, err)) < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                if (!f || matches(f, l[i], before, since))
+                if (ctr_list_query_match(&q, l[i]))
                         l[k++] = l[i];
                 else
                         container_info_free(l[i]);
@@ -285,7 +311,10 @@ static json_t *ports_json(const ContainerInfo *ci)
         return a;
 }
 
-json_t *engine_container_summary_json(const ContainerInfo *ci)
+/* The summary's members before Status (Id … State) and after it (HostConfig, NetworkSettings,
+ * Mounts): the list cache (container-list-cache.c) keeps both rendered and puts the Status text,
+ * the one member that changes with the clock, between them. */
+json_t *engine_container_summary_head(const ContainerInfo *ci)
 {
         _cleanup_free_ char *cmd = xstrdup("");
         for (char **a = ci->command; a && *a; a++) {
@@ -293,14 +322,27 @@ json_t *engine_container_summary_json(const ContainerInfo *ci)
                 free(cmd);
                 cmd = t;
         }
-        _cleanup_free_ char *status = engine_container_status_text(ci);
         _cleanup_free_ char *name = xasprintf("/%s", ci->name);
+        return json_pack("{s:s,s:[s],s:s,s:s,s:s,s:I,s:o,s:O,s:s}", "Id", ci->id, "Names", name, "Image",
+                         ci->image, "ImageID", ci->image_id, "Command", cmd, "Created", (json_int_t) ci->created,
+                         "Ports", ports_json(ci), "Labels", ci->labels, "State", ci->state);
+}
+
+json_t *engine_container_summary_tail(const ContainerInfo *ci)
+{
         _cleanup_json_ json_t *nets = ci->networks ? json_incref(ci->networks) : json_object();
         _cleanup_json_ json_t *mounts = ci->mounts ? json_incref(ci->mounts) : json_array();
-        return json_pack("{s:s,s:[s],s:s,s:s,s:s,s:I,s:o,s:O,s:s,s:s,s:{s:s},s:{s:O},s:O}", "Id", ci->id, "Names",
-                         name, "Image", ci->image, "ImageID", ci->image_id, "Command", cmd, "Created",
-                         (json_int_t) ci->created, "Ports", ports_json(ci), "Labels", ci->labels, "State", ci->state,
-                         "Status", status, "HostConfig", "NetworkMode",
-                         ci->network_mode ? ci->network_mode : "bridge", "NetworkSettings", "Networks",
-                         nets, "Mounts", mounts);
+        return json_pack("{s:{s:s},s:{s:O},s:O}", "HostConfig", "NetworkMode",
+                         ci->network_mode ? ci->network_mode : "bridge", "NetworkSettings", "Networks", nets,
+                         "Mounts", mounts);
+}
+
+json_t *engine_container_summary_json(const ContainerInfo *ci)
+{
+        json_t *s = engine_container_summary_head(ci);
+        _cleanup_json_ json_t *tail = engine_container_summary_tail(ci);
+        _cleanup_free_ char *status = engine_container_status_text(ci);
+        json_object_set_new(s, "Status", json_string(status));
+        json_object_update(s, tail);
+        return s;
 }

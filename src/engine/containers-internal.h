@@ -30,6 +30,7 @@ typedef struct Ctr {
         int exit_code, restart_count;
         char *error, *health;
         bool row, mounted, stop_requested;
+        bool db_borrowed;          /* db is the Engine's (engine_db), not closed by ctr_done */
         RuntimeContext rt;         /* the runtime library's context for this root */
         char *rt_root;
         ImageInfo *image;          /* resolved when needed */
@@ -38,6 +39,10 @@ typedef struct Ctr {
 
 void ctr_done(Ctr *c);
 int ctr_open_db(Engine *e, sqlite3 **ret, LadeError **err);
+/* c (c->e set, no db yet) reads and writes on its Engine's connection (engine_db), as request
+ * handlers of a server should: a pooled Engine's connection is open with its schema parsed. Not
+ * for a Ctr that starts a monitor (its db is closed around a fork). */
+int ctr_borrow_db(Ctr *c, LadeError **err);
 /* The containers table created, or given the columns it lacks. */
 int ctr_migrate_db(sqlite3 *db, LadeError **err);
 /* The Engine's own connection to lade.db (its image store's, open as long as the Engine is, kept
@@ -69,6 +74,30 @@ void ctr_destroy(Ctr *c);
 void ctr_purge_trash(Engine *e);
 /* True when pid is a live (not zombie) process. */
 bool pid_alive(pid_t pid);
+/* The row says running, paused or restarting. */
+bool ctr_info_active(const ContainerInfo *ci);
+
+/* ---- listing (container-list.c, container-list-cache.c) ---- */
+/* A list request's filters, checked, with before/since resolved to creation times. */
+typedef struct CtrListQuery {
+        const struct EngineFilters *f;     /* borrowed, may be NULL */
+        bool all;                          /* stopped containers too (forced by status/exited) */
+        int64_t before, since;             /* 0: none */
+} CtrListQuery;
+int ctr_list_query_prepare(Engine *e, bool all, const struct EngineFilters *f, CtrListQuery *ret,
+                           LadeError **err);
+bool ctr_list_query_match(const CtrListQuery *q, const ContainerInfo *ci);
+/* The summary's members before Status (Id … State) and after it (HostConfig …). */
+json_t *engine_container_summary_head(const ContainerInfo *ci);
+json_t *engine_container_summary_tail(const ContainerInfo *ci);
+/* The server's cache of the container list (container-list-cache.c), one per EnginePool. */
+typedef struct CtrListCache CtrListCache;
+CtrListCache *ctr_list_cache_new(void);
+/* Drops the cached rows, their pidfds and the cache's connection (a server gone idle). */
+void ctr_list_cache_drop(CtrListCache *lc);
+CtrListCache *ctr_list_cache_free(CtrListCache *lc);
+/* The cache of the pool e came from, or NULL. */
+CtrListCache *engine_list_cache(Engine *e);
 int64_t realtime_ns(void);
 /* "2026-11-29T12:00:00.123456789Z"; 0 -> "0001-01-01T00:00:00Z" */
 char *format_rfc3339_ns(int64_t ns);

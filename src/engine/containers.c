@@ -283,6 +283,7 @@ void ctr_reconcile(Ctr *c)
                 return;
         (void) container_delete(&c->rt, c->id, true, NULL);
         (void) engine_network_detach(c->e, c->id, NULL);
+        engine_volumes_unmount_events(c->e, c->id, c->create);
         ctr_event(c, "die", json_pack("{s:s}", "exitCode", "255"));
 }
 
@@ -1241,6 +1242,7 @@ static ContainerInfo *info_of(Ctr *c, const char *command)
         ci->started_ns = c->started_ns;
         ci->finished_ns = c->finished_ns;
         ci->pid = c->pid;
+        ci->monitor_pid = c->monitor_pid;
         ci->restart_count = c->restart_count;
         ci->health = xstrdup(c->health ? c->health : "");
         ci->command = command_of(command);
@@ -1290,6 +1292,7 @@ static ContainerInfo *info_of_row(sqlite3_stmt *st)
         ci->created = sqlite3_column_int64(st, 5);
         ci->exit_code = sqlite3_column_int(st, 6);
         ci->pid = (pid_t) sqlite3_column_int(st, 7);
+        ci->monitor_pid = (pid_t) sqlite3_column_int(st, 8);
         ci->started_ns = sqlite3_column_int64(st, 9);
         ci->finished_ns = sqlite3_column_int64(st, 10);
         ci->restart_count = sqlite3_column_int(st, 11);
@@ -1304,7 +1307,7 @@ static ContainerInfo *info_of_row(sqlite3_stmt *st)
         return ci;
 }
 
-static bool info_active(const ContainerInfo *ci)
+bool ctr_info_active(const ContainerInfo *ci)
 {
         return streq(ci->state, "running") || streq(ci->state, "paused") || streq(ci->state, "restarting");
 }
@@ -1312,7 +1315,7 @@ static bool info_active(const ContainerInfo *ci)
 /* A row whose monitor is gone is loaded in full and reconciled (rare: kill -9, a reboot). */
 static ContainerInfo *info_reconciled(Engine *e, sqlite3 *db, ContainerInfo *ci)
 {
-        Ctr c = { .e = e, .db = db };
+        Ctr c = { .e = e, .db = db, .db_borrowed = true };
         if (ctr_load(&c, ci->id, NULL) == 0) {
                 ctr_reconcile(&c);
                 ContainerInfo *n = info_of(&c, NULL);
@@ -1321,7 +1324,6 @@ static ContainerInfo *info_reconciled(Engine *e, sqlite3 *db, ContainerInfo *ci)
                 container_info_free(ci);
                 ci = n;
         }
-        c.db = NULL;    /* ours */
         ctr_done(&c);
         return ci;
 }
@@ -1343,7 +1345,7 @@ int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret
                 l = xreallocarray(l, n + 2, sizeof(*l));
                 orphan = xreallocarray(orphan, n + 1, sizeof(*orphan));
                 l[n] = info_of_row(st);
-                orphan[n] = info_active(l[n]) && !pid_alive((pid_t) sqlite3_column_int(st, 8));
+                orphan[n] = ctr_info_active(l[n]) && !pid_alive(l[n]->monitor_pid);
                 l[++n] = NULL;
         }
         /* a reconcile's UPDATE must not run under our open SELECT */
@@ -1352,7 +1354,7 @@ int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret
         for (size_t i = 0; i < n; i++) {
                 if (orphan[i])
                         l[i] = info_reconciled(e, db, l[i]);
-                if (!all && !info_active(l[i]))
+                if (!all && !ctr_info_active(l[i]))
                         container_info_free(l[i]);
                 else
                         l[k++] = l[i];

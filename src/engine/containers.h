@@ -21,6 +21,7 @@ typedef struct ContainerInfo {
         int64_t created;    /* seconds */
         int64_t started_ns, finished_ns;
         pid_t pid;
+        pid_t monitor_pid;  /* 0 when none is recorded */
         int restart_count;
         char *health;       /* "" when there is no health check */
         json_t *labels;     /* owned */
@@ -135,8 +136,16 @@ int engine_container_list_filtered(Engine *e, bool all, const struct EngineFilte
 /* The value filters (not before/since, which need the database). */
 bool engine_container_filter_match(const struct EngineFilters *f, const ContainerInfo *ci);
 char *engine_container_status_text(const ContainerInfo *ci);
+/* The same into buf, at now_ns (CLOCK_REALTIME): plain ASCII, no quote or backslash. */
+void engine_container_status_format(const ContainerInfo *ci, int64_t now_ns, char buf[static 96]);
 char *engine_human_duration(int64_t seconds);
 json_t *engine_container_summary_json(const ContainerInfo *ci);
+/* GET /containers/json's body (a JSON array of summaries, then a newline; no sizes) for all, f
+ * and limit (<= 0: none) as engine_container_list_filtered() selects them. An Engine from a pool
+ * answers from the pool's cache of rendered rows while lade.db has not changed and every listed
+ * monitor lives (container-list-cache.c); others read the rows for the call. */
+int engine_container_list_body(Engine *e, bool all, const struct EngineFilters *f, int64_t limit,
+                               char **ret, size_t *ret_len, LadeError **err);
 /* The container's processes (host pids) for `top`. */
 int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t *ret_n, LadeError **err);
 /* One sample of Docker's stats document (GET /containers/{id}/stats): cpu_stats, memory_stats,

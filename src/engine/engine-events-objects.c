@@ -1,7 +1,7 @@
 /* Events of networks, volumes and images with dockerd's Actor shapes (daemon/events.go,
  * images/image_events.go): a network's ID with {name, type} (and container for connect and
  * disconnect), a volume's name with {driver} (and container, destination, read/write,
- * propagation for mount), an image's ID (or familiar reference for pull and push) with its
+ * propagation for mount; container for unmount), an image's ID (or familiar reference for pull and push) with its
  * config's labels and {name}. And the image operations of the front ends that emit them: load,
  * save, import, rmi. Recorded after the action's own transaction (engine-events.h). */
 #include <stdio.h>
@@ -47,6 +47,17 @@ void engine_volumes_mount_events(Engine *e, const char *container_id, json_t *cr
                                               json_is_false(json_object_get(m, "RW")) ? "false" : "true",
                                               "propagation", json_object_get(m, "Propagation")));
         }
+}
+
+void engine_volumes_unmount_events(Engine *e, const char *container_id, json_t *create)
+{
+        _cleanup_json_ json_t *mounts = engine_volumes_mounts_json(e, container_id, create);
+        json_t *m;
+        size_t i;
+        json_array_foreach(mounts, i, m)
+                if (streq_ptr(json_string_value(json_object_get(m, "Type")), "volume"))
+                        engine_volume_event(e, json_string_value(json_object_get(m, "Name")), "unmount",
+                                            json_pack("{s:s}", "container", container_id));
 }
 
 static json_t *image_labels(Engine *e, const char *id)

@@ -4,11 +4,13 @@
  * ENGINE_FILTERS_MAX_VALUES values in all, whatever the input; values of one key are ORed
  * (reference=a, reference=b matches either), except label, where every value must match. */
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "containers.h"
+#include "engine-events.h"
 #include "engine-filters.h"
 #include "json-util.h"
 #include "util.h"
@@ -426,13 +428,19 @@ int engine_image_prune(Engine *e, const EngineFilters *f, ImageRemoveFn fn, void
                     engine_image_in_use(e, l[i]->id) != 0)
                         continue;
                 _cleanup_(lade_error_freep) LadeError *e2 = NULL;
-                (void) image_store_remove(engine_images(e), l[i]->id, true, fn, userdata, &e2);
+                /* dockerd's untag and delete events of each */
+                (void) engine_image_remove_logged(e, l[i], l[i]->id, true, fn, userdata, &e2);
         }
         plan_done(&p);
         image_info_list_free(l, n);
         uint64_t freed = 0;
         if (r == 0)
                 (void) image_store_gc(engine_images(e), &freed, NULL);
+        /* and the prune itself: no Actor ID, the bytes reclaimed */
+        if (r == 0) {
+                _cleanup_free_ char *reclaimed = xasprintf("%" PRIu64, freed);
+                engine_event_emit(e, "image", "prune", "", json_pack("{s:s}", "reclaimed", reclaimed));
+        }
         if (r == 0 && ret_reclaimed)
                 *ret_reclaimed = freed;
         return r;

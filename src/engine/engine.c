@@ -28,6 +28,7 @@ struct EnginePool {
         unsigned n_idle, max_idle;
         unsigned refs;          /* the owner's (until engine_pool_free) + one per Engine out */
         bool closed;
+        CtrListCache *list_cache;       /* GET /containers/json (container-list-cache.c) */
 };
 
 bool engine_monitor_exec(Engine *e)
@@ -80,6 +81,7 @@ static void pool_unref_locked(EnginePool *p)
         }
         pthread_mutex_unlock(&p->lock);
         pthread_mutex_destroy(&p->lock);
+        ctr_list_cache_free(p->list_cache);
         free(p->idle);
         free(p->root);
         free(p);
@@ -96,6 +98,7 @@ EnginePool *engine_pool_new(const EngineOptions *o, unsigned max_idle)
         p->max_idle = max_idle;
         p->idle = xmalloc0((max_idle + 1) * sizeof(*p->idle));
         p->refs = 1;
+        p->list_cache = ctr_list_cache_new();
         return p;
 }
 
@@ -144,6 +147,13 @@ void engine_pool_trim(EnginePool *p)
         pthread_mutex_unlock(&p->lock);
         for (unsigned i = 0; i < n; i++)
                 engine_free(idle[i]);
+        /* its connection and pidfds too: the fds of an idle server are the ones it listens on */
+        ctr_list_cache_drop(p->list_cache);
+}
+
+CtrListCache *engine_list_cache(Engine *e)
+{
+        return e->pool ? e->pool->list_cache : NULL;
 }
 
 /* Back into its pool when it may be reused (true), or detached from it, to be freed. */

@@ -198,6 +198,7 @@ static void record_exit(Monitor *m, int status)
         const char *ip = json_string_value(json_object_get(c->net, "IPAddress"));
         if (ip && *ip)
                 (void) engine_network_detach_nowait(c->e, c->id, NULL);
+        engine_volumes_unmount_events(c->e, c->id, c->create);
         close_stdio(m);
         free(c->state);
         c->state = xstrdup("exited");

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "containers-internal.h"
 #include "image-db.h"
 #include "json-util.h"
 #include "util.h"
@@ -81,6 +82,18 @@ int vol_db_open(Engine *e, bool create, sqlite3 **ret, LadeError **err)
                         return r;
         }
         *ret = TAKE_PTR(db);
+        return 0;
+}
+
+int vol_db_borrow(Engine *e, sqlite3 **ret, LadeError **err)
+{
+        sqlite3 *db;
+        int r = engine_db(e, &db, err);
+        if (r < 0)
+                return r;
+        if (!tables_exist(db))
+                return -ENOENT;
+        *ret = db;
         return 0;
 }
 

@@ -36,6 +36,8 @@ void vol_refs_free(VolumeRef *r, size_t n);
 /* Opens lade.db; create: make the two tables when missing (else -ENOENT when they are, so
  * readers of a database that never saw a volume need not write). */
 int vol_db_open(Engine *e, bool create, sqlite3 **ret, LadeError **err);
+/* The Engine's own connection (engine_db, borrowed: not closed) for a read, -ENOENT as above. */
+int vol_db_borrow(Engine *e, sqlite3 **ret, LadeError **err);
 /* ENOENT: "get NAME: no such volume". */
 int vol_db_get(sqlite3 *db, const char *name, Volume **ret, LadeError **err);
 int vol_db_insert(sqlite3 *db, const Volume *v, LadeError **err);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "container-spec-mounts.h"
+#include "engine-events.h"
 #include "image-db.h"
 #include "json-util.h"
 #include "util.h"
@@ -26,7 +27,9 @@ static bool used_by_others(sqlite3 *db, const char *volume, const char *cid)
         return others;
 }
 
-static int release_locked(Engine *e, sqlite3 *db, const char *cid, bool remove_anonymous, LadeError **err)
+/* The names of the volumes it removed are appended to *removed. */
+static int release_locked(Engine *e, sqlite3 *db, const char *cid, bool remove_anonymous, char ***removed,
+                          LadeError **err)
 {
         VolumeRef *refs = NULL;
         size_t n = 0;
@@ -37,8 +40,10 @@ static int release_locked(Engine *e, sqlite3 *db, const char *cid, bool remove_a
                 if (!refs[i].anonymous || used_by_others(db, refs[i].volume, cid))
                         continue;
                 r = vol_db_delete(db, refs[i].volume, err);
-                if (r >= 0)
+                if (r >= 0) {
                         vol_trash_dir(e, refs[i].volume);
+                        *removed = strv_append(*removed, refs[i].volume);
+                }
         }
         vol_refs_free(refs, n);
         return r;
@@ -54,11 +59,14 @@ int engine_volumes_release(Engine *e, const char *container_id, bool remove_anon
                 r = image_db_begin(db, err);
         if (r < 0)
                 return r;
-        r = release_locked(e, db, container_id, remove_anonymous, err);
+        _cleanup_strv_free_ char **removed = xmalloc0(sizeof(char *));
+        r = release_locked(e, db, container_id, remove_anonymous, &removed, err);
         if (r >= 0)
                 r = image_db_commit(db, err);
         if (r < 0)
                 image_db_rollback(db);
+        for (char **v = removed; r >= 0 && *v; v++)
+                engine_volume_event(e, *v, "destroy", NULL);
         vol_purge_trash(e);
         return r;
 }
@@ -162,10 +170,10 @@ static bool listed(json_t *mounts, const char *dest)
 
 json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *create)
 {
-        _cleanup_(image_db_closep) sqlite3 *db = NULL;
+        sqlite3 *db;
         VolumeRef *refs = NULL;
         size_t n = 0;
-        if (vol_db_open(e, false, &db, NULL) >= 0)
+        if (vol_db_borrow(e, &db, NULL) >= 0)
                 (void) vol_db_refs(db, container_id, NULL, &refs, &n, NULL);
         json_t *out = json_array(), *host = cspec_member(create, "HostConfig");
         json_t *binds = cspec_member(host, "Binds"), *mounts = cspec_member(host, "Mounts"), *v;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "container-spec-mounts.h"
+#include "engine-events.h"
 #include "fs-safe.h"
 #include "image-db.h"
 #include "json-util.h"
@@ -374,6 +375,9 @@ static int resolve_all(Engine *e, const char *cid, Plan *pl, LadeError **err)
                         vol_trash_dir(e, *c);
                 vol_purge_trash(e);
         }
+        /* dockerd's "create" of the volumes a container makes (anonymous, or named on first use) */
+        for (char **c = created; r >= 0 && c && *c; c++)
+                engine_volume_event(e, *c, "create", NULL);
         return r;
 }
 

@@ -62,7 +62,8 @@ int engine_volumes_prepare(Engine *e, const char *container_id, json_t *create,
                            const ImageConfig *image, const char *rootfs, json_t **ret_create,
                            LadeError **err);
 /* Drops the container's container_volumes rows; with remove_anonymous (`rm -v`, `--rm`, a
- * failed create) its anonymous volumes no other container uses are removed too. Idempotent. */
+ * failed create) its anonymous volumes no other container uses are removed too, each with its
+ * "destroy" event (after the transaction). Idempotent. */
 int engine_volumes_release(Engine *e, const char *container_id, bool remove_anonymous,
                            LadeError **err);
 /* Docker's inspect "Mounts" of a container: binds, volumes and --mount tmpfs, in the order of
@@ -70,6 +71,9 @@ int engine_volumes_release(Engine *e, const char *container_id, bool remove_anon
 json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *create);
 /* dockerd's "mount" event of each volume a start mounts (at every start). */
 void engine_volumes_mount_events(Engine *e, const char *container_id, json_t *create);
+/* dockerd's "unmount" event ({driver, container}) of each of them once the container stopped
+ * (at every exit, before its "die", as dockerd's Cleanup). */
+void engine_volumes_unmount_events(Engine *e, const char *container_id, json_t *create);
 
 /* Validation, public for the tests: Docker's local volume name rules ("create NAME: ..." is
  * the caller's context) and the local driver's options. */

@@ -126,38 +126,97 @@ sleep 1; since=$(date +%s)
 d network create evnet >/dev/null
 d volume create evvol >/dev/null
 d run -d --name ev1 --network evnet -v evvol:/data busybox sleep 100 >/dev/null
+ev1id=$(d inspect -f '{{.Id}}' ev1)
 d exec ev1 sh -c 'exit 3'
 lade exec ev1 true
+# detached execs: nobody waits for them, their exec_die comes all the same
+d exec -d ev1 sh -c 'exit 7'
+sleep 0.3
+lade exec -d ev1 sh -c 'exit 6'
 d tag busybox evimg:1
 d rmi evimg:1 >/dev/null
 d save busybox -o "$T/bb.tar" && d load -i "$T/bb.tar" >/dev/null
+# a dangling image (a commit without a name), then image prune: its delete, and the prune
+dangling=$(d commit ev1)
+d image prune -f >/dev/null
+# anonymous volumes go with their container (--rm, rm -v), each with its destroy
+d run --rm -v /anon busybox true
+d run -d --name ev2 -v /anon2 busybox sleep 100 >/dev/null
+anon2=$(d inspect -f '{{range .Mounts}}{{.Name}}{{end}}' ev2)
+d rm -fv ev2 >/dev/null
 d rm -f ev1 >/dev/null
 d network rm evnet >/dev/null
 d volume rm evvol >/dev/null
+sleep 0.5
 until=$(date +%s)
 ev() { d events --since "$since" --until "$until" "$@"; }
 fmt='{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'
 expect_eq "network events (type=network)" "network create evnet
 network connect evnet
 network disconnect evnet
-network destroy evnet" "$(ev --filter type=network --format "$fmt")"
+network destroy evnet" "$(ev --filter type=network --filter network=evnet --format "$fmt")"
 expect_contains "... container attribute" '"container":"' "$(ev --filter event=connect --format '{{json .Actor.Attributes}}')"
 expect_eq "volume events (volume=evvol)" "volume create local
 volume mount /data true
+volume unmount local
 volume destroy local" "$(ev --filter volume=evvol --format '{{.Type}} {{.Action}} {{if eq .Action "mount"}}{{index .Actor.Attributes "destination"}} {{index .Actor.Attributes "read/write"}}{{else}}{{.Actor.Attributes.driver}}{{end}}')"
+expect_eq "volume unmount names the container" "$ev1id" \
+        "$(ev --filter volume=evvol --filter event=unmount --format '{{.Actor.Attributes.container}}')"
+expect_eq "an anonymous volume of --rm: create, mount, unmount, destroy" "create mount unmount destroy" \
+        "$(ev --filter type=volume --format '{{.Action}} {{.Actor.ID}}' | grep -v -e evvol -e "$anon2" | awk '{print $1}' | xargs)"
+expect_eq "rm -v: the anonymous volume's destroy" "1" \
+        "$(ev --filter volume="$anon2" --filter event=destroy --format '{{.Actor.Attributes.driver}}' | grep -c '^local$')"
 expect_eq "image events (type=image)" "image tag evimg:1
 image untag sha256:
 image save sha256:
-image load sha256:" "$(ev --filter type=image --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}' | sed 's/sha256:.*/sha256:/')"
+image load sha256:
+image delete sha256:" "$(ev --filter type=image --filter event=tag --filter event=untag --filter event=save \
+        --filter event=load --filter event=delete --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}' | sed 's/sha256:.*/sha256:/')"
+expect_eq "image prune: the dangling image's delete" "$dangling" \
+        "$(ev --filter type=image --filter event=delete --format '{{.Actor.ID}}' | tail -n1)"
+expect_contains "... and the prune, with the bytes reclaimed" "prune reclaimed=" \
+        "$(ev --filter type=image --filter event=prune --format '{{.Action}} {{range $k, $v := .Actor.Attributes}}{{$k}}={{$v}}{{end}}')"
 expect_eq "image= filter" "tag" "$(ev --filter image=evimg --format '{{.Action}}')"
 expect_eq "exec events" "exec_create: sh -c exit 3
 exec_start: sh -c exit 3
 exec_die 3
 exec_create: true 
 exec_start: true 
-exec_die 0" "$(ev --filter event=exec_create --filter event=exec_start --filter event=exec_die --format '{{.Action}}{{if eq .Action "exec_die"}} {{.Actor.Attributes.exitCode}}{{end}}')"
+exec_die 0
+exec_create: sh -c exit 7
+exec_start: sh -c exit 7
+exec_die 7
+exec_create: sh -c exit 6
+exec_start: sh -c exit 6
+exec_die 6" "$(ev --filter event=exec_create --filter event=exec_start --filter event=exec_die --format '{{.Action}}{{if eq .Action "exec_die"}} {{.Actor.Attributes.exitCode}}{{end}}')"
 n=$(ev --filter type=container --filter event=exec_die --format '{{.Actor.Attributes.execID}}' | sort -u | wc -l)
-expect_eq "each exec has its own execID" "2" "$n"
+expect_eq "each exec has its own execID" "4" "$n"
+
+# ---- the list's cache in the server: never stale ----
+d run -d --name lc1 -l lc=1 busybox sleep 1000 >/dev/null
+d run -d --name lc2 -l lc=2 busybox sleep 1000 >/dev/null
+lcl() { body "$(api "/containers/json?${1:-}")" | jq -r '.[] | select(.Names[0] | startswith("/lc")) | "\(.Names[0]) \(.State)"' | xargs; }
+expect_eq "the list" "/lc2 running /lc1 running" "$(lcl)"
+expect_eq "the list again (from the cache)" "/lc2 running /lc1 running" "$(lcl)"
+lade stop -t 1 lc1 >/dev/null
+expect_eq "a stop by another process shows at once" "/lc2 running" "$(lcl)"
+expect_eq "... all=1" "/lc2 running /lc1 exited" "$(lcl all=1)"
+expect_eq "... filters on cached rows" "/lc1 exited" "$(lcl 'all=1&filters=%7B%22label%22%3A%5B%22lc%3D1%22%5D%7D')"
+expect_eq "... limit" "1" "$(body "$(api '/containers/json?limit=1')" | jq length)"
+s1=$(body "$(api /containers/json)" | jq -r '.[] | select(.Names[0] == "/lc2") | .Status')
+sleep 2.1
+s2=$(body "$(api /containers/json)" | jq -r '.[] | select(.Names[0] == "/lc2") | .Status')
+check "the Status text follows the clock, not the cache ($s1, then $s2)" test "$s1" != "$s2"
+# a monitor killed -9 (and then its container): the next list says exited (255), as uncached
+cpid=$(lade inspect -f '{{.State.Pid}}' lc2)
+mon=$(ps -o ppid= -p "$cpid" | tr -d ' ')
+expect_eq "... the monitor runs" "running" "$(lcl | awk '{print $2}')"
+kill -9 "$mon" "$cpid"
+for _ in $(seq 100); do [ -d "/proc/$cpid" ] || [ -d "/proc/$mon" ] || break; sleep 0.02; done
+expect_eq "a killed monitor and container: exited at the next list" "" "$(lcl)"
+expect_eq "... Exited (255)" "Exited (255)" \
+        "$(body "$(api '/containers/json?all=1')" | jq -r '.[] | select(.Names[0] == "/lc2") | .Status' | cut -c1-12)"
+lade rm -f lc1 lc2 >/dev/null
 
 # ---- attach with logs=1, logs streamed ----
 d run -d --name at1 busybox sh -c 'echo one; echo two >&2; sleep 100' >/dev/null

@@ -98,6 +98,21 @@ static void test_status_text(void **state)
         ci->state = xstrdup("created");
         _cleanup_free_ char *d = engine_container_status_text(ci);
         assert_string_equal(d, "Created");
+        free(ci->state);
+        ci->state = xstrdup("restarting");
+        ci->exit_code = 1;
+        _cleanup_free_ char *e = engine_container_status_text(ci);
+        assert_string_equal(e, "Restarting (1) 2 minutes ago");
+        free(ci->state);
+        ci->state = xstrdup("dead");
+        _cleanup_free_ char *f = engine_container_status_text(ci);
+        assert_string_equal(f, "Dead");
+        /* the buffer form at a given time, as the list cache renders it */
+        char buf[96];
+        free(ci->state);
+        ci->state = xstrdup("running");
+        engine_container_status_format(ci, ci->started_ns + 3LL * 3600 * 1000000000, buf);
+        assert_string_equal(buf, "Up 3 hours (healthy)");
         container_info_free(ci);
 }
 
@@ -133,6 +148,16 @@ static void test_summary(void **state)
         assert_true(published);
         assert_string_equal(json_string_value(json_object_get(json_object_get(j, "HostConfig"), "NetworkMode")),
                             "proj_default");
+        /* dockerd's member order; the list cache renders the members around Status apart */
+        static const char *const order[] = { "Id", "Names", "Image", "ImageID", "Command", "Created", "Ports",
+                                             "Labels", "State", "Status", "HostConfig", "NetworkSettings",
+                                             "Mounts", NULL };
+        const char *key;
+        json_t *v;
+        size_t k = 0;
+        json_object_foreach(j, key, v)
+                assert_string_equal(key, order[k++]);
+        assert_null(order[k]);
         container_info_free(ci);
 }
 
