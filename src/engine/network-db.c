@@ -34,6 +34,19 @@ static char *env_or(const char *name, const char *def)
         return xstrdup(v && *v ? v : def);
 }
 
+static uint32_t root_hash(const char *root)
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (const char *p = root; *p; p++)
+                h = (h ^ (uint8_t) *p) * 16777619u;
+        return h;
+}
+
+static bool default_root(const char *root)
+{
+        return !root || streq(root, "/var/lib/lade");
+}
+
 /* Bridge and veth names are recorded in the database when made; the table name is not, so it is
  * derived from the state root: every process on one root finds the same table, whatever its
  * environment ("lade" for /var/lib/lade, "lade_<hash of the root>" for any other). */
@@ -42,17 +55,22 @@ static char *table_name(const char *root)
         const char *env = getenv("LADE_NFT_TABLE");
         if (env && *env)
                 return xstrdup(env);
-        if (!root || streq(root, "/var/lib/lade"))
-                return xstrdup("lade");
-        uint32_t h = 2166136261u; /* FNV-1a */
-        for (const char *p = root; *p; p++)
-                h = (h ^ (uint8_t) *p) * 16777619u;
-        return xasprintf("lade_%08x", h);
+        return default_root(root) ? xstrdup("lade") : xasprintf("lade_%08x", root_hash(root));
+}
+
+/* The default network's bridge when it is first made: "lade0" for /var/lib/lade, "lade<hash of
+ * the root>" for any other, so two state roots never share (and tear down) one bridge. */
+static char *default_bridge_name(const char *root)
+{
+        const char *env = getenv("LADE_BRIDGE_NAME");
+        if (env && *env)
+                return xstrdup(env);
+        return default_root(root) ? xstrdup("lade0") : xasprintf("lade%08x", root_hash(root));
 }
 
 void net_config_load(NetConfig *c, Engine *e)
 {
-        c->default_bridge = env_or("LADE_BRIDGE_NAME", "lade0");
+        c->default_bridge = default_bridge_name(engine_root(e));
         c->bridge_prefix = env_or("LADE_BRIDGE_PREFIX", "br-");
         c->veth_prefix = env_or("LADE_VETH_PREFIX", "veth");
         c->table = table_name(engine_root(e));
