@@ -805,6 +805,18 @@ static const HelpCmd help_table[] = {
                 },
         },
         {
+                .paths = "system prune",
+                .use = "[OPTIONS]",
+                .desc = "Remove unused data",
+                .opts = (const HelpOpt[]) {
+                        { 'a', "all", NULL, "Remove all unused images not just dangling ones", 0 },
+                        { 0, "filter", "filter", "Provide filter values (e.g. \"label=<key>=<value>\")", 0 },
+                        { 'f', "force", NULL, "Do not prompt for confirmation", 0 },
+                        { 0, "volumes", NULL, "Prune anonymous volumes", 0 },
+                        { 0 },
+                },
+        },
+        {
                 .paths = "system boot",
                 .use = "",
                 .desc = "Start the containers whose restart policy asks for it (after a reboot)",

@@ -48,6 +48,7 @@ static const Verb verbs[] = {
         { NULL, "import", cmd_import, "Import the contents from a tarball to create an image" },
         { "image", "import", cmd_import, NULL },
         { "system", "df", cmd_system_df, "Show disk usage" },
+        { "system", "prune", cmd_system_prune, "Remove unused data" },
         { "system", "boot", cmd_system_boot, "Start the containers whose restart policy asks for it (after a reboot)" },
         { NULL, "run", cmd_run, "Create and run a new container from an image" },
         { "container", "run", cmd_run, NULL },

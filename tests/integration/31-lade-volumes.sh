@@ -126,6 +126,32 @@ expect_eq "ls --filter label=" lab "$(lade volume ls -q --filter label=team=a)"
 expect_contains "system df counts volumes" "Local Volumes   4" "$(lade system df)"
 lade volume rm tv bv badbind lab >/dev/null
 
+# ---- system prune: stopped containers, unused networks, anonymous volumes, dangling images ----
+lade run -d --name keep -v kept:/k busybox sleep 1000 >/dev/null
+lade create --name stopped -v /anon busybox true >/dev/null
+anon=$(lade inspect -f '{{json .Mounts}}' stopped | jq -r '.[0].Name')
+lade network create prunenet >/dev/null
+lade tag busybox prune-me:1
+pid=$(lade image inspect -f '{{.Id}}' busybox)
+out=$(echo n | lade system prune)
+expect_contains "system prune asks first, listing what goes" "  - all stopped containers" "$out"
+expect_eq "... and 'n' keeps everything" "1" "$(lade ps -aq --filter name=stopped | wc -l)"
+out=$(lade system prune -f --volumes)
+expect_contains "system prune -f --volumes: the stopped container" "Deleted Containers:" "$out"
+expect_contains "... the unused network" "prunenet" "$out"
+expect_contains "... the anonymous volume" "$anon" "$out"
+expect_contains "... and a total" "Total reclaimed space:" "$out"
+expect_eq "the running container stays" keep "$(lade ps --format '{{.Names}}')"
+expect_eq "its named volume stays" kept "$(lade volume ls -q --filter name=kept)"
+expect_eq "tagged images stay without -a" "$pid" "$(lade image inspect -f '{{.Id}}' prune-me:1)"
+expect_eq "the bridge network stays" bridge "$(lade network ls --filter name=bridge --format '{{.Name}}')"
+out=$(lade system prune -f --filter until=1h 2>&1)
+check "a filter is refused, saying so" test $? -ne 0
+expect_contains "... naming --filter" "--filter" "$out"
+lade rm -f keep >/dev/null
+lade volume rm kept >/dev/null
+lade rmi prune-me:1 >/dev/null
+
 # ---- nothing left ----
 expect_eq "no volumes left" "" "$(lade volume ls -q)"
 expect_eq "no volume dirs left" "" "$(ls "$R/volumes")"
