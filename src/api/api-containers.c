@@ -331,49 +331,23 @@ int api_container_resize(ApiRequest *req, LadeError **err)
 
 int api_containers_prune(ApiRequest *req, LadeError **err)
 {
-        static const char *const known[] = { "label", "label!", "until", NULL };
         const char *fs = api_query(req, "filters");
         _cleanup_(engine_filters_freep) EngineFilters *f = NULL;
         _cleanup_(engine_freep) Engine *e = NULL;
-        int64_t until = 0;
-        _cleanup_strv_free_ char **u = NULL, **labels = NULL, **not_labels = NULL;
+        _cleanup_strv_free_ char **ids = NULL;
+        uint64_t reclaimed = 0;
         int r = engine_filters_parse(fs, fs ? strlen(fs) : 0, &f, err);
         if (r == 0)
-                r = engine_filters_validate(f, known, err);
-        if (r == 0) {
-                u = engine_filters_get(f, "until");
-                labels = engine_filters_get(f, "label");
-                not_labels = engine_filters_get(f, "label!");
-        }
-        if (r == 0 && u && *u)
-                r = engine_parse_timestamp(*u, (int64_t) time(NULL), &until, err);
-        if (r == 0)
                 r = api_engine(req, &e, err);
-        ContainerInfo **l = NULL;
-        size_t n = 0;
         if (r == 0)
-                r = engine_container_list(e, true, &l, &n, err);
+                r = engine_container_prune(e, f, &ids, &reclaimed, err);
         if (r < 0)
                 return r;
         json_t *deleted = json_array();
-        for (size_t i = 0; i < n; i++) {
-                const ContainerInfo *ci = l[i];
-                bool keep = !streq(ci->state, "exited") && !streq(ci->state, "created") && !streq(ci->state, "dead");
-                keep = keep || (until && ci->created >= until);
-                for (char **lb = labels; !keep && lb && *lb; lb++) {
-                        _cleanup_free_ char *k = strchr(*lb, '=') ? xstrndup(*lb, (size_t) (strchr(*lb, '=') - *lb))
-                                                                  : xstrdup(*lb);
-                        json_t *v = json_object_get(ci->labels, k);
-                        keep = !v || (strchr(*lb, '=') && !streq_ptr(json_string_value(v), strchr(*lb, '=') + 1));
-                }
-                for (char **lb = not_labels; !keep && lb && *lb; lb++)
-                        keep = json_object_get(ci->labels, *lb) != NULL;
-                if (!keep && engine_container_remove(e, ci->id, false, false, NULL) == 0)
-                        json_array_append_new(deleted, json_string(ci->id));
-        }
-        container_info_list_free(l, n);
+        for (char **i = ids; i && *i; i++)
+                json_array_append_new(deleted, json_string(*i));
         return api_respond_json(req, 200, json_pack("{s:o,s:I}", "ContainersDeleted", deleted, "SpaceReclaimed",
-                                                    (json_int_t) 0));
+                                                    (json_int_t) reclaimed));
 }
 
 /* ---- wait ---- */

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "containers.h"
+#include "engine-filters.h"
 #include "format.h"
 #include "runtime.h"
 #include "util.h"
@@ -415,21 +416,29 @@ int cmd_container_prune(Cli *c, int argc, char **argv)
 {
         static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { "filter", required_argument, NULL, 'F' },
                                               { NULL, 0, NULL, 0 } };
+        _cleanup_(engine_filters_freep) EngineFilters *filters = engine_filters_new();
+        LadeError *err = NULL;
         bool force = false;
         int o;
         while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
-                if (o == 'f') force = true;
-                else if (o != 'F') return 125;
+                if (o == 'f')
+                        force = true;
+                else if (o == 'F') {
+                        if (engine_filters_add_arg(filters, optarg, &err) < 0)
+                                return cli_fail(err);
+                } else
+                        return 125;
         }
         if (!force) {
-                fprintf(stderr, "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
+                fputs("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ", stdout);
+                fflush(stdout);
                 char buf[16] = "";
                 if (!fgets(buf, sizeof(buf), stdin) || (buf[0] != 'y' && buf[0] != 'Y'))
                         return 0;
         }
         _cleanup_strv_free_ char **ids = NULL;
-        LadeError *err = NULL;
-        if (engine_container_prune(cli_engine(c), &ids, &err) < 0)
+        uint64_t freed = 0;
+        if (engine_container_prune(cli_engine(c), filters, &ids, &freed, &err) < 0)
                 return cli_fail(err);
         if (ids && *ids) {
                 printf("Deleted Containers:\n");
@@ -437,7 +446,8 @@ int cmd_container_prune(Cli *c, int argc, char **argv)
                         printf("%s\n", *i);
                 printf("\n");
         }
-        printf("Total reclaimed space: 0B\n");
+        _cleanup_free_ char *sz = format_size((int64_t) freed);
+        printf("Total reclaimed space: %s\n", sz);
         return 0;
 }
 

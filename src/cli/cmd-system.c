@@ -81,12 +81,14 @@ int cmd_system_prune(Cli *c, int argc, char **argv)
         uint64_t reclaimed = 0;
 
         _cleanup_strv_free_ char **ids = NULL;
-        if (engine_container_prune(e, &ids, &err) < 0)
+        uint64_t ctr_freed = 0;
+        if (engine_container_prune(e, NULL, &ids, &ctr_freed, &err) < 0)
                 return cli_fail(err);
         _cleanup_json_ json_t *cids = json_array();
         for (char **i = ids; i && *i; i++)
                 json_array_append_new(cids, json_string(*i));
         print_names("Deleted Containers", cids);
+        reclaimed += ctr_freed;
 
         _cleanup_json_ json_t *nets = NULL;
         if (engine_network_prune(e, &nets, &err) < 0)

@@ -82,11 +82,12 @@ int engine_container_size(Engine *e, const char *name_or_id, int64_t *ret_rw, in
                 _cleanup_free_ char *upper = xasprintf("%s/upper", c.dir);
                 r = engine_dir_size(upper, &rw, err);
         }
-        if (r >= 0 && image_store_resolve(engine_images(e), c.image_id, &c.image, NULL) < 0)
+        if (r >= 0 && ret_rootfs && image_store_resolve(engine_images(e), c.image_id, &c.image, NULL) < 0)
                 c.image = NULL;   /* the image is gone: its part counts as nothing */
         if (r >= 0) {
                 *ret_rw = rw;
-                *ret_rootfs = rw + (c.image ? c.image->size : 0);
+                if (ret_rootfs)
+                        *ret_rootfs = rw + (c.image ? c.image->size : 0);
         }
         ctr_done(&c);
         return r;

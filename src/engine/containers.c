@@ -24,6 +24,7 @@
 #include "container-spec.h"
 #include "containers-internal.h"
 #include "engine-events.h"
+#include "engine-filters.h"
 #include "image-db.h"
 #include "json-util.h"
 #include "network.h"
@@ -1366,20 +1367,58 @@ int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret
         return 0;
 }
 
-int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err)
+/* Docker's label filter on a container's labels: "k" (present) or "k=v" (that value). */
+static bool labels_match(json_t *labels, const char *want)
 {
-        ContainerInfo **l = NULL;
-        size_t n = 0;
-        int r = engine_container_list(e, true, &l, &n, err);
+        const char *eq = strchr(want, '=');
+        _cleanup_free_ char *k = eq ? xstrndup(want, (size_t) (eq - want)) : xstrdup(want);
+        json_t *v = json_object_get(labels, k);
+        return v && (!eq || streq_ptr(json_string_value(v), eq + 1));
+}
+
+int engine_container_prune(Engine *e, const EngineFilters *f, char ***ret_ids, uint64_t *ret_reclaimed,
+                           LadeError **err)
+{
+        static const char *const known[] = { "label", "label!", "until", NULL };
+        _cleanup_strv_free_ char **until_v = NULL, **labels = NULL, **not_labels = NULL;
+        int64_t until = 0;
+        int r = f ? engine_filters_validate(f, known, err) : 0;
         if (r < 0)
                 return r;
+        if (f) {
+                until_v = engine_filters_get(f, "until");
+                labels = engine_filters_get(f, "label");
+                not_labels = engine_filters_get(f, "label!");
+        }
+        if (until_v && *until_v && (r = engine_parse_timestamp(*until_v, (int64_t) time(NULL), &until, err)) < 0)
+                return r;
+        ContainerInfo **l = NULL;
+        size_t n = 0;
+        if ((r = engine_container_list(e, true, &l, &n, err)) < 0)
+                return r;
         char **ids = xmalloc0(sizeof(char *));
-        for (size_t i = 0; i < n; i++)
-                if ((streq(l[i]->state, "exited") || streq(l[i]->state, "created") || streq(l[i]->state, "dead")) &&
-                    engine_container_remove(e, l[i]->id, false, false, NULL) == 0)
-                        ids = strv_append(ids, l[i]->id);
+        uint64_t reclaimed = 0;
+        for (size_t i = 0; i < n; i++) {
+                const ContainerInfo *ci = l[i];
+                bool keep = !streq(ci->state, "exited") && !streq(ci->state, "created") && !streq(ci->state, "dead");
+                keep = keep || (until && ci->created >= until);
+                for (char **lb = labels; !keep && lb && *lb; lb++)
+                        keep = !labels_match(ci->labels, *lb);
+                for (char **lb = not_labels; !keep && lb && *lb; lb++)
+                        keep = labels_match(ci->labels, *lb);
+                if (keep)
+                        continue;
+                int64_t rw = 0;
+                (void) engine_container_size(e, ci->id, &rw, NULL, NULL);
+                if (engine_container_remove(e, ci->id, false, false, NULL) == 0) {
+                        ids = strv_append(ids, ci->id);
+                        reclaimed += rw > 0 ? (uint64_t) rw : 0;
+                }
+        }
         container_info_list_free(l, n);
         *ret_ids = ids;
+        if (ret_reclaimed)
+                *ret_reclaimed = reclaimed;
         return 0;
 }
 

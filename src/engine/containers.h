@@ -115,7 +115,7 @@ int engine_container_remove(Engine *e, const char *name_or_id, bool force, bool 
 int engine_container_update(Engine *e, const char *name_or_id, json_t *body, LadeError **err);
 /* The container's sizes as dockerd reports them (container-size.c): SizeRw, the bytes of its
  * writable layer (symlinks not followed, a hardlinked file counted once), and SizeRootFs, that
- * plus its image's unpacked size. */
+ * plus its image's unpacked size. */ 
 int engine_container_size(Engine *e, const char *name_or_id, int64_t *ret_rw, int64_t *ret_rootfs,
                           LadeError **err);
 /* moby's directory.Size of dir (a missing dir is 0). */
@@ -162,8 +162,11 @@ int engine_container_network_configure(Engine *e, const char *name_or_id, const 
 int engine_container_network_connect(Engine *e, const char *name_or_id, const char *network, json_t *endpoint,
                                      LadeError **err);
 int engine_container_network_disconnect(Engine *e, const char *name_or_id, const char *network, LadeError **err);
-/* Stopped containers removed; ret_ids gets their ids. */
-int engine_container_prune(Engine *e, char ***ret_ids, LadeError **err);
+/* Docker's container prune: the stopped (exited, created, dead) containers matching f (until,
+ * label, label!; NULL: all of them) are removed; their ids, and the bytes of their writable
+ * layers in *ret_reclaimed (may be NULL). An unknown filter is EINVAL, nothing removed. */
+int engine_container_prune(Engine *e, const struct EngineFilters *f, char ***ret_ids, uint64_t *ret_reclaimed,
+                           LadeError **err);
 /* After a reboot (`lade system boot`, e.g. from a systemd unit): records what happened to
  * containers whose monitors are gone and starts those whose restart policy says so. */
 int engine_containers_boot(Engine *e, char ***ret_started, LadeError **err);

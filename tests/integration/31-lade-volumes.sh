@@ -126,6 +126,21 @@ expect_eq "ls --filter label=" lab "$(lade volume ls -q --filter label=team=a)"
 expect_contains "system df counts volumes" "Local Volumes   4" "$(lade system df)"
 lade volume rm tv bv badbind lab >/dev/null
 
+# ---- container prune with filters ----
+lade create --name pa --label tier=a busybox true >/dev/null
+lade create --name pb --label tier=b busybox true >/dev/null
+out=$(lade container prune -f --filter label=tier=a)
+expect_contains "container prune --filter label=tier=a removes that one" "$(lade ps -aq --no-trunc --filter name=pb | head -c 0)Deleted Containers:" "$out"
+expect_eq "... and only that one" "pb" "$(lade ps -a --format '{{.Names}}' --filter name=p[ab])"
+out=$(lade container prune -f --filter until=2000-01-01T00:00:00)
+expect_eq "until= in the past keeps newer containers" "pb" "$(lade ps -a --format '{{.Names}}' --filter name=p[ab])"
+out=$(lade container prune -f --filter 'label!=tier=b')
+expect_eq "label!= keeps the labelled one" "pb" "$(lade ps -a --format '{{.Names}}' --filter name=p[ab])"
+out=$(lade container prune -f --filter bogus=1 2>&1)
+check "an unknown filter is refused" test $? -ne 0
+expect_eq "... removing nothing" "pb" "$(lade ps -a --format '{{.Names}}' --filter name=p[ab])"
+lade rm pb >/dev/null
+
 # ---- system prune: stopped containers, unused networks, anonymous volumes, dangling images ----
 lade run -d --name keep -v kept:/k busybox sleep 1000 >/dev/null
 lade create --name stopped -v /anon busybox true >/dev/null
