@@ -1,4 +1,6 @@
 /* run, create, start, attach, ps, rm: Docker's flags, output and exit codes over the engine. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,51 @@ static int print_run_error(const char *verb, LadeError *err)
         return 125;
 }
 
+/* --cidfile as the docker CLI keeps it: refused when the file exists, made before the create,
+ * the ID written once the container exists, removed if it never was. */
+typedef struct CidFile {
+        char *path;
+        int fd;
+        bool written;
+} CidFile;
+
+static int cidfile_open(const RunFlags *f, CidFile *cf)
+{
+        const char *p = json_string_value(json_object_get(json_object_get(f->body, "HostConfig"), "ContainerIDFile"));
+        *cf = (CidFile) { .fd = -EBADF };
+        if (!p || !*p)
+                return 0;
+        if (access(p, F_OK) == 0) {
+                fprintf(stderr, "lade: container ID file found, make sure the other container isn't running or delete %s.\n", p);
+                return 125;
+        }
+        cf->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (cf->fd < 0) {
+                fprintf(stderr, "lade: failed to create the container ID file: open %s: %s.\n", p, strerror(errno));
+                return 125;
+        }
+        cf->path = xstrdup(p);
+        return 0;
+}
+
+static void cidfile_write(const char *id, void *userdata)
+{
+        CidFile *cf = userdata;
+        if (cf->fd >= 0 && write_all(cf->fd, id, strlen(id)) == 0)
+                cf->written = true;
+}
+
+static void cidfile_close(CidFile *cf)
+{
+        if (cf->fd >= 0) {
+                (void) close(cf->fd);
+                if (!cf->written)
+                        (void) unlink(cf->path);
+        }
+        free(cf->path);
+        *cf = (CidFile) { .fd = -EBADF };
+}
+
 int cmd_run(Cli *c, int argc, char **argv)
 {
         RunFlags f = { 0 };
@@ -67,7 +114,13 @@ int cmd_run(Cli *c, int argc, char **argv)
                 run_flags_done(&f);
                 return rc;
         }
-        RunRequest req = { .create = f.body, .name = f.name, .pull = f.pull, .platform = f.platform };
+        CidFile cf;
+        if ((rc = cidfile_open(&f, &cf))) {
+                run_flags_done(&f);
+                return rc;
+        }
+        RunRequest req = { .create = f.body, .name = f.name, .pull = f.pull, .platform = f.platform,
+                           .created = cidfile_write, .userdata = &cf };
         AttachStdio io = run_stdio(&f);
         char id[65];
         int status = 125;
@@ -80,6 +133,7 @@ int cmd_run(Cli *c, int argc, char **argv)
         } else if (status == -1) {
                 status = 0; /* detached with the detach keys */
         }
+        cidfile_close(&cf);
         run_flags_done(&f);
         return status;
 }
@@ -92,13 +146,21 @@ int cmd_create(Cli *c, int argc, char **argv)
                 run_flags_done(&f);
                 return rc;
         }
+        CidFile cf;
+        if ((rc = cidfile_open(&f, &cf))) {
+                run_flags_done(&f);
+                return rc;
+        }
         RunRequest req = { .create = f.body, .name = f.name, .pull = f.pull, .platform = f.platform };
         char id[65];
         LadeError *err = NULL;
         if (engine_container_create(cli_engine(c), &req, id, &err) < 0)
                 rc = print_run_error("create", err);
-        else
+        else {
+                cidfile_write(id, &cf);
                 printf("%s\n", id);
+        }
+        cidfile_close(&cf);
         run_flags_done(&f);
         return rc;
 }

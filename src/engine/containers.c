@@ -655,6 +655,8 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
                 return r;
         }
         memcpy(ret_id, c.id, 65);
+        if (req->created)
+                req->created(c.id, req->userdata);
         r = start_loaded(&c, io, ret_status, NULL, err);
         if (r < 0 && json_is_true(json_object_get(json_object_get(c.create, "HostConfig"), "AutoRemove"))) {
                 Ctr again;

@@ -36,6 +36,9 @@ typedef struct RunRequest {
         const char *name;    /* NULL = generated */
         const char *pull;    /* "missing" (NULL), "always", "never" */
         const char *platform;
+        /* run: called once the container exists, before it starts (the CLI's --cidfile) */
+        void (*created)(const char *id, void *userdata);
+        void *userdata;
 } RunRequest;
 
 /* The caller's stdio for attach: fds to read stdin from / write output to (-1: not attached),

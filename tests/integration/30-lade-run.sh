@@ -76,5 +76,21 @@ for _ in $(seq 100); do [ "$(lade inspect -f '{{.State.Status}} {{.RestartCount}
 expect_eq "restarts on the bridge get a fresh veth each time" "exited 2" "$(lade inspect -f '{{.State.Status}} {{.RestartCount}}' "$rid")"
 expect_eq "... and none is left after the last exit" "" "$(ip -br link | grep "^$LADE_VETH_PREFIX" || true)"
 lade rm "$rid" >/dev/null
+
+# ---- --cidfile: written once the container exists, refused when it exists, gone on failure ----
+lade run --cidfile "$T/cid" --rm busybox sleep 1 &
+cidpid=$!
+for _ in $(seq 50); do [ -s "$T/cid" ] && break; sleep 0.05; done
+expect_eq "run --cidfile holds the running container's id" running "$(lade inspect -f '{{.State.Status}}' "$(cat "$T/cid" 2>/dev/null)" 2>&1)"
+wait $cidpid
+out=$(lade run --cidfile "$T/cid" --rm busybox true 2>&1)
+expect_eq "an existing cidfile is refused (125)" 125 $?
+expect_contains "... in the docker CLI's words" "container ID file found" "$out"
+rm -f "$T/cid"
+lade run --cidfile "$T/cid" --pull never --rm nosuch-image true >/dev/null 2>&1
+check "a failed run leaves no cidfile" test ! -e "$T/cid"
+lade create --cidfile "$T/cid" busybox true >"$T/cid.out"
+expect_eq "create --cidfile writes the id it prints" "$(cat "$T/cid.out")" "$(cat "$T/cid")"
+lade rm "$(cat "$T/cid")" >/dev/null
 check "no cgroups are left" bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/lade/$keep_id 2>/dev/null)\" ]"
 finish
