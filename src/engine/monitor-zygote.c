@@ -19,6 +19,7 @@
  * - the zygote exits when its parent's end of the socket closes (the parent exited). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ typedef struct ZygoteRequest {
         char id[65];
         uint8_t attach;
 } ZygoteRequest;
+
+#define ZYGOTE_REAP_MS 5
 
 static pthread_mutex_t zygote_lock = PTHREAD_MUTEX_INITIALIZER;
 static int zygote_fd = -EBADF;
@@ -111,7 +114,15 @@ _noreturn_ static void zygote_main(int fd)
         (void) signal(SIGINT, SIG_IGN);
         (void) signal(SIGQUIT, SIG_IGN);
         (void) signal(SIGHUP, SIG_IGN);
+        unsigned primers = 0;
         for (;;) {
+                /* primers (our only other children) are reaped as they end: a primer waits for
+                 * an RCU grace period, a few ms; no zombie of ours stays long */
+                for (pid_t p; primers > 0 && (p = waitpid(-1, NULL, WNOHANG)) > 0;)
+                        primers--;
+                struct pollfd pf = { .fd = 3, .events = POLLIN };
+                if (primers > 0 && poll(&pf, 1, ZYGOTE_REAP_MS) == 0)
+                        continue;
                 ZygoteRequest q;
                 int ctl = -EBADF;
                 int r = zygote_recv(3, &q, &ctl);
@@ -119,11 +130,8 @@ _noreturn_ static void zygote_main(int fd)
                         continue;
                 if (r < 0)
                         _exit(0);
-                /* primers finished meanwhile (our only other children) */
-                while (waitpid(-1, NULL, WNOHANG) > 0)
-                        ;
                 if (q.prime) {
-                        (void) cgroup_prime_attach();
+                        primers += cgroup_prime_attach() > 0;
                         continue;
                 }
                 pid_t p = fork();
