@@ -343,6 +343,12 @@ int main(int argc, char **argv)
                 if (runtime_ensure_sealed_binary(argv, &err) < 0)
                         return cli_fail(err);
         }
+        /* the server (request threads) and the builder (workers, RUN's output pump) start
+         * monitors from threads: a zygote forks them instead of an exec of `lade __monitor`;
+         * made now, while we have one thread and no database connection
+         * (engine/monitor-zygote.c) */
+        if (v->fn == cmd_serve || v->fn == cmd_build)
+                engine_monitor_zygote_start();
         int sub_argc = argc - optind - consumed + 1;
         char **sub_argv = argv + optind + consumed - 1;
         optind = 0;

@@ -167,4 +167,11 @@ typedef struct MonitorArgs {
  * holds its stdio, logs, serves attach, records the exit, restarts, removes (--rm). Never
  * returns. */
 _noreturn_ void monitor_main(MonitorArgs *a);
+/* Whether the process runs more than one thread (then a fork may only exec). */
+bool ctr_multi_threaded(void);
+/* Asks the monitor zygote (monitor-zygote.c) for a monitor of container id with ctl as its
+ * control socket; -ENOENT: there is none (or it is gone), start one by exec instead. */
+int monitor_zygote_spawn(const char *root, const char *id, bool attach, int ctl);
+/* Asks the zygote for a cgroup_prime_attach() (its child, reaped there); -ENOENT: none. */
+int monitor_zygote_prime(void);
 

@@ -242,6 +242,9 @@ static int create(Ctr *c, const RunRequest *req, LadeError **err)
 int engine_container_create(Engine *e, const RunRequest *req, char ret_id[static 65], LadeError **err)
 {
         Ctr c = { .e = e };
+        /* a start follows soon (build's RUN, the API's create + start): a zygote primes the
+         * cgroup lock now, and the start's primer then finds it ready and prolongs that */
+        (void) monitor_zygote_prime();
         int r = create(&c, req, err);
         if (r < 0) {
                 /* a failed create takes the anonymous volumes it made with it, as Docker's does */
@@ -315,7 +318,7 @@ static int open_attach_socket(Ctr *c, LadeError **err)
 
 /* A forked child of a multi-threaded process may only exec: locks other threads held at the
  * fork (malloc's, the sanitizers') stay locked in it. */
-static bool multi_threaded(void)
+bool ctr_multi_threaded(void)
 {
         _cleanup_closedir_ DIR *d = opendir("/proc/self/task");
         size_t n = 0;
@@ -335,7 +338,7 @@ static bool multi_threaded(void)
  * that first process exits at once (cli/main.c), which we reap here, so the monitor is nobody's
  * child but init's (or the subreaper's), as after the fork path's double fork, and no zombie of
  * ours is left behind whatever happens later. */
-static int spawn_monitor_exec(Ctr *c, bool attach, int sock, LadeError **err)
+static int spawn_monitor_exec(Ctr *c, bool attach, int sock, pid_t *ret_first, LadeError **err)
 {
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
@@ -362,7 +365,17 @@ static int spawn_monitor_exec(Ctr *c, bool attach, int sock, LadeError **err)
         posix_spawnattr_destroy(&attr);
         if (r != 0)
                 return lade_error(err, r, "start the monitor");
+        *ret_first = p;
+        return 0;
+}
+
+/* Reaps the exec'd monitor's first process (after the attach is sent: the monitor needs that,
+ * not this); 0 for none. */
+static int reap_first(pid_t p, LadeError **err)
+{
         int status = 0;
+        if (p <= 0)
+                return 0;
         while (waitpid(p, &status, 0) < 0 && errno == EINTR)
                 ;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -406,13 +419,23 @@ static int spawn_monitor_fork(Ctr *c, bool attach, int sock, LadeError **err)
         return r;
 }
 
-static int spawn_monitor(Ctr *c, bool attach, int *ret_sock, LadeError **err)
+/* *ret_first: a process to reap_first() once the attach is sent (0: none). */
+static int spawn_monitor(Ctr *c, bool attach, int *ret_sock, pid_t *ret_first, LadeError **err)
 {
-        bool exec_monitor = engine_monitor_exec(c->e) || multi_threaded();
+        bool exec_monitor = engine_monitor_exec(c->e) || ctr_multi_threaded();
         int sv[2];
+        *ret_first = 0;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return lade_error(err, errno, "socketpair for the monitor");
-        int r = exec_monitor ? spawn_monitor_exec(c, attach, sv[1], err) : spawn_monitor_fork(c, attach, sv[1], err);
+        int r = -ENOENT;
+        /* a threaded caller's zygote forks it without an exec; else exec'd, or forked here */
+        if (exec_monitor)
+                r = monitor_zygote_spawn(engine_root(c->e), c->id, attach, sv[1]);
+        if (r == -ENOENT)
+                r = exec_monitor ? spawn_monitor_exec(c, attach, sv[1], ret_first, err) :
+                                   spawn_monitor_fork(c, attach, sv[1], err);
+        else if (r < 0)
+                r = lade_error(err, -r, "start the monitor");
         safe_close(sv[1]);
         if (r < 0) {
                 safe_close(sv[0]);
@@ -539,6 +562,14 @@ static int wait_started(int sock, int *ret_code, LadeError **err)
         }
 }
 
+/* cgroup_prime_attach() (see docs/engine.md, "Speed"): a process with a monitor zygote asks it
+ * (a fork of a small process, reaped there) rather than fork itself; else our child, to
+ * primer_reap(). */
+static pid_t prime(void)
+{
+        return monitor_zygote_prime() == 0 ? 0 : cgroup_prime_attach();
+}
+
 /* cgroup_prime_attach's child, done long before a start returns */
 static void primer_reap(pid_t primer)
 {
@@ -565,12 +596,18 @@ static int start_loaded(Ctr *c, const AttachStdio *io, int *ret_status, int *ret
         if ((r = ctr_check_ports(c, err)) < 0 || (r = ctr_set_stop_requested(c, false, err)) < 0)
                 return r;
         _cleanup_close_ int sock = -EBADF;
-        if ((r = spawn_monitor(c, io != NULL, &sock, err)) < 0)
+        pid_t first;
+        if ((r = spawn_monitor(c, io != NULL, &sock, &first, err)) < 0)
                 return r;
         bool tty = json_is_true(json_object_get(c->create, "Tty"));
         bool open_stdin = json_is_true(json_object_get(c->create, "OpenStdin"));
-        if (io && send_attach(sock, io, tty, open_stdin) < 0)
-                return lade_error(err, errno, "attach to the container's monitor");
+        if (io && send_attach(sock, io, tty, open_stdin) < 0) {
+                r = lade_error(err, errno, "attach to the container's monitor");
+                (void) reap_first(first, NULL);
+                return r;
+        }
+        if ((r = reap_first(first, err)) < 0)
+                return r;
         int code = 125;
         if ((r = wait_started(sock, &code, err)) < 0) {
                 if (ret_status)
@@ -621,7 +658,7 @@ int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeErr
                 free(c);
                 return r;
         }
-        c->db = image_db_close(c->db);
+        /* c->db stays open for the monitor: an exec'd or a zygote's, nothing forks it from here */
         image_store_release_db(engine_images(e));
         MonitorArgs a = { .c = c, .ctl = ctl, .attach = attach };
         monitor_main(&a);
@@ -630,7 +667,7 @@ int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeErr
 int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio *io, int *ret_status,
                            LadeError **err)
 {
-        pid_t primer = cgroup_prime_attach();
+        pid_t primer = prime();
         Ctr c;
         int r = load(e, &c, name_or_id, err);
         if (r >= 0)
@@ -644,7 +681,7 @@ int engine_container_run(Engine *e, const RunRequest *req, const AttachStdio *io
                          int *ret_status, LadeError **err)
 {
         *ret_status = 125;
-        pid_t primer = cgroup_prime_attach();
+        pid_t primer = prime();
         Ctr c = { .e = e };
         int r = create(&c, req, err);
         if (r < 0) {
@@ -733,7 +770,7 @@ int engine_container_attach_open(Engine *e, const char *name_or_id, const Attach
 int engine_container_start_attach(Engine *e, const char *name_or_id, const AttachStdio *io, EngineAttach **ret,
                                   int *ret_code, LadeError **err)
 {
-        pid_t primer = cgroup_prime_attach();
+        pid_t primer = prime();
         Ctr c;
         int sock = -EBADF;
         int r = load(e, &c, name_or_id, err);

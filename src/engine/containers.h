@@ -62,6 +62,13 @@ int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio 
 /* The body of `lade __monitor ROOT ID attach|detached` (the exec'd monitor of
  * EngineOptions.monitor_exec): ctl is fd 3. Does not return unless it fails. */
 int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeError **err);
+/* For a process about to start threads that start containers (lade serve, lade build): forks
+ * the monitor zygote, a single-threaded child that forks their monitors without the exec of
+ * `lade __monitor` (see monitor-zygote.c). Call it before the process opens any database
+ * connection (SQLite's per-process state must not reach the zygote's monitors). Process-wide;
+ * nothing when it runs already, when the caller runs threads already, or when it cannot be
+ * made (monitors are exec'd then). */
+void engine_monitor_zygote_start(void);
 /* `lade __monitor-exited ROOT ID STATUS listen=FD client=FD,…`: the idle monitor hands a
  * container's exit back to a full monitor. Does not return unless it fails. */
 int engine_monitor_resume(Engine *e, const char *id, int status, int listen_fd, char **clients, LadeError **err);

@@ -315,9 +315,11 @@ static int monitor_open_log(Monitor *m, LadeError **err)
         return log_writer_open(path, json_object_get(lc, "Config"), &m->l.log, err);
 }
 
+/* An exec'd monitor keeps the connection it loaded the row with (no fork follows); a forked
+ * one opens its own here (its starter's must not cross the fork). */
 static int monitor_setup(Monitor *m, LadeError **err)
 {
-        int r = ctr_open_db(m->c->e, &m->c->db, err);
+        int r = m->c->db ? 0 : ctr_open_db(m->c->e, &m->c->db, err);
         if (r >= 0)
                 r = monitor_open_log(m, err);
         if (r >= 0)
@@ -472,8 +474,10 @@ _noreturn_ void monitor_main(MonitorArgs *a)
                 m.l.pid = m.c->pid;
                 monitor_run(&m, a->status);
         }
-        first_attach(&m, a->attach);
+        /* the set-up first: the starter's attach, sent meanwhile, is needed only when the
+         * container's stdio is made */
         int r = monitor_setup(&m, &err);
+        first_attach(&m, a->attach);
         if (r >= 0)
                 r = start_once(&m, true, &err);
         if (r < 0) {
