@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "api-internal.h"
+#include "containers.h"
 #include "log.h"
 #include "util.h"
 
@@ -280,6 +281,7 @@ static void idle_trim(ApiServer *s, uint64_t *seen, uint64_t *trimmed)
         if (!idle)
                 return;
         engine_pool_trim(s->engines);
+        engine_monitor_zygote_stop();
         (void) malloc_trim(0);
         *trimmed = served;
 }

@@ -298,6 +298,8 @@ int main(int argc, char **argv)
                 }
                 return status;
         }
+        if (streq(argv[optind], "__zygote") && argc - optind == 1)
+                engine_monitor_zygote_exec_main();       /* lade serve's, exec'd (monitor-zygote.c) */
         if (streq(argv[optind], "__exec") && argc - optind == 3) {
                 /* an exec helper, fork+exec'd by a multi-threaded parent (lade serve) */
                 EngineOptions o = { .root = argv[optind + 1] };
@@ -347,8 +349,10 @@ int main(int argc, char **argv)
          * monitors from threads: a zygote forks them instead of an exec of `lade __monitor`;
          * made now, while we have one thread and no database connection
          * (engine/monitor-zygote.c) */
-        if (v->fn == cmd_serve || v->fn == cmd_build)
+        if (v->fn == cmd_build)
                 engine_monitor_zygote_start();
+        else if (v->fn == cmd_serve)
+                engine_monitor_zygote_lazy();   /* exec'd when needed, stopped when idle */
         int sub_argc = argc - optind - consumed + 1;
         char **sub_argv = argv + optind + consumed - 1;
         optind = 0;

@@ -69,6 +69,13 @@ int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeErr
  * nothing when it runs already, when the caller runs threads already, or when it cannot be
  * made (monitors are exec'd then). */
 void engine_monitor_zygote_start(void);
+/* A server's zygote instead (lade serve, which has threads from its start): exec'd as
+ * `lade __zygote` at the first start that needs it, stopped by engine_monitor_zygote_stop()
+ * (the server's idle trim), spawned again at the next start. */
+void engine_monitor_zygote_lazy(void);
+void engine_monitor_zygote_stop(void);
+/* `lade __zygote`: the zygote's loop on fd 3; never returns. */
+_noreturn_ void engine_monitor_zygote_exec_main(void);
 /* `lade __monitor-exited ROOT ID STATUS listen=FD client=FD,…`: the idle monitor hands a
  * container's exit back to a full monitor. Does not return unless it fails. */
 int engine_monitor_resume(Engine *e, const char *id, int status, int listen_fd, char **clients, LadeError **err);

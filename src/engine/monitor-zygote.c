@@ -16,12 +16,16 @@
  *   zygote cannot fork, or dies, the control socket's copies close and the starter reads EOF
  *   ("exited before starting it"); a request that could not be sent at all (the zygote is gone)
  *   falls back to the exec'd monitor;
- * - the zygote exits when its parent's end of the socket closes (the parent exited). */
+ * - the zygote exits when its parent's end of the socket closes (the parent exited, or stopped
+ *   it: `lade serve` does when it has been idle for a second, so an idle server is one process;
+ *   its zygote is then spawned again, by exec of `lade __zygote`, at the next start — a
+ *   request already sent is still served, as EOF comes after the queued messages). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +50,7 @@ typedef struct ZygoteRequest {
 static pthread_mutex_t zygote_lock = PTHREAD_MUTEX_INITIALIZER;
 static int zygote_fd = -EBADF;
 static pid_t zygote_pid;
+static bool zygote_lazy;        /* spawned (exec'd) at the first request, stopped when idle */
 
 /* The monitor, in the zygote's child: the control socket on fd 3, nothing else but stdio. */
 _noreturn_ static void zygote_monitor(const ZygoteRequest *q, int ctl)
@@ -101,7 +106,8 @@ _noreturn_ static void zygote_main(int fd)
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int k = 0; k < 3; k++)
                 (void) dup2(null, k);
-        (void) dup3(fd, 3, O_CLOEXEC);
+        if (fd != 3)
+                (void) dup3(fd, 3, O_CLOEXEC);
         (void) close_range(4, ~0U, 0);
         (void) prctl(PR_SET_NAME, "lade-zygote", 0, 0, 0);
         /* the caller's handlers and mask are not ours; a ^C of the caller's process group
@@ -141,6 +147,61 @@ _noreturn_ static void zygote_main(int fd)
                 while (p > 0 && waitpid(p, NULL, 0) < 0 && errno == EINTR)
                         ;
         }
+}
+
+void engine_monitor_zygote_exec_main(void)
+{
+        zygote_main(3);
+}
+
+void engine_monitor_zygote_lazy(void)
+{
+        const char *no = getenv("LADE_NO_MONITOR_ZYGOTE");
+        pthread_mutex_lock(&zygote_lock);
+        zygote_lazy = !(no && streq(no, "1"));
+        pthread_mutex_unlock(&zygote_lock);
+}
+
+/* A zygote exec'd now (we may have threads): `lade __zygote` with its socket on fd 3. */
+static void zygote_spawn_locked(void)
+{
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return;
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none;
+        sigemptyset(&none);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawnattr_init(&attr);
+        posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+        char *argv[] = { (char *) "lade", (char *) "__zygote", NULL };
+        pid_t p = 0;
+        int r = posix_spawn(&p, "/proc/self/exe", &fa, &attr, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        safe_close(sv[1]);
+        if (r != 0) {
+                safe_close(sv[0]);
+                return;
+        }
+        zygote_fd = sv[0];
+        zygote_pid = p;
+}
+
+void engine_monitor_zygote_stop(void)
+{
+        pthread_mutex_lock(&zygote_lock);
+        if (zygote_lazy && zygote_fd >= 0) {
+                /* it serves what is queued, reads EOF and exits */
+                zygote_fd = safe_close(zygote_fd);
+                while (waitpid(zygote_pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                zygote_pid = 0;
+        }
+        pthread_mutex_unlock(&zygote_lock);
 }
 
 void engine_monitor_zygote_start(void)
@@ -193,7 +254,12 @@ static int zygote_send(ZygoteRequest *q, int ctl)
         }
         pthread_mutex_lock(&zygote_lock);
         int r = -ENOENT;
-        if (zygote_fd >= 0) {
+        /* a lazy zygote found gone (killed) is spawned again, once */
+        for (int attempt = 0; attempt < 2 && r < 0; attempt++) {
+                if (zygote_fd < 0 && zygote_lazy)
+                        zygote_spawn_locked();
+                if (zygote_fd < 0)
+                        break;
                 ssize_t n;
                 while ((n = sendmsg(zygote_fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
                         ;

@@ -36,8 +36,10 @@ start_serve() {
 }
 start_serve
 
+check "an idle server is one process (no zygote yet)" test -z "$(zygote_of "$SERVE_PID")"
+d run -d --name z0 --network none busybox sleep 300 >/dev/null
 zy=$(zygote_of "$SERVE_PID")
-check "the server has a zygote" test -n "$zy"
+check "a start spawned the server's zygote (lade __zygote)" test -n "$zy"
 expect_eq "the zygote holds nothing but its socket and /dev/null" "/dev/null /dev/null /dev/null 4" \
         "$(readlink /proc/$zy/fd/0) $(readlink /proc/$zy/fd/1) $(readlink /proc/$zy/fd/2) $(ls /proc/$zy/fd | wc -l)"
 
@@ -45,7 +47,7 @@ out=$(d run --rm --network none busybox echo hello)
 expect_eq "run --rm through the zygote's monitor" "hello" "$out"
 d run --rm --network none busybox sh -c 'exit 3'
 expect_eq "its exit status" "3" "$?"
-expect_eq "--rm left no container" "" "$(lade ps -aq)"
+expect_eq "--rm left no container" "z0" "$(lade ps -a --format '{{.Names}}')"
 
 d run -d --name z1 --network none busybox sleep 300 >/dev/null
 id=$(lade inspect -f '{{.Id}}' z1)
@@ -62,6 +64,13 @@ expect_eq "its stdio is /dev/null" "/dev/null /dev/null /dev/null" \
 expect_eq "no zombie child of the server" "" "$(zombies_of "$SERVE_PID")"
 expect_eq "no zombie child of the zygote" "" "$(zombies_of "$zy")"
 
+# idle for a second: the server stops its zygote and reaps it; the next start spawns one again
+for _ in $(seq 60); do [ -z "$(zygote_of "$SERVE_PID")" ] && break; sleep 0.1; done
+check "an idle server stops its zygote" test -z "$(zygote_of "$SERVE_PID")"
+expect_eq "... and reaps it" "" "$(zombies_of "$SERVE_PID")"
+expect_eq "the next run spawns it again" "back" "$(d run --rm --network none busybox echo back)"
+lade rm -f z0 >/dev/null
+
 # a monitor killed: noticed as before
 kill -9 "$mon"
 for _ in $(seq 50); do [ "$(lade inspect -f '{{.State.Running}}' z1)" = true ] || break; sleep 0.1; done
@@ -70,18 +79,22 @@ for _ in $(seq 50); do [ "$(lade inspect -f '{{.State.Status}}' z1)" = exited ] 
 expect_eq "a killed monitor is noticed" "exited" "$(lade inspect -f '{{.State.Status}}' z1)"
 lade rm -f z1 >/dev/null
 
-# the zygote killed: reaped, and the next monitor is exec'd
+# the zygote killed: reaped, and the next start spawns a new one
+d run -d --name z3 --network none busybox sleep 300 >/dev/null
+zy=$(zygote_of "$SERVE_PID")
 kill -9 "$zy"
 out=$(d run --rm --network none busybox echo again)
 expect_eq "a run after the zygote was killed" "again" "$out"
 expect_eq "the dead zygote was reaped" "" "$(zombies_of "$SERVE_PID")"
-check "no new zygote" test -z "$(zygote_of "$SERVE_PID")"
+check "a new zygote took its place" test -n "$(zygote_of "$SERVE_PID")" -a "$(zygote_of "$SERVE_PID")" != "$zy"
+lade rm -f z3 >/dev/null
 
 # the server killed: its zygote ends, the monitors and containers go on
 kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
 start_serve
-zy=$(zygote_of "$SERVE_PID")
 d run -d --name z2 --network none busybox sleep 300 >/dev/null
+zy=$(zygote_of "$SERVE_PID")
+check "a zygote before the kill" test -n "$zy"
 kill -9 "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
 SERVE_PID=
 for _ in $(seq 50); do kill -0 "$zy" 2>/dev/null || break; sleep 0.1; done
