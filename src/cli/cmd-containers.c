@@ -1,4 +1,6 @@
 /* run, create, start, attach, ps, rm: Docker's flags, output and exit codes over the engine. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,66 @@ static int print_run_error(const char *verb, LadeError *err)
         return 125;
 }
 
+/* --cidfile (the docker CLI's cidFile): refused when the file exists, created before the
+ * container, removed again when the create fails, the ID written once it is made. */
+static const char *cidfile_of(const RunFlags *f)
+{
+        const char *p = json_string_value(json_object_get(json_object_get(f->body, "HostConfig"), "ContainerIDFile"));
+        return p && *p ? p : NULL;
+}
+
+static int cidfile_open(const char *path)
+{
+        if (!path)
+                return -EBADF;
+        if (access(path, F_OK) == 0) {
+                fprintf(stderr, "lade: container ID file found, make sure the other container isn't running or "
+                        "delete %s\n", path);
+                return -EEXIST;
+        }
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+                fprintf(stderr, "lade: failed to create the container ID file: open %s: %m\n", path);
+        return fd < 0 ? -errno : fd;
+}
+
+static void cidfile_close(const char *path, int fd, const char *id)
+{
+        if (fd < 0)
+                return;
+        if (!id || write_all(fd, id, strlen(id)) < 0)
+                (void) unlink(path);
+        safe_close(fd);
+}
+
+/* run --cidfile: create, write the file, then start (the ID is known before the container runs). */
+static int run_with_cidfile(Cli *c, RunFlags *f, const RunRequest *req, const char *path)
+{
+        int fd = cidfile_open(path), status = 125;
+        char id[65];
+        LadeError *err = NULL;
+        if (fd < 0)
+                return 125;
+        if (engine_container_create(cli_engine(c), req, id, &err) < 0) {
+                cidfile_close(path, fd, NULL);
+                fprintf(stderr, "lade: Error response from daemon: %s.\n", lade_error_message(err));
+                lade_error_free(err);
+                return 125;
+        }
+        cidfile_close(path, fd, id);
+        AttachStdio io = run_stdio(f);
+        if (engine_container_start(cli_engine(c), id, f->detach ? NULL : &io, &status, &err) < 0) {
+                fprintf(stderr, "lade: Error response from daemon: %s.\n", lade_error_message(err));
+                lade_error_free(err);
+                return status > 0 ? status : 125;
+        }
+        if (f->detach) {
+                printf("%s\n", id);
+                return 0;
+        }
+        return status == -1 ? 0 : status;
+}
+
 int cmd_run(Cli *c, int argc, char **argv)
 {
         RunFlags f = { 0 };
@@ -68,6 +130,11 @@ int cmd_run(Cli *c, int argc, char **argv)
                 return rc;
         }
         RunRequest req = { .create = f.body, .name = f.name, .pull = f.pull, .platform = f.platform };
+        if (cidfile_of(&f)) {
+                rc = run_with_cidfile(c, &f, &req, cidfile_of(&f));
+                run_flags_done(&f);
+                return rc;
+        }
         AttachStdio io = run_stdio(&f);
         char id[65];
         int status = 125;
@@ -95,10 +162,18 @@ int cmd_create(Cli *c, int argc, char **argv)
         RunRequest req = { .create = f.body, .name = f.name, .pull = f.pull, .platform = f.platform };
         char id[65];
         LadeError *err = NULL;
-        if (engine_container_create(cli_engine(c), &req, id, &err) < 0)
+        int cid = cidfile_open(cidfile_of(&f));
+        if (cid == -EEXIST || (cidfile_of(&f) && cid < 0)) {
+                run_flags_done(&f);
+                return 125;
+        }
+        if (engine_container_create(cli_engine(c), &req, id, &err) < 0) {
+                cidfile_close(cidfile_of(&f), cid, NULL);
                 rc = print_run_error("create", err);
-        else
+        } else {
+                cidfile_close(cidfile_of(&f), cid, id);
                 printf("%s\n", id);
+        }
         run_flags_done(&f);
         return rc;
 }
