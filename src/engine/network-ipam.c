@@ -217,7 +217,7 @@ int engine_network_parse_mac(const char *s, uint8_t mac[static 6], LadeError **e
         size_t len = strlen(s);
         bool dotted = len == 14, ok = len == 17 || dotted;
         char sep = dotted ? '.' : len == 17 ? s[2] : 0;
-        ok = ok && (sep == ':' || sep == '-' || sep == '.');
+        ok = ok && (dotted || sep == ':' || sep == '-');
         for (size_t k = 0; ok && k < 6; k++) {
                 size_t at = dotted ? k / 2 * 5 + k % 2 * 2 : k * 3;
                 bool sep_before = dotted ? k % 2 == 0 : true;
