@@ -97,6 +97,8 @@ out=$(lade run --name linked --link target:tg busybox true 2>&1)
 expect_eq "a stopped target: exit 125" 125 $?
 expect_contains "... Docker's message" "Cannot link to a non running container: /target AS /linked/tg" "$out"
 lade rm -f linked target >/dev/null 2>&1
+expect_eq "... no veth left by the failed start" "0" \
+        "$(ip -br link | awk '{print $1}' | grep -c "^$LADE_VETH_PREFIX")"
 lade network create ltnet >/dev/null
 out=$(lade run --rm --network ltnet --link x:y busybox true 2>&1)
 expect_contains "a link on a user network is refused" "links on a user-defined network" "$out"
