@@ -103,7 +103,7 @@ int engine_volumes_from_resolve(Engine *e, json_t *create, json_t **ret, LadeErr
 {
         json_t *from = json_object_get(json_object_get(create, "HostConfig"), "VolumesFrom");
         *ret = NULL;
-        if (json_is_null(from) || (json_is_array(from) && json_array_size(from) == 0))
+        if (!from || json_is_null(from) || (json_is_array(from) && json_array_size(from) == 0))
                 return 0;
         if (!json_is_array(from))
                 return lade_error_msg(err, EINVAL, "HostConfig.VolumesFrom: expected an array of strings");

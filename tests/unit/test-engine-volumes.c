@@ -357,6 +357,10 @@ static void test_volumes_from_resolve(void **state)
         LadeError *err = NULL;
         assert_int_equal(engine_volumes_from_resolve(eng, none, &out, NULL), 0);
         assert_null(out);
+        _cleanup_json_ json_t *absent = json_loads("{\"HostConfig\":{}}", 0, NULL);
+        out = (json_t *) 1;
+        assert_int_equal(engine_volumes_from_resolve(eng, absent, &out, NULL), 0);
+        assert_null(out);
         expect_error(engine_volumes_from_resolve(eng, create, &out, &err), &err, "No such container: nosuch");
         expect_error(engine_volumes_from_resolve(eng, bad, &out, &err), &err, "expected an array of strings");
         assert_null(engine_volumes_from_load(eng, "c1", create));
