@@ -1,4 +1,5 @@
-/* The volume parsers on arbitrary bytes: the input as a volume name and as local driver options
+/* The volume parsers on arbitrary bytes: the input as a volume name, a --volumes-from spec, a
+ * MAC address (--mac-address), and as local driver options
  * (a JSON object) either passes or fails with -EINVAL/-ENOTSUP and a message; the input as a
  * container-create body gives inspect's Mounts (Binds "src:dst:mode" split as ParseMountRaw
  * does, Mounts entries), an array of objects each with a Type and a Destination. */
@@ -10,6 +11,7 @@
 
 #include "json-util.h"
 #include "util.h"
+#include "network.h"
 #include "volumes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -59,6 +61,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         LadeError *err = NULL;
         int r = volume_check_name(text, &err);
         check_error(r, err);
+        err = lade_error_free(err);
+        /* the input as a --volumes-from spec and as a --mac-address */
+        _cleanup_free_ char *id = NULL;
+        bool rw;
+        r = engine_volumes_from_parse(text, &id, &rw, &err);
+        check_error(r, err);
+        if (r >= 0 && (!id || strlen(id) > strlen(text)))
+                abort();
+        err = lade_error_free(err);
+        uint8_t mac[6];
+        r = engine_network_parse_mac(text, mac, &err);
+        check_error(r, err);
+        if (r >= 0 && (mac[0] & 1))
+                abort();
         err = lade_error_free(err);
         _cleanup_json_ json_t *j = json_loadb((const char *) data, size, 0, NULL);
         if (json_is_object(j)) {

@@ -429,6 +429,20 @@ static int check_binds(const AuthzRule *r, json_t *hc, LadeError **err)
         return ret;
 }
 
+/* --volumes-from copies another container's binds, which the policy cannot see here: refused
+ * whenever bind mounts are restricted. */
+static int check_volumes_from(const AuthzRule *r, json_t *hc, LadeError **err)
+{
+        json_t *from = json_member(hc, "VolumesFrom");
+        if (!(r->deny & AUTHZ_DENY_BIND_MOUNTS) || json_is_null(from) || !from)
+                return 0;
+        if (!json_is_array(from))
+                return lade_error_msg(err, EINVAL, "HostConfig.VolumesFrom: expected an array of strings");
+        if (json_array_size(from) == 0)
+                return 0;
+        return deny(err, "volumes-from (the source's bind mounts are outside what the policy can check)");
+}
+
 /* A local volume with o=bind and a device is a bind mount of that device path. */
 static int check_volume_device(const AuthzRule *r, json_t *m, size_t i, LadeError **err)
 {
@@ -560,7 +574,8 @@ int authz_check_create(const AuthzRule *r, json_t *body, LadeError **err)
             (ret = check_mode(r, hc, "PidMode", AUTHZ_DENY_HOST_PID, "using the host PID namespace", err)) < 0 ||
             (ret = check_mode(r, hc, "IpcMode", AUTHZ_DENY_HOST_IPC, "using the host IPC namespace", err)) < 0 ||
             (ret = check_caps(r, hc, err)) < 0 || (ret = check_binds(r, hc, err)) < 0 ||
-            (ret = check_mounts(r, hc, err)) < 0 || (ret = check_devices(r, hc, err)) < 0)
+            (ret = check_mounts(r, hc, err)) < 0 || (ret = check_volumes_from(r, hc, err)) < 0 ||
+            (ret = check_devices(r, hc, err)) < 0)
                 return ret;
         return check_security_opt(r, hc, err);
 }

@@ -93,6 +93,15 @@ static char **aliases_of(json_t *ep)
         return aliases;
 }
 
+/* EndpointsConfig[...].MacAddress, else (API < 1.44, the primary network) Config.MacAddress. */
+static const char *requested_mac(const Ctr *c, json_t *ep)
+{
+        const char *mac = json_string_value(json_object_get(ep, "MacAddress"));
+        if ((!mac || !*mac) && c)
+                mac = json_string_value(json_object_get(c->create, "MacAddress"));
+        return mac && *mac ? mac : NULL;
+}
+
 static const char *requested_ipv4(json_t *ep)
 {
         const char *ip = json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
@@ -122,7 +131,8 @@ static int attach_extra(Ctr *c, pid_t pid, const char *network, json_t *ep, Lade
         _cleanup_strv_free_ char **aliases = aliases_of(ep);
         _cleanup_free_ char *host = hostname_of(c);
         NetAttachRequest req = { .container_id = c->id, .container_name = c->name, .hostname = host,
-                                 .network = network, .aliases = aliases, .ipv4 = requested_ipv4(ep), .pid = pid };
+                                 .network = network, .aliases = aliases, .ipv4 = requested_ipv4(ep),
+                                 .mac = requested_mac(NULL, ep), .pid = pid };
         NetAttachResult res = { 0 };
         int r = engine_network_attach(c->e, &req, &res, err);
         if (r < 0)
@@ -150,7 +160,7 @@ int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err)
         NetAttachRequest req = {
                 .container_id = c->id, .container_name = c->name, .hostname = host,
                 .network = streq(mode, "default") ? "bridge" : mode, .aliases = aliases,
-                .ipv4 = requested_ipv4(ep), .port_bindings = json_object_get(hc, "PortBindings"),
+                .ipv4 = requested_ipv4(ep), .mac = requested_mac(c, ep), .port_bindings = json_object_get(hc, "PortBindings"),
                 .exposed_ports = exposed, .publish_all = json_is_true(json_object_get(hc, "PublishAllPorts")),
                 .pid = pid,
         };
@@ -159,6 +169,11 @@ int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err)
         if (r < 0)
                 return r;
         c->net = settings_json(mode, &res, json_object_get(ep, "Aliases"));
+        r = ctr_links_hosts(c, err);
+        if (r < 0) {
+                net_attach_result_clear(&res);
+                return r;
+        }
         hosts_add_self(c, res.ipv4);
         net_attach_result_clear(&res);
         const char *key;

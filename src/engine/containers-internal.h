@@ -134,6 +134,16 @@ int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err);
 json_t *ctr_configured_networks(const Ctr *c);
 /* Published ports free? Before anything is created. */
 int ctr_check_ports(Ctr *c, LadeError **err);
+/* Legacy links (container-links.c): at create, HostConfig.Links' targets exist (Docker's
+ * "could not get container for X"), and links on a user-defined network are refused; at each
+ * start on the default bridge, their hosts lines are appended to <dir>/hosts (the targets must
+ * run: "Cannot link to a non running container"). */
+int ctr_links_check(Ctr *c, LadeError **err);
+/* Create-body fields lade does not implement, refused at create (container-checks.c): Runtime,
+ * Isolation, StorageOpt, VolumeDriver, DeviceRequests, Cgroup, IPv6/link-local addresses, endpoint
+ * driver options and gateway priority; bad MAC addresses. */
+int ctr_check_unsupported(const Ctr *c, LadeError **err);
+int ctr_links_hosts(Ctr *c, LadeError **err);
 
 /* The OCI process of an exec: the container's own (config.json) with the request's overrides. */
 int ctr_exec_process(Ctr *c, const ExecRequest *req, json_t **ret, LadeError **err);

@@ -208,6 +208,12 @@ static int create(Ctr *c, const RunRequest *req, LadeError **err)
         if (r < 0)
                 return r;
         c->image_id = xstrdup(c->image->id);
+        /* the sources of VolumesFrom and the targets of Links exist, before anything is made */
+        _cleanup_json_ json_t *volumes_from = NULL;
+        if ((r = ctr_check_unsupported(c, err)) < 0 ||
+            (r = engine_volumes_from_resolve(c->e, c->create, &volumes_from, err)) < 0 ||
+            (r = ctr_links_check(c, err)) < 0)
+                return r;
         if ((r = ctr_check_ports(c, err)) < 0)
                 return r;
         if ((r = ctr_open_db(c->e, &c->db, err)) < 0)
@@ -229,7 +235,8 @@ static int create(Ctr *c, const RunRequest *req, LadeError **err)
                 c->name = m;
         }
         if ((req->name && (r = insert_row(c, err)) < 0) || r < 0 || (r = make_dirs(c, err)) < 0 ||
-            (r = ctr_mount_rootfs(c, err)) < 0)
+            (r = ctr_mount_rootfs(c, err)) < 0 ||
+            (r = engine_volumes_from_save(c->e, c->id, volumes_from, err)) < 0)
                 return r;
         /* the spec is built at every start; building it now refuses bad requests at create */
         r = ctr_build_spec(c, err);

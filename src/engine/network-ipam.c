@@ -198,3 +198,39 @@ void net_mac_format(const uint8_t mac[static 6], char buf[static 18])
         snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
                  mac[5]);
 }
+
+static int hex_digit(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Go's net.ParseMAC for the 6-byte forms an Ethernet interface takes ("02:42:ac:11:00:02",
+ * "02-42-...", "0242.ac11.0002"); a group (multicast) address is refused, as the kernel would. */
+int engine_network_parse_mac(const char *s, uint8_t mac[static 6], LadeError **err)
+{
+        size_t len = strlen(s);
+        bool dotted = len == 14, ok = len == 17 || dotted;
+        char sep = dotted ? '.' : len == 17 ? s[2] : 0;
+        ok = ok && (dotted || sep == ':' || sep == '-');
+        for (size_t k = 0; ok && k < 6; k++) {
+                size_t at = dotted ? k / 2 * 5 + k % 2 * 2 : k * 3;
+                bool sep_before = dotted ? k % 2 == 0 : true;
+                if (k > 0 && sep_before && s[at - 1] != sep)
+                        ok = false;
+                int hi = ok ? hex_digit(s[at]) : -1, lo = ok ? hex_digit(s[at + 1]) : -1;
+                ok = hi >= 0 && lo >= 0;
+                if (ok)
+                        mac[k] = (uint8_t) (hi << 4 | lo);
+        }
+        if (!ok)
+                return lade_error_msg(err, EINVAL, "invalid MAC address %s", s);
+        if (mac[0] & 1)
+                return lade_error_msg(err, EINVAL, "invalid MAC address %s: a multicast address", s);
+        return 0;
+}

@@ -338,7 +338,12 @@ static int record_endpoint(Attach *a, LadeError **err)
 {
         char ip[16], mac[18], hex[16];
         net_ip_format(a->ip, ip);
-        net_mac_from_ip(a->ip, a->mac);
+        if (a->req->mac) {
+                int r = engine_network_parse_mac(a->req->mac, a->mac, err);
+                if (r < 0)
+                        return r;
+        } else
+                net_mac_from_ip(a->ip, a->mac);
         net_mac_format(a->mac, mac);
         size_t room = 15 - strlen(a->cfg.veth_prefix) > 7 ? 7 : 15 - strlen(a->cfg.veth_prefix);
         net_random_hex(hex, room);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -17,6 +18,7 @@ typedef struct NetAttachRequest {
         const char *network;     /* "bridge" (default network) or a user network name/id */
         char **aliases;          /* NULL-terminated or NULL: extra DNS names on user networks */
         const char *ipv4;        /* requested address or NULL */
+        const char *mac;         /* requested MAC ("02:42:ac:11:00:02") or NULL: from the address */
         json_t *port_bindings;   /* Docker HostConfig.PortBindings, borrowed, may be NULL */
         json_t *exposed_ports;   /* Config.ExposedPorts merged with the image's, for -P */
         bool publish_all;        /* -P */
@@ -31,6 +33,10 @@ typedef struct NetAttachResult {
 } NetAttachResult;
 
 void net_attach_result_clear(NetAttachResult *r);
+
+/* A MAC for a container's interface ("02:42:ac:11:00:02"; '-' or "xxxx.xxxx.xxxx" too), not
+ * multicast: "invalid MAC address X" otherwise. */
+int engine_network_parse_mac(const char *s, uint8_t mac[static 6], LadeError **err);
 
 /* Refuses, before anything is created, invalid bindings and host ports already taken (by
  * anything on the host or by another lade container): "Bind for 0.0.0.0:8080 failed: port is

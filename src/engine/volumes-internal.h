@@ -82,3 +82,7 @@ const char *vol_option(const Volume *v, const char *key);
  * times, xattrs, symlinks, hardlinks, devices and fifos; the top directory's owner and mode too,
  * as Docker does. A missing path or one that is not a directory copies nothing. */
 int vol_populate(int rootfs_fd, const char *path, int dst_fd, LadeError **err);
+
+/* Binds modes (volumes-prepare.c): linuxValidMountMode, and whether opt is one of mode's. */
+bool vol_mode_valid(const char *mode);
+bool vol_mode_has(const char *mode, const char *opt);

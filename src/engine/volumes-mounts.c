@@ -168,6 +168,34 @@ static bool listed(json_t *mounts, const char *dest)
         return false;
 }
 
+static bool tmpfs_listed(json_t *host, const char *dest)
+{
+        const char *k;
+        json_t *v;
+        json_object_foreach(cspec_member(host, "Tmpfs"), k, v) {
+                _cleanup_free_ char *t = cspec_path_clean(k);
+                if (streq(t, dest))
+                        return true;
+        }
+        return false;
+}
+
+/* The mount points of HostConfig.VolumesFrom where the container's own do not cover them. */
+static void add_volumes_from(Engine *e, const char *container_id, json_t *create, json_t *out)
+{
+        _cleanup_json_ json_t *from = engine_volumes_from_load(e, container_id, create);
+        json_t *host = cspec_member(create, "HostConfig"), *m;
+        size_t i;
+        json_array_foreach(from, i, m) {
+                const char *dest = json_string_value(json_object_get(m, "Destination"));
+                if (!dest || listed(out, dest) || tmpfs_listed(host, dest))
+                        continue;
+                json_t *cp = json_deep_copy(m);
+                json_object_del(cp, "Anonymous");
+                json_array_append_new(out, cp);
+        }
+}
+
 json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *create)
 {
         sqlite3 *db;
@@ -186,6 +214,7 @@ json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *
                 if (m)
                         json_array_append_new(out, m);
         }
+        add_volumes_from(e, container_id, create, out);
         for (size_t k = 0; k < n; k++)
                 if (!listed(out, refs[k].destination))
                         json_array_append_new(out, volume_json(e, refs[k].volume, refs[k].destination, "", true));

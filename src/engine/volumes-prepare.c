@@ -27,6 +27,7 @@ typedef enum PlanSource {
         FROM_BINDS,     /* HostConfig.Binds[idx] */
         FROM_MOUNTS,    /* HostConfig.Mounts[idx] */
         FROM_VOLUMES,   /* Config.Volumes or the image's */
+        FROM_VOLUMES_FROM,   /* a volume of HostConfig.VolumesFrom (volumes-from.json) */
 } PlanSource;
 
 typedef struct Planned {
@@ -36,6 +37,7 @@ typedef struct Planned {
         char *destination;       /* cleaned */
         char *mode;              /* Binds mode without "nocopy" */
         bool read_only, copy;
+        bool anonymous;          /* recorded as such in container_volumes */
         json_t *options, *labels;   /* from VolumeOptions (borrowed) */
         Volume *vol;
         bool first_use;
@@ -45,6 +47,7 @@ typedef struct Plan {
         Planned *p;
         size_t n;
         char **dests;            /* every destination the body mounts something on */
+        char **binds;            /* binds of VolumesFrom, added as they are */
 } Plan;
 
 static void plan_done(Plan *pl)
@@ -57,6 +60,7 @@ static void plan_done(Plan *pl)
         }
         free(pl->p);
         strv_free(pl->dests);
+        strv_free(pl->binds);
         *pl = (Plan) {};
 }
 
@@ -65,7 +69,8 @@ static Planned *plan_add(Plan *pl, PlanSource from, size_t idx, const char *name
         pl->p = xreallocarray(pl->p, pl->n + 1, sizeof(*pl->p));
         Planned *p = &pl->p[pl->n++];
         *p = (Planned) { .from = from, .idx = idx, .name = name && *name ? xstrdup(name) : NULL,
-                         .destination = cspec_path_clean(dest), .copy = true };
+                         .destination = cspec_path_clean(dest), .copy = true,
+                         .anonymous = !name || !*name };
         return p;
 }
 
@@ -86,7 +91,7 @@ static bool has_dest(Plan *pl, const char *dest)
 /* ---- HostConfig.Binds: moby's ParseMountRaw ---- */
 
 /* linuxValidMountMode: each kind (rw/ro, z/Z, propagation, nocopy, consistency) at most once. */
-static bool mode_valid(const char *mode)
+bool vol_mode_valid(const char *mode)
 {
         static const char *const kinds[][7] = {
                 { "rw", "ro" }, { "z", "Z" },
@@ -109,7 +114,7 @@ static bool mode_valid(const char *mode)
         return true;
 }
 
-static bool mode_has(const char *mode, const char *opt)
+bool vol_mode_has(const char *mode, const char *opt)
 {
         size_t n = strlen(opt);
         for (const char *p = mode; (p = strstr(p, opt)); p += n)
@@ -150,7 +155,7 @@ static bool split_volume_bind(const char *raw, char **ret_src, char **ret_dst, c
                 p = c ? c + 1 : NULL;
         }
         const char *mode = n == 3 ? f[2] : "";
-        if (!*f[0] || n == 4 || (n == 2 && mode_valid(f[1])) || !mode_valid(mode))
+        if (!*f[0] || n == 4 || (n == 2 && vol_mode_valid(f[1])) || !vol_mode_valid(mode))
                 return false;
         if (n > 1 && f[0][0] == '/')
                 return false;
@@ -178,8 +183,8 @@ static int plan_binds(json_t *host, Plan *pl, LadeError **err)
                         return lade_error_wrap(err, "invalid volume specification: '%s'", binds[i]);
                 Planned *p = plan_add(pl, FROM_BINDS, i, src, dst);
                 p->mode = mode_without(mode, "nocopy");
-                p->read_only = mode_has(mode, "ro");
-                p->copy = !mode_has(mode, "nocopy");
+                p->read_only = vol_mode_has(mode, "ro");
+                p->copy = !vol_mode_has(mode, "nocopy");
         }
         return r;
 }
@@ -307,12 +312,66 @@ static int plan_volumes(json_t *create, json_t *host, const ImageConfig *image, 
         return r;
 }
 
-static int plan_build(json_t *create, const ImageConfig *image, const char *rootfs, Plan *pl, LadeError **err)
+/* ---- HostConfig.VolumesFrom, as resolved at create ---- */
+
+static bool tmpfs_at(json_t *host, const char *dest)
+{
+        const char *k;
+        json_t *v;
+        json_object_foreach(cspec_member(host, "Tmpfs"), k, v) {
+                _cleanup_free_ char *t = cspec_path_clean(k);
+                if (streq(t, dest))
+                        return true;
+        }
+        return false;
+}
+
+/* The container's own binds, mounts and tmpfs win over the sources' (registerMountPoints). */
+static void plan_one_from(json_t *host, json_t *m, Plan *pl)
+{
+        const char *type = json_string_value(json_object_get(m, "Type"));
+        const char *dest = json_string_value(json_object_get(m, "Destination"));
+        const char *src = json_string_value(json_object_get(m, "Source"));
+        const char *prop = json_string_value(json_object_get(m, "Propagation"));
+        bool rw = !json_is_false(json_object_get(m, "RW"));
+        if (!type || !dest || *dest != '/' || has_dest(pl, dest) || tmpfs_at(host, dest))
+                return;
+        if (streq(type, "volume")) {
+                const char *name = json_string_value(json_object_get(m, "Name"));
+                if (!name || !*name)
+                        return;
+                Planned *p = plan_add(pl, FROM_VOLUMES_FROM, 0, name, dest);
+                p->read_only = !rw;
+                p->copy = false;
+                p->anonymous = json_is_true(json_object_get(m, "Anonymous"));
+        } else if (streq(type, "bind") && src && *src == '/') {
+                char *b = xasprintf("%s:%s:%s%s%s", src, dest, rw ? "rw" : "ro", prop && *prop ? "," : "",
+                                    prop ? prop : "");
+                pl->binds = strv_append(pl->binds, b);
+                free(b);
+        } else
+                return;
+        add_dest(pl, dest);
+}
+
+static void plan_volumes_from(Engine *e, const char *cid, json_t *create, Plan *pl)
+{
+        _cleanup_json_ json_t *from = engine_volumes_from_load(e, cid, create);
+        json_t *host = cspec_member(create, "HostConfig"), *m;
+        size_t i;
+        json_array_foreach(from, i, m)
+                plan_one_from(host, m, pl);
+}
+
+static int plan_build(Engine *e, const char *cid, json_t *create, const ImageConfig *image, const char *rootfs,
+                      Plan *pl, LadeError **err)
 {
         json_t *host = cspec_member(create, "HostConfig");
         int r = plan_binds(host, pl, err);
         if (r >= 0)
                 r = plan_mounts(host, pl, err);
+        if (r >= 0)
+                plan_volumes_from(e, cid, create, pl);
         if (r >= 0)
                 r = plan_volumes(create, host, image, rootfs, pl, err);
         return r;
@@ -333,8 +392,12 @@ static int resolve_one(Engine *e, sqlite3 *db, const char *cid, Planned *p, cons
 {
         _cleanup_(vol_freep) Volume *want = NULL;
         bool made = false;
-        /* an anonymous volume is the one this destination had before */
-        if (!p->name && old && old->anonymous && vol_db_get(db, old->volume, &p->vol, NULL) >= 0)
+        /* a source's volume is used as it is: moby's GetWithRef, "no such volume" when gone */
+        if (p->from == FROM_VOLUMES_FROM) {
+                int r = vol_db_get(db, p->name, &p->vol, err);
+                if (r < 0)
+                        return r;
+        } else if (!p->name && old && old->anonymous && vol_db_get(db, old->volume, &p->vol, NULL) >= 0)
                 made = false;
         else {
                 int r = vol_new(p->name, NULL, p->options, p->labels, &want, err);
@@ -347,7 +410,7 @@ static int resolve_one(Engine *e, sqlite3 *db, const char *cid, Planned *p, cons
                 *created = strv_append(*created, p->vol->name);
         p->first_use = !old || !streq(old->volume, p->vol->name);
         VolumeRef ref = { .container_id = (char *) cid, .volume = p->vol->name,
-                          .destination = p->destination, .anonymous = !p->name };
+                          .destination = p->destination, .anonymous = p->anonymous };
         return vol_db_ref_put(db, &ref, err);
 }
 
@@ -475,7 +538,7 @@ static void replacement_done(Replacement *x)
 static int replacement(Engine *e, const Planned *p, Replacement *x, LadeError **err)
 {
         const char *type = vol_option(p->vol, "type"), *o = vol_option(p->vol, "o");
-        x->read_only = p->read_only || (o && mode_has(o, "ro"));
+        x->read_only = p->read_only || (o && vol_mode_has(o, "ro"));
         if (streq(type, "tmpfs")) {
                 _cleanup_free_ char *data = mode_without(o ? o : "", "ro");
                 x->tmpfs = xasprintf("exec,suid,dev%s%s%s", *data ? "," : "", data, x->read_only ? ",ro" : "");
@@ -554,6 +617,8 @@ static int rewrite(Engine *e, Plan *pl, json_t *create, LadeError **err)
                         json_decref(v);
         }
         json_array_extend(binds, added);
+        for (char **b = pl->binds; b && *b; b++)
+                json_array_append_new(binds, json_string(*b));
         compact(binds);
         compact(mounts);
         return 0;
@@ -563,10 +628,10 @@ int engine_volumes_prepare(Engine *e, const char *container_id, json_t *create, 
                            const char *rootfs, json_t **ret_create, LadeError **err)
 {
         _cleanup_(plan_done) Plan pl = {};
-        int r = plan_build(create, image, rootfs, &pl, err);
+        int r = plan_build(e, container_id, create, image, rootfs, &pl, err);
         if (r < 0)
                 return r;
-        if (pl.n == 0) {
+        if (pl.n == 0 && !pl.binds) {
                 *ret_create = json_incref(create);
                 return 0;
         }

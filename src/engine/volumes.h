@@ -69,6 +69,15 @@ int engine_volumes_release(Engine *e, const char *container_id, bool remove_anon
 /* Docker's inspect "Mounts" of a container: binds, volumes and --mount tmpfs, in the order of
  * Binds, Mounts, then anonymous volumes. Never fails (an empty array at worst). */
 json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *create);
+/* HostConfig.VolumesFrom (volumes-from.c). At create: the mount points of the source
+ * containers (binds and volumes, not tmpfs; Docker's "No such container: X", "invalid mode: X")
+ * as inspect's Mounts entries, volumes with "Anonymous" (their source's kind); *ret NULL when
+ * the body has none. Saved into the container's directory, loaded at each start (NULL: none). */
+int engine_volumes_from_resolve(Engine *e, json_t *create, json_t **ret, LadeError **err);
+int engine_volumes_from_save(Engine *e, const char *container_id, json_t *mounts, LadeError **err);
+json_t *engine_volumes_from_load(Engine *e, const char *container_id, json_t *create);
+/* "ID[:ro|:rw]" (moby's ParseVolumesFrom). */
+int engine_volumes_from_parse(const char *spec, char **ret_id, bool *ret_rw, LadeError **err);
 /* dockerd's "mount" event of each volume a start mounts (at every start). */
 void engine_volumes_mount_events(Engine *e, const char *container_id, json_t *create);
 /* dockerd's "unmount" event ({driver, container}) of each of them once the container stopped

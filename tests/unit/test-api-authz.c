@@ -208,6 +208,10 @@ static void test_create_bodies(void **state)
                 { "{\"HostConfig\":{\"Binds\":[\"/:/host\"]}}", -EACCES, "'/'" },
                 { "{\"HostConfig\":{\"Binds\":[\"vol:/data\"]}}", 0, NULL },
                 { "{\"HostConfig\":{\"Binds\":[7]}}", -EINVAL, "Binds[0]" },
+                { "{\"HostConfig\":{\"VolumesFrom\":[\"db\"]}}", -EACCES, "volumes-from" },
+                { "{\"HostConfig\":{\"VolumesFrom\":null}}", 0, NULL },
+                { "{\"HostConfig\":{\"VolumesFrom\":[]}}", 0, NULL },
+                { "{\"HostConfig\":{\"VolumesFrom\":\"db\"}}", -EINVAL, "VolumesFrom" },
                 { "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/var/run/docker.sock\"}]}}", -EACCES, "docker.sock" },
                 { "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\"}]}}", 0, NULL },
                 { "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"VolumeOptions\":{\"DriverConfig\":{\"Options\":"

@@ -11,6 +11,7 @@
 
 #include "json-util.h"
 #include "network-internal.h"
+#include "network.h"
 #include "util.h"
 
 static uint32_t ip(const char *s)
@@ -124,6 +125,25 @@ static void test_mac(void **state)
         net_mac_from_ip(ip("10.255.1.254"), mac);
         net_mac_format(mac, buf);
         assert_string_equal(buf, "02:42:0a:ff:01:fe");
+        /* --mac-address: the 6-byte forms of Go's net.ParseMAC, no group address */
+        static const char *const good[][2] = {
+                { "92:d0:c6:0a:29:33", "92:d0:c6:0a:29:33" }, { "92-D0-C6-0A-29-33", "92:d0:c6:0a:29:33" },
+                { "92d0.c60a.2933", "92:d0:c6:0a:29:33" },
+        };
+        static const char *const bad[] = { "", "92:d0:c6:0a:29", "92:d0:c6:0a:29:3", "92:d0-c6:0a:29:33",
+                                           "92:d0:c6:0a:29:3g", "92d0c60a2933", "92:d0:c6:0a:29:33:44",
+                                           "92.d0.c6.0a.29.33", "92d0:c60a:2933", "01:00:5e:00:00:01" };
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                assert_int_equal(engine_network_parse_mac(good[i][0], mac, NULL), 0);
+                net_mac_format(mac, buf);
+                assert_string_equal(buf, good[i][1]);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                LadeError *err = NULL;
+                assert_int_equal(engine_network_parse_mac(bad[i], mac, &err), -EINVAL);
+                assert_non_null(strstr(lade_error_message(err), "invalid MAC address"));
+                lade_error_free(err);
+        }
 }
 
 static json_t *J(const char *s)

@@ -317,6 +317,57 @@ static void test_prepare_errors(void **state)
         assert_ptr_equal(plain, same);
 }
 
+/* --volumes-from specs as moby's ParseVolumesFrom takes them. */
+static void test_volumes_from_parse(void **state)
+{
+        static const struct { const char *spec, *id; bool rw; } good[] = {
+                { "db", "db", true }, { "db:rw", "db", true }, { "db:ro", "db", false }, { "db:ro,z", "db", false },
+                { "/db:z", "/db", true },
+        };
+        static const struct { const char *spec, *msg; } bad[] = {
+                { "", "volumes-from specification cannot be an empty string" },
+                { "db:shared", "invalid mode: shared" }, { "db:ro,rslave", "invalid mode: ro,rslave" },
+                { "db:nocopy", "invalid mode: nocopy" }, { "db:xx", "invalid mode: xx" },
+                { "db:ro:rw", "invalid mode: ro:rw" }, { "db:ro,ro", "invalid mode: ro,ro" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                _cleanup_free_ char *id = NULL;
+                bool rw = !good[i].rw;
+                assert_int_equal(engine_volumes_from_parse(good[i].spec, &id, &rw, NULL), 0);
+                assert_string_equal(id, good[i].id);
+                assert_int_equal(rw, good[i].rw);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *id = NULL;
+                bool rw;
+                LadeError *err = NULL;
+                expect_error(engine_volumes_from_parse(bad[i].spec, &id, &rw, &err), &err, bad[i].msg);
+                assert_null(id);
+        }
+}
+
+/* A body with VolumesFrom but no volumes-from.json (a source-less create never saved one) has
+ * nothing more to mount; an unknown source fails the resolution with Docker's message. */
+static void test_volumes_from_resolve(void **state)
+{
+        _cleanup_json_ json_t *create = json_loads("{\"HostConfig\":{\"VolumesFrom\":[\"nosuch:ro\"]}}", 0, NULL);
+        _cleanup_json_ json_t *none = json_loads("{\"HostConfig\":{\"VolumesFrom\":null}}", 0, NULL);
+        _cleanup_json_ json_t *bad = json_loads("{\"HostConfig\":{\"VolumesFrom\":\"db\"}}", 0, NULL);
+        json_t *out = (json_t *) 1;
+        LadeError *err = NULL;
+        assert_int_equal(engine_volumes_from_resolve(eng, none, &out, NULL), 0);
+        assert_null(out);
+        _cleanup_json_ json_t *absent = json_loads("{\"HostConfig\":{}}", 0, NULL);
+        out = (json_t *) 1;
+        assert_int_equal(engine_volumes_from_resolve(eng, absent, &out, NULL), 0);
+        assert_null(out);
+        expect_error(engine_volumes_from_resolve(eng, create, &out, &err), &err, "No such container: nosuch");
+        expect_error(engine_volumes_from_resolve(eng, bad, &out, &err), &err, "expected an array of strings");
+        assert_null(engine_volumes_from_load(eng, "c1", create));
+        _cleanup_json_ json_t *mounts = engine_volumes_mounts_json(eng, "c1", create);
+        assert_int_equal(json_array_size(mounts), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -327,6 +378,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_populate, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_prepare, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_prepare_errors, setup, teardown),
+                cmocka_unit_test(test_volumes_from_parse),
+                cmocka_unit_test_setup_teardown(test_volumes_from_resolve, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
