@@ -81,6 +81,8 @@ lade rm "$rid" >/dev/null
 lade run --cidfile "$T/cid" --rm busybox sleep 1 &
 cidpid=$!
 for _ in $(seq 50); do [ -s "$T/cid" ] && break; sleep 0.05; done
+# written before the start: the container is created, then running
+for _ in $(seq 50); do [ "$(lade inspect -f '{{.State.Status}}' "$(cat "$T/cid" 2>/dev/null)" 2>&1)" = running ] && break; sleep 0.05; done
 expect_eq "run --cidfile holds the running container's id" running "$(lade inspect -f '{{.State.Status}}' "$(cat "$T/cid" 2>/dev/null)" 2>&1)"
 wait $cidpid
 out=$(lade run --cidfile "$T/cid" --rm busybox true 2>&1)
