@@ -58,8 +58,11 @@ static int fn_len(json_t **a, size_t n, json_t **ret, char **errmsg)
         (void) n;
         if (!a[0])
                 return fail(errmsg, "reflect: call of reflect.Value.Type on zero Value");
-        if (json_is_null(a[0]))
-                return fail(errmsg, "len of nil pointer");
+        if (json_is_null(a[0])) {
+                /* a nil map or slice of Docker's typed documents (Labels, Cmd) has length 0 */
+                *ret = json_integer(0);
+                return 0;
+        }
         if (json_is_string(a[0]))
                 *ret = json_integer((json_int_t) json_string_length(a[0]));
         else if (json_is_array(a[0]))
@@ -86,9 +89,14 @@ static int index_arg(json_t *idx, size_t cap, bool le, int64_t *ret, char **errm
 
 static int fn_index(json_t **a, size_t n, json_t **ret, char **errmsg)
 {
-        if (!a[0] || json_is_null(a[0]))
+        if (!a[0])
                 return fail(errmsg, "index of untyped nil");
         json_t *item = a[0];
+        if (json_is_null(item) && n == 2 && json_is_string(a[1])) {
+                /* a nil map[string]string of Docker's typed documents: the zero value */
+                *ret = json_string("");
+                return 0;
+        }
         for (size_t k = 1; k < n; k++) {
                 int64_t x;
                 if (!item || json_is_null(item))
