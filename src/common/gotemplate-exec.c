@@ -46,6 +46,21 @@ void gt_buf_put(GtBuf *b, const char *s, size_t n)
         b->data[b->len] = '\0';
 }
 
+void gt_buf_fill(GtBuf *b, char c, size_t n)
+{
+        if (b->overflow || n > b->max - b->len) {
+                b->overflow = true;
+                return;
+        }
+        if (b->len + n + 1 > b->cap) {
+                b->cap = (b->len + n + 1) * 2;
+                b->data = xrealloc(b->data, b->cap);
+        }
+        memset(b->data + b->len, c, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+}
+
 void gt_buf_puts(GtBuf *b, const char *s)
 {
         gt_buf_put(b, s, strlen(s));
@@ -361,6 +376,10 @@ static json_t *eval_call(Exec *e, json_t *dot, const GtNode *cmd, const GtNode *
         if (e->r >= 0) {
                 _cleanup_free_ char *msg = NULL;
                 int r = f->call(argv, num_in, &ret, &msg);
+                /* what functions produce counts against the step budget too (64 bytes a step),
+                 * so a loop of huge printf/pad results that are never printed stays bounded */
+                if (r >= 0 && json_is_string(ret))
+                        e->steps += json_string_length(ret) / 64;
                 if (r < 0) {
                         exec_error(e, cmd, "error calling %s: %s", f->name, msg ? msg : "failed");
                         if (r == -E2BIG)

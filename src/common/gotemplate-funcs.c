@@ -496,11 +496,9 @@ static int fn_pad(json_t **a, size_t n, json_t **ret, char **errmsg)
                 return -E2BIG;
         }
         GtBuf b = NEW_BUF;
-        for (json_int_t k = 0; k < pre && !b.overflow; k++)
-                gt_buf_puts(&b, " ");
+        gt_buf_fill(&b, ' ', (size_t) pre);
         gt_buf_put(&b, json_string_value(a[0]), json_string_length(a[0]));
-        for (json_int_t k = 0; k < post && !b.overflow; k++)
-                gt_buf_puts(&b, " ");
+        gt_buf_fill(&b, ' ', (size_t) post);
         return buf_result(&b, ret, errmsg);
 }
 

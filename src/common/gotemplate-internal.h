@@ -74,6 +74,8 @@ typedef struct GtBuf {
 } GtBuf;
 void gt_buf_put(GtBuf *b, const char *s, size_t n);
 void gt_buf_puts(GtBuf *b, const char *s);
+/* n copies of c */
+void gt_buf_fill(GtBuf *b, char c, size_t n);
 void gt_buf_printf(GtBuf *b, const char *fmt, ...) _printf_(2, 3);
 
 /* fmt's %v of a value as encoding/json decodes it (NULL is an invalid value: "<no value>" at the

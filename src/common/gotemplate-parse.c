@@ -619,7 +619,7 @@ static GtNode *parse_number(Parser *p, const Token *t)
         if (errno == 0 && *end == '\0' && (base == 0 || n->is_int)) {
                 n->is_float = true;
                 n->f = f;
-                if (!n->is_int && f == (double) (int64_t) f && f > -9.3e18 && f < 9.3e18) {
+                if (!n->is_int && f > -9.3e18 && f < 9.3e18 && f == (double) (int64_t) f) {
                         n->is_int = true;
                         n->i = (int64_t) f;
                 }

@@ -336,8 +336,7 @@ static void pad_out(GtBuf *b, const Spec *sp, const char *s, size_t n, bool nume
                 fill = GOTEMPLATE_OUTPUT_MAX;
         if (sp->minus) {
                 gt_buf_put(b, s, n);
-                for (size_t k = 0; k < fill; k++)
-                        gt_buf_puts(b, " ");
+                gt_buf_fill(b, ' ', fill);
                 return;
         }
         if (sp->zero && numeric && n > 0 && (s[0] == '-' || s[0] == '+' || s[0] == ' ')) {
@@ -345,8 +344,7 @@ static void pad_out(GtBuf *b, const Spec *sp, const char *s, size_t n, bool nume
                 s++;
                 n--;
         }
-        for (size_t k = 0; k < fill && !b->overflow; k++)
-                gt_buf_puts(b, sp->zero && numeric ? "0" : " ");
+        gt_buf_fill(b, sp->zero && numeric ? '0' : ' ', fill);
         gt_buf_put(b, s, n);
 }
 
@@ -398,8 +396,8 @@ static void fmt_int(GtBuf *b, const Spec *sp, json_int_t i)
                 gt_buf_puts(&t, base == 'X' ? "0X" : "0x");
         if ((sp->sharp && radix == 8) || base == 'O')
                 gt_buf_puts(&t, base == 'O' ? "0o" : "0");
-        for (int k = sp->prec; k > (int) n; k--)
-                gt_buf_puts(&t, "0");
+        if (sp->prec > (int) n)
+                gt_buf_fill(&t, '0', (size_t) sp->prec - n);
         while (n > 0)
                 gt_buf_put(&t, &digits[--n], 1);
         Spec s2 = *sp;
@@ -554,9 +552,8 @@ void gt_sprintf(GtBuf *b, const char *f, size_t flen, json_t **args, size_t n)
                         sp.space |= f[k] == ' ';
                 }
                 for (; k < flen && f[k] >= '0' && f[k] <= '9'; k++)
-                        sp.width = (sp.width < 0 ? 0 : sp.width) * 10 + (f[k] - '0') % 1000000;
-                if (sp.width > 1000000)
-                        sp.width = 1000000;
+                        if (sp.width < 1000000) /* wider pads are cut by the output limit anyway */
+                                sp.width = (sp.width < 0 ? 0 : sp.width) * 10 + (f[k] - '0');
                 if (k < flen && f[k] == '.') {
                         sp.prec = 0;
                         for (k++; k < flen && f[k] >= '0' && f[k] <= '9'; k++)
