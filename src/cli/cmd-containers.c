@@ -358,15 +358,16 @@ int cmd_ps(Cli *c, int argc, char **argv)
                               "Command", "COMMAND", "RunningFor", "CREATED", "Status", "STATUS", "Ports", "PORTS",
                               "Names", "NAMES", "State", "STATE", "CreatedAt", "CREATED AT", "Labels", "LABELS",
                               "Size", "SIZE");
+        int frc = 0;
         if (!quiet)
-                format_print(stdout, format,
+                frc = format_print(stdout, format,
                              size ? "{{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}\\t{{.Size}}"
                                   : "{{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}",
                              h, rows);
         json_decref(h);
         json_decref(rows);
         container_info_list_free(l, n);
-        return 0;
+        return frc;
 }
 
 int cmd_rm(Cli *c, int argc, char **argv)

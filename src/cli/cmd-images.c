@@ -86,11 +86,12 @@ int cmd_images(Cli *c, int argc, char **argv)
                         json_object_set_new(last, "ID", json_string(l[i]->id));
                 }
         }
+        int frc = 0;
         if (!quiet) {
                 json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Repository", "REPOSITORY", "Tag", "TAG",
                                       "ID", "IMAGE ID", "CreatedSince", "CREATED", "CreatedAt", "CREATED AT",
                                       "Size", "SIZE", "Digest", "DIGEST", "Containers", "CONTAINERS");
-                format_print(stdout, format,
+                frc = format_print(stdout, format,
                              digests ? "{{.Repository}}\\t{{.Tag}}\\t{{.Digest}}\\t{{.ID}}\\t{{.CreatedSince}}\\t{{.Size}}"
                                      : "{{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.CreatedSince}}\\t{{.Size}}",
                              h, rows);
@@ -98,7 +99,7 @@ int cmd_images(Cli *c, int argc, char **argv)
         }
         json_decref(rows);
         image_info_list_free(l, n);
-        return 0;
+        return frc;
 }
 
 int cmd_image_inspect(Cli *c, int argc, char **argv)
@@ -128,9 +129,9 @@ int cmd_image_inspect(Cli *c, int argc, char **argv)
                 }
                 json_array_append_new(all, engine_image_inspect_json(cli_engine(c), info));
         }
-        format_print_inspect(stdout, format, all);
+        int frc = format_print_inspect(stdout, format, all);
         json_decref(all);
-        return rc;
+        return frc ? frc : rc;
 }
 
 int cmd_history(Cli *c, int argc, char **argv)
@@ -173,12 +174,13 @@ int cmd_history(Cli *c, int argc, char **argv)
         }
         json_t *hd = json_pack("{s:s,s:s,s:s,s:s,s:s}", "ID", "IMAGE", "CreatedSince", "CREATED", "CreatedBy",
                                "CREATED BY", "Size", "SIZE", "Comment", "COMMENT");
+        int frc = 0;
         if (!quiet)
-                format_print(stdout, format, "{{.ID}}\\t{{.CreatedSince}}\\t{{.CreatedBy}}\\t{{.Size}}\\t{{.Comment}}", hd, rows);
+                frc = format_print(stdout, format, "{{.ID}}\\t{{.CreatedSince}}\\t{{.CreatedBy}}\\t{{.Size}}\\t{{.Comment}}", hd, rows);
         json_decref(hd);
         json_decref(rows);
         json_decref(hist);
-        return 0;
+        return frc;
 }
 
 int cmd_tag(Cli *c, int argc, char **argv)

@@ -327,9 +327,9 @@ int cmd_inspect(Cli *c, int argc, char **argv)
                 fprintf(stderr, "Error: No such object: %s\n", argv[i]);
                 rc = 1;
         }
-        format_print_inspect(stdout, format, all);
+        int frc = format_print_inspect(stdout, format, all);
         json_decref(all);
-        return rc;
+        return frc ? frc : rc;
 }
 
 /* ---- top ---- */
@@ -584,10 +584,10 @@ int cmd_stats(Cli *c, int argc, char **argv)
         json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID", "Container", "CONTAINER",
                               "Name", "NAME", "CPUPerc", "CPU %", "MemUsage", "MEM USAGE / LIMIT", "MemPerc", "MEM %",
                               "NetIO", "NET I/O", "BlockIO", "BLOCK I/O", "PIDs", "PIDS");
-        format_print(stdout, format,
+        int frc = format_print(stdout, format,
                      "{{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.NetIO}}\\t{{.BlockIO}}\\t{{.PIDs}}",
                      h, rows);
         json_decref(h);
         json_decref(rows);
-        return rc;
+        return frc ? frc : rc;
 }

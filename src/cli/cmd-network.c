@@ -192,8 +192,7 @@ int cmd_network_ls(Cli *c, int argc, char **argv)
                                                        "Name", "NAME", "Driver", "DRIVER", "Scope", "SCOPE",
                                                        "IPv6", "IPV6", "Internal", "INTERNAL", "Labels",
                                                        "LABELS", "CreatedAt", "CREATED AT");
-        format_print(stdout, format, "{{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.Scope}}", h, rows);
-        return 0;
+        return format_print(stdout, format, "{{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.Scope}}", h, rows);
 }
 
 int cmd_network_inspect(Cli *c, int argc, char **argv)
@@ -219,8 +218,8 @@ int cmd_network_inspect(Cli *c, int argc, char **argv)
                 }
                 json_array_append_new(all, one);
         }
-        format_print_inspect(stdout, format, all);
-        return rc;
+        int frc = format_print_inspect(stdout, format, all);
+        return frc ? frc : rc;
 }
 
 int cmd_network_rm(Cli *c, int argc, char **argv)

@@ -151,8 +151,7 @@ int cmd_volume_ls(Cli *c, int argc, char **argv)
                                              "AVAILABILITY", "Driver", "DRIVER", "Group", "GROUP", "Labels",
                                              "LABELS", "Links", "LINKS", "Mountpoint", "MOUNTPOINT", "Name",
                                              "VOLUME NAME", "Scope", "SCOPE", "Size", "SIZE", "Status", "STATUS");
-        format_print(stdout, format, "{{.Driver}}\\t{{.Name}}", h, rows);
-        return 0;
+        return format_print(stdout, format, "{{.Driver}}\\t{{.Name}}", h, rows);
 }
 
 int cmd_volume_inspect(Cli *c, int argc, char **argv)
@@ -177,8 +176,8 @@ int cmd_volume_inspect(Cli *c, int argc, char **argv)
                 }
                 json_array_append_new(all, one);
         }
-        format_print_inspect(stdout, format, all);
-        return rc;
+        int frc = format_print_inspect(stdout, format, all);
+        return frc ? frc : rc;
 }
 
 int cmd_volume_rm(Cli *c, int argc, char **argv)

@@ -6,6 +6,7 @@
 
 #include "containers.h"
 #include "format.h"
+#include "gotemplate.h"
 #include "util.h"
 
 char *format_size_digits(int64_t bytes, int digits)
@@ -56,69 +57,31 @@ char *format_since(int64_t t)
         return xasprintf("%s ago", d);
 }
 
-static void append(char **out, size_t *len, const char *s, size_t n)
+/* docker/cli formatter.Context.preFormat: "table" and surrounding spaces off, \t and \n as the
+ * characters (anywhere in the template, actions included). */
+static char *pre_format(const char *format, bool table)
 {
-        *out = xrealloc(*out, *len + n + 1);
-        memcpy(*out + *len, s, n);
-        *len += n;
-        (*out)[*len] = '\0';
-}
-
-/* ".Config.Env" -> row["Config"]["Env"] */
-static json_t *lookup(json_t *row, const char *path)
-{
-        _cleanup_free_ char *p = xstrdup(path);
-        json_t *v = row;
-        char *save = NULL;
-        for (char *k = strtok_r(p, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
-                v = json_object_get(v, k);
-        return v;
-}
-
-static char *render_action(const char *act, json_t *row)
-{
-        while (*act == ' ')
-                act++;
-        if (startswith(act, "json")) {
-                const char *k = act + 4;
-                while (*k == ' ')
+        const char *t = table ? format + 5 : format;
+        t += strspn(t, " ");
+        size_t n = strlen(t);
+        while (n > 0 && t[n - 1] == ' ')
+                n--;
+        char *out = xmalloc(n + 1), *o = out;
+        for (size_t k = 0; k < n; k++) {
+                if (t[k] == '\\' && k + 1 < n && (t[k + 1] == 't' || t[k + 1] == 'n')) {
+                        *o++ = t[k + 1] == 't' ? '\t' : '\n';
                         k++;
-                json_t *v = streq(k, ".") ? row : lookup(row, k);
-                return json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+                } else
+                        *o++ = t[k];
         }
-        if (*act == '.') {
-                json_t *v = lookup(row, act);
-                if (json_is_string(v))
-                        return xstrdup(json_string_value(v));
-                return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("<no value>");
-        }
-        return xstrdup("");
+        *o = '\0';
+        return out;
 }
 
-char *format_template(const char *tmpl, json_t *row)
+int format_template(const char *tmpl, json_t *row, char **ret, LadeError **err)
 {
-        char *out = xstrdup("");
-        size_t len = 0;
-        for (const char *p = tmpl; *p;) {
-                if (p[0] == '\\' && p[1] == 't') {
-                        append(&out, &len, "\t", 1);
-                        p += 2;
-                } else if (p[0] == '\\' && p[1] == 'n') {
-                        append(&out, &len, "\n", 1);
-                        p += 2;
-                } else if (p[0] == '{' && p[1] == '{' && strstr(p, "}}")) {
-                        const char *end = strstr(p, "}}");
-                        _cleanup_free_ char *act = xstrndup(p + 2, (size_t) (end - p - 2));
-                        size_t al = strlen(act);
-                        while (al && act[al - 1] == ' ')
-                                act[--al] = '\0';
-                        _cleanup_free_ char *v = render_action(act, row);
-                        append(&out, &len, v, strlen(v));
-                        p = end + 2;
-                } else
-                        append(&out, &len, p++, 1);
-        }
-        return out;
+        _cleanup_free_ char *t = pre_format(tmpl, false);
+        return gotemplate_render(t, row, 0, ret, err);
 }
 
 /* Aligns tab-separated cells into columns padded with 3 spaces, at least 10 wide (Go's
@@ -158,51 +121,96 @@ static void print_aligned(FILE *f, char **lines)
         }
 }
 
-void format_print(FILE *f, const char *format, const char *default_tmpl, json_t *headers, json_t *rows)
+/* Docker's formatter.Context.Write: every row through the template (a failure prints nothing
+ * but "template parsing error: ..." and exits 1), in a table the header first (the same
+ * template on the column titles with the header functions; its errors are ignored). */
+int format_print(FILE *f, const char *format, const char *default_tmpl, json_t *headers, json_t *rows)
 {
-        size_t i;
-        json_t *row;
-        if (format && streq(format, "json")) {
-                json_array_foreach(rows, i, row) {
-                        char *s = json_dumps(row, JSON_COMPACT);
-                        fprintf(f, "%s\n", s);
-                        free(s);
-                }
-                return;
-        }
         bool table = !format || startswith(format, "table");
-        const char *tmpl = !format || streq(format, "table") ? default_tmpl
-                           : table ? format + 5 + strspn(format + 5, " ") : format;
-        char **lines = NULL;
-        if (table) {
-                _cleanup_free_ char *h = format_template(tmpl, headers);
-                lines = strv_append(lines, h);
+        _cleanup_free_ char *tmpl = !format || streq(format, "table") ? pre_format(default_tmpl, false)
+                                    : streq(format, "json")       ? xstrdup("{{json .}}")
+                                                                   : pre_format(format, table);
+        _cleanup_(gotemplate_freep) GoTemplate *t = NULL;
+        _cleanup_(lade_error_freep) LadeError *err = NULL;
+        if (gotemplate_parse(tmpl, &t, &err) < 0) {
+                fprintf(stderr, "template parsing error: %s\n", lade_error_message(err));
+                return 1;
         }
+        _cleanup_free_ char *out = xstrdup("");
+        size_t len = 0, i;
+        json_t *row;
         json_array_foreach(rows, i, row) {
-                _cleanup_free_ char *s = format_template(tmpl, row);
-                lines = strv_append(lines, s);
+                _cleanup_free_ char *s = NULL;
+                size_t n = 0;
+                if (gotemplate_execute(t, row, 0, &s, &n, &err) < 0) {
+                        fprintf(stderr, "template parsing error: %s\n", lade_error_message(err));
+                        return 1;
+                }
+                out = xrealloc(out, len + n + 2);
+                memcpy(out + len, s, n);
+                len += n;
+                out[len++] = '\n';
+                out[len] = '\0';
         }
-        if (!lines)
-                return;
-        if (table)
+        if (!table) {
+                fwrite(out, 1, len, f);
+                return 0;
+        }
+        _cleanup_free_ char *h = NULL;
+        if (gotemplate_execute(t, headers, GOTEMPLATE_HEADER, &h, NULL, &err) < 0)
+                err = lade_error_free(err);
+        _cleanup_free_ char *all = xasprintf("%s\n%s", h ? h : "", out);
+        _cleanup_strv_free_ char **lines = NULL;
+        size_t alen = strlen(all);
+        if (alen > 0 && all[alen - 1] == '\n')
+                all[alen - 1] = '\0';
+        for (char *l = all, *nl; l; l = nl) {
+                nl = strchr(l, '\n');
+                if (nl)
+                        *nl++ = '\0';
+                lines = strv_append(lines, l);
+        }
+        if (lines)
                 print_aligned(f, lines);
-        else
-                for (char **l = lines; *l; l++)
-                        fprintf(f, "%s\n", *l);
-        strv_free(lines);
+        return 0;
 }
 
-void format_print_inspect(FILE *f, const char *format, json_t *docs)
+/* docker/cli inspect.Inspect: no format = the documents indented, "json" = compact, else each
+ * through the template with missingkey=error (Docker's raw fallback); a template that does not
+ * parse exits 64, an execution failure prints the others then the errors and exits 1. */
+int format_print_inspect(FILE *f, const char *format, json_t *docs)
 {
+        if (!format || !*format || streq(format, "json")) {
+                _cleanup_free_ char *s = json_dumps(docs, format ? JSON_COMPACT : JSON_INDENT(4));
+                fprintf(f, "%s\n", s);
+                return 0;
+        }
+        _cleanup_(gotemplate_freep) GoTemplate *t = NULL;
+        _cleanup_(lade_error_freep) LadeError *err = NULL;
+        if (gotemplate_parse(format, &t, &err) < 0) {
+                fprintf(stderr, "template parsing error: %s\n", lade_error_message(err));
+                return 64;
+        }
+        _cleanup_strv_free_ char **errors = NULL;
+        bool wrote = false;
         size_t i;
         json_t *v;
-        if (!format) {
-                _cleanup_free_ char *s = json_dumps(docs, JSON_INDENT(4));
-                fprintf(f, "%s\n", s);
-                return;
-        }
         json_array_foreach(docs, i, v) {
-                _cleanup_free_ char *s = format_template(format, v);
-                fprintf(f, "%s\n", s);
+                _cleanup_free_ char *s = NULL;
+                size_t n = 0;
+                if (gotemplate_execute(t, v, GOTEMPLATE_MISSINGKEY_ERROR, &s, &n, &err) < 0) {
+                        _cleanup_free_ char *m = xasprintf("template parsing error: %s", lade_error_message(err));
+                        errors = strv_append(errors, m);
+                        err = lade_error_free(err);
+                        continue;
+                }
+                fwrite(s, 1, n, f);
+                fputc('\n', f);
+                wrote = true;
         }
+        if (!wrote)
+                fputc('\n', f);
+        for (char **e = errors; e && *e; e++)
+                fprintf(stderr, "%s\n", *e);
+        return errors ? 1 : 0;
 }

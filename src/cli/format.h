@@ -1,11 +1,13 @@
-/* Output helpers shared by the lade CLI's verbs: Docker's human sizes and durations, and a
- * small Go-template subset for --format ("table", "json", "{{.Field}}", "{{json .}}"). */
+/* Output helpers shared by the lade CLI's verbs: Docker's human sizes and durations, and
+ * --format / -f through Go's template language (src/common/gotemplate.h). */
 #pragma once
 
 #include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
+
+#include "err.h"
 
 /* 1.24MB, 4.26kB, 77.8MB (decimal units, 3 significant digits, as Docker's HumanSize). */
 char *format_size(int64_t bytes);
@@ -18,11 +20,13 @@ char *format_unix_time(int64_t unix_seconds);
 int64_t realtime_ns_cli(void);
 /* "2 years ago", "About an hour ago", "Less than a second ago". */
 char *format_since(int64_t unix_seconds);
-/* Renders one row: `tmpl` with {{.Key}} replaced by row's string values, \t as a tab,
- * {{json .}} as the row, {{json .Key}} as that value in JSON. */
-char *format_template(const char *tmpl, json_t *row);
-/* Prints rows (each an object of strings) per the --format value (NULL = table of default_tmpl).
- * headers maps Key -> column title for table output. */
-void format_print(FILE *f, const char *format, const char *default_tmpl, json_t *headers, json_t *rows);
-/* `inspect` output: the documents as an indented JSON array, or each through -f's template. */
-void format_print_inspect(FILE *f, const char *format, json_t *docs);
+/* Renders one row through a Go template (src/common/gotemplate.h) after Docker's preFormat
+ * (\t and \n as characters). */
+int format_template(const char *tmpl, json_t *row, char **ret, LadeError **err);
+/* Prints rows per the --format value (NULL = table of default_tmpl; "table TMPL"; "json"; TMPL)
+ * as Docker's formatter does; headers maps Key -> column title for the table header. Returns the
+ * exit status: 0, or 1 after printing "template parsing error: ..." to stderr. */
+int format_print(FILE *f, const char *format, const char *default_tmpl, json_t *headers, json_t *rows);
+/* `inspect` output: the documents as an indented JSON array, compact with "json", or each
+ * through -f's template. Returns 0, 64 (the template does not parse) or 1 (it failed on one). */
+int format_print_inspect(FILE *f, const char *format, json_t *docs);

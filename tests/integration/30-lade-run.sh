@@ -94,5 +94,23 @@ check "a failed run leaves no cidfile" test ! -e "$T/cid"
 lade create --cidfile "$T/cid" busybox true >"$T/cid.out"
 expect_eq "create --cidfile writes the id it prints" "$(cat "$T/cid.out")" "$(cat "$T/cid")"
 lade rm "$(cat "$T/cid")" >/dev/null
+
+# --format / -f are Go templates with Docker's functions (issue #4)
+iid=$(lade run -d --name tmpl1 --label lade.t=v1 busybox sleep 60)
+ip=$(lade inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$iid")
+check "inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' prints an address" \
+        bash -c "[[ '$ip' =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+\$ ]]"
+expect_contains "... the container's own" "inet $ip/" "$(lade exec "$iid" ip -4 addr show eth0)"
+expect_eq "index, join, len and json on the document" 'v1 sleep,60 2 ["sleep","60"] yes' \
+        "$(lade inspect -f '{{index .Config.Labels "lade.t"}} {{join .Config.Cmd ","}} {{len .Config.Cmd}} {{.Config.Cmd | json}} {{if .State.Running}}yes{{end}}' tmpl1)"
+out=$(lade inspect -f '{{.x' tmpl1 2>&1)
+expect_eq "a template that does not parse exits 64" 64 $?
+expect_eq "... with Docker's message" "template parsing error: template: :1: unclosed action" "$(echo "$out" | tail -1)"
+out=$(lade inspect -f '{{.Nope}}' tmpl1 2>&1)
+expect_eq "a missing field exits 1" 1 $?
+expect_contains "... with Go's message" 'executing "" at <.Nope>: map has no entry for key "Nope"' "$out"
+expect_eq "ps --format table: header through the header functions" "NAMES STATE|tmpl1 RUNNING" \
+        "$(lade ps --format 'table {{.Names}}\t{{upper .State}}' | tr -s ' ' | paste -sd '|')"
+lade rm -f "$iid" >/dev/null
 check "no cgroups are left" bash -c "[ -z \"\$(ls -d /sys/fs/cgroup/*/lade/$keep_id 2>/dev/null)\" ]"
 finish
