@@ -58,8 +58,8 @@ for _ in $(seq 50); do [ "$(wget_from fwnet http://srv/)" = inside ] && break; s
 expect_eq "a peer on the user network answers under FORWARD policy drop (br_netfilter $brnf)" inside "$(wget_from fwnet http://srv/)"
 expect_eq "... and the outside is reached through NAT" outside "$(wget_from fwnet http://198.51.100.2:8080/)"
 expect_eq "... from the default bridge too" outside "$(wget_from bridge http://198.51.100.2:8080/)"
-bridge=$(lade network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' fwnet)
-[ -n "$bridge" ] || bridge=$(inns ip -br link | awk '{print $1}' | grep "^${LADE_BRIDGE_PREFIX}" | head -n1)
+# the user network's bridge: the only one with the user-bridge prefix in our namespace
+bridge=$(inns ip -br link | awk '{print $1}' | grep "^${LADE_BRIDGE_PREFIX}" | head -n1)
 rules=$(inns nft list chain ip filter DOCKER-USER)
 expect_eq "three accept rules per bridge in DOCKER-USER" 3 "$(grep -c "lade $LADE_NFT_TABLE $bridge\"" <<<"$rules")"
 expect_eq "... ahead of its RETURN (both bridges)" 6 "$(awk '/return/ {exit} /lade / {n++} END {print n + 0}' <<<"$rules")"
