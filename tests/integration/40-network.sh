@@ -14,7 +14,7 @@ export LADE_BRIDGE_NAME="ltb$TAG" LADE_BRIDGE_PREFIX="ltu$TAG-" LADE_VETH_PREFIX
 export LADE_NFT_TABLE="lade_t$TAG"
 for _ in $(seq 50); do
         X=$((100 + RANDOM % 150))
-        ip -4 route | grep -q "^10\.$X\." || break
+        ip -4 route | grep "^10\.$X\." >/dev/null || break
 done
 export LADE_NET_POOLS="10.$X.0.0/17:24"
 USER_SUBNET="10.$X.200.0/24"

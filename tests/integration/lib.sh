@@ -24,7 +24,7 @@ lade_isolate() {
         export LADE_NFT_TABLE="lade_t$tag"
         for _ in $(seq 50); do
                 x=$((100 + RANDOM % 150))
-                ip -4 route | grep -q "^10\.$x\." || break
+                ip -4 route | grep "^10\.$x\." >/dev/null || break
         done
         export LADE_NET_POOLS="10.$x.0.0/17:24"
         LADE_ISOLATED=1
