@@ -86,3 +86,5 @@ int vol_populate(int rootfs_fd, const char *path, int dst_fd, LadeError **err);
 /* Binds modes (volumes-prepare.c): linuxValidMountMode, and whether opt is one of mode's. */
 bool vol_mode_valid(const char *mode);
 bool vol_mode_has(const char *mode, const char *opt);
+/* Whether HostConfig.Tmpfs (host) has a mount at dest (volumes-prepare.c). */
+bool vol_tmpfs_at(json_t *host, const char *dest);

@@ -168,18 +168,6 @@ static bool listed(json_t *mounts, const char *dest)
         return false;
 }
 
-static bool tmpfs_listed(json_t *host, const char *dest)
-{
-        const char *k;
-        json_t *v;
-        json_object_foreach(cspec_member(host, "Tmpfs"), k, v) {
-                _cleanup_free_ char *t = cspec_path_clean(k);
-                if (streq(t, dest))
-                        return true;
-        }
-        return false;
-}
-
 /* The mount points of HostConfig.VolumesFrom where the container's own do not cover them. */
 static void add_volumes_from(Engine *e, const char *container_id, json_t *create, json_t *out)
 {
@@ -188,7 +176,7 @@ static void add_volumes_from(Engine *e, const char *container_id, json_t *create
         size_t i;
         json_array_foreach(from, i, m) {
                 const char *dest = json_string_value(json_object_get(m, "Destination"));
-                if (!dest || listed(out, dest) || tmpfs_listed(host, dest))
+                if (!dest || listed(out, dest) || vol_tmpfs_at(host, dest))
                         continue;
                 json_t *cp = json_deep_copy(m);
                 json_object_del(cp, "Anonymous");

@@ -314,7 +314,7 @@ static int plan_volumes(json_t *create, json_t *host, const ImageConfig *image, 
 
 /* ---- HostConfig.VolumesFrom, as resolved at create ---- */
 
-static bool tmpfs_at(json_t *host, const char *dest)
+bool vol_tmpfs_at(json_t *host, const char *dest)
 {
         const char *k;
         json_t *v;
@@ -334,7 +334,7 @@ static void plan_one_from(json_t *host, json_t *m, Plan *pl)
         const char *src = json_string_value(json_object_get(m, "Source"));
         const char *prop = json_string_value(json_object_get(m, "Propagation"));
         bool rw = !json_is_false(json_object_get(m, "RW"));
-        if (!type || !dest || *dest != '/' || has_dest(pl, dest) || tmpfs_at(host, dest))
+        if (!type || !dest || *dest != '/' || has_dest(pl, dest) || vol_tmpfs_at(host, dest))
                 return;
         if (streq(type, "volume")) {
                 const char *name = json_string_value(json_object_get(m, "Name"));
