@@ -805,6 +805,18 @@ static const HelpCmd help_table[] = {
                 },
         },
         {
+                .paths = "system events|events",
+                .use = "[OPTIONS]",
+                .desc = "Get real time events from the server",
+                .opts = (const HelpOpt[]) {
+                        { 'f', "filter", "filter", "Filter output based on conditions provided", 0 },
+                        { 0, "format", "string", USAGE_FORMAT_JSON, 0 },
+                        { 0, "since", "string", "Show all events created since timestamp", 0 },
+                        { 0, "until", "string", "Show events created until this timestamp", 0 },
+                        { 0 },
+                },
+        },
+        {
                 .paths = "system prune",
                 .use = "[OPTIONS]",
                 .desc = "Remove unused data",

@@ -33,6 +33,7 @@ int cmd_load(Cli *c, int argc, char **argv);
 int cmd_import(Cli *c, int argc, char **argv);
 int cmd_system_df(Cli *c, int argc, char **argv);
 int cmd_system_prune(Cli *c, int argc, char **argv);
+int cmd_events(Cli *c, int argc, char **argv);
 int cmd_run(Cli *c, int argc, char **argv);
 int cmd_ps(Cli *c, int argc, char **argv);
 int cmd_rm(Cli *c, int argc, char **argv);

@@ -49,6 +49,8 @@ static const Verb verbs[] = {
         { "image", "import", cmd_import, NULL },
         { "system", "df", cmd_system_df, "Show disk usage" },
         { "system", "prune", cmd_system_prune, "Remove unused data" },
+        { NULL, "events", cmd_events, "Get real time events from the server" },
+        { "system", "events", cmd_events, NULL },
         { "system", "boot", cmd_system_boot, "Start the containers whose restart policy asks for it (after a reboot)" },
         { NULL, "run", cmd_run, "Create and run a new container from an image" },
         { "container", "run", cmd_run, NULL },

@@ -1462,6 +1462,9 @@ int engine_container_prune(Engine *e, const EngineFilters *f, char ***ret_ids, u
                 }
         }
         container_info_list_free(l, n);
+        /* dockerd's prune event: no Actor ID, the bytes reclaimed */
+        _cleanup_free_ char *rec = xasprintf("%llu", (unsigned long long) reclaimed);
+        engine_event_emit(e, "container", "prune", "", json_pack("{s:s}", "reclaimed", rec));
         *ret_ids = ids;
         if (ret_reclaimed)
                 *ret_reclaimed = reclaimed;

@@ -71,4 +71,9 @@ int engine_events_watch_wait(EngineEventsWatch *w, int cancel_fd, int timeout_ms
 /* Docker's event message: {"status","id","from","Type","Action","Actor":{…},"scope","time",
  * "timeNano"}. */
 json_t *engine_event_json(const EngineEvent *ev);
+/* dockerd's events filters (engine-events-filter.c): the keys it knows, and whether an event
+ * passes f (type, event, image, container, network, volume, label; NULL passes everything). */
+struct EngineFilters;
+extern const char *const engine_event_filter_keys[];
+bool engine_event_matches(const struct EngineFilters *f, const EngineEvent *ev);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EngineEventsWatch *, engine_events_watch_free)

@@ -328,6 +328,8 @@ int engine_network_prune(Engine *e, json_t **ret_names, LadeError **err)
                 json_array_append_new(out, json_string(name));
         }
         json_decref(names);
+        /* dockerd's prune event (networks reclaim no bytes) */
+        engine_event_emit(e, "network", "prune", "", json_pack("{s:s}", "reclaimed", "0"));
         *ret_names = out;
         return 0;
 }

@@ -566,6 +566,9 @@ int engine_volume_prune(Engine *e, const EngineFilters *f, json_t **ret_names, u
         }
         vol_list_free(l, n);
         vol_purge_trash(e);
+        /* dockerd's prune event: no Actor ID, the bytes reclaimed */
+        _cleanup_free_ char *rec = xasprintf("%llu", (unsigned long long) reclaimed);
+        engine_event_emit(e, "volume", "prune", "", json_pack("{s:s}", "reclaimed", rec));
         *ret_names = names;
         if (ret_reclaimed)
                 *ret_reclaimed = reclaimed;

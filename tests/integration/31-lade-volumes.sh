@@ -151,6 +151,7 @@ pid=$(lade image inspect -f '{{.Id}}' busybox)
 out=$(echo n | lade system prune)
 expect_contains "system prune asks first, listing what goes" "  - all stopped containers" "$out"
 expect_eq "... and 'n' keeps everything" "1" "$(lade ps -aq --filter name=stopped | wc -l)"
+t_prune=$(date +%s)
 out=$(lade system prune -f --volumes)
 expect_contains "system prune -f --volumes: the stopped container" "Deleted Containers:" "$out"
 expect_contains "... the unused network" "prunenet" "$out"
@@ -160,6 +161,19 @@ expect_eq "the running container stays" keep "$(lade ps --format '{{.Names}}')"
 expect_eq "its named volume stays" kept "$(lade volume ls -q --filter name=kept)"
 expect_eq "tagged images stay without -a" "$pid" "$(lade image inspect -f '{{.Id}}' prune-me:1)"
 expect_eq "the bridge network stays" bridge "$(lade network ls --filter name=bridge --format '{{.Name}}')"
+expect_eq "events: each prune recorded, as dockerd does" "container network volume image" \
+        "$(lade events --since "$t_prune" --until 0s --filter event=prune --format '{{.Type}}' | tail -n 4 | xargs)"
+# following: what happens after the start, until killed
+lade events --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}' >"$T/events.out" 2>&1 &
+evpid=$!
+sleep 0.3
+lade create --name evc busybox true >/dev/null
+lade rm evc >/dev/null
+for _ in $(seq 50); do grep -q destroy "$T/events.out" && break; sleep 0.1; done
+kill "$evpid" 2>/dev/null; wait "$evpid" 2>/dev/null
+expect_eq "events follows new ones (create, destroy)" "create evc|destroy evc" "$(paste -sd '|' "$T/events.out")"
+out=$(lade events --filter bogus=1 --until 0s 2>&1)
+check "events: an unknown filter is refused" test $? -ne 0
 out=$(lade system prune -f --filter until=1h 2>&1)
 check "a filter is refused, saying so" test $? -ne 0
 expect_contains "... naming --filter" "--filter" "$out"
