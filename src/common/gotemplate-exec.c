@@ -31,34 +31,35 @@ typedef struct Exec {
         int r;
 } Exec;
 
-void gt_buf_put(GtBuf *b, const char *s, size_t n)
+/* Room for n more bytes (and the NUL), or NULL once the output limit is passed. */
+static char *gt_buf_grow(GtBuf *b, size_t n)
 {
         if (b->overflow || n > b->max - b->len) {
                 b->overflow = true;
-                return;
+                return NULL;
         }
         if (b->len + n + 1 > b->cap) {
                 b->cap = (b->len + n + 1) * 2;
                 b->data = xrealloc(b->data, b->cap);
         }
-        memcpy(b->data + b->len, s, n);
+        char *at = b->data + b->len;
         b->len += n;
         b->data[b->len] = '\0';
+        return at;
+}
+
+void gt_buf_put(GtBuf *b, const char *s, size_t n)
+{
+        char *at = gt_buf_grow(b, n);
+        if (at)
+                memcpy(at, s, n);
 }
 
 void gt_buf_fill(GtBuf *b, char c, size_t n)
 {
-        if (b->overflow || n > b->max - b->len) {
-                b->overflow = true;
-                return;
-        }
-        if (b->len + n + 1 > b->cap) {
-                b->cap = (b->len + n + 1) * 2;
-                b->data = xrealloc(b->data, b->cap);
-        }
-        memset(b->data + b->len, c, n);
-        b->len += n;
-        b->data[b->len] = '\0';
+        char *at = gt_buf_grow(b, n);
+        if (at)
+                memset(at, c, n);
 }
 
 void gt_buf_puts(GtBuf *b, const char *s)
