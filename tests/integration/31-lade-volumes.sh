@@ -164,7 +164,7 @@ expect_eq "the bridge network stays" bridge "$(lade network ls --filter name=bri
 expect_eq "events: each prune recorded, as dockerd does" "container network volume image" \
         "$(lade events --since "$t_prune" --until 0s --filter event=prune --format '{{.Type}}' | tail -n 4 | xargs)"
 # following: what happens after the start, until killed
-lade events --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}' >"$T/events.out" 2>&1 &
+"$LADE" --root "$R" events --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}' >"$T/events.out" 2>&1 &
 evpid=$!
 sleep 0.3
 lade create --name evc busybox true >/dev/null
