@@ -1,7 +1,7 @@
 /* Listing containers as dockerd does for GET /containers/json and `docker ps`: Docker's
  * filters (id, name, label, exited, status, ancestor, before, since, network, health, publish,
- * expose), the STATUS text ("Up 5 minutes", "Exited (0) 2 seconds ago") and the summary
- * object. Shared by both front ends. */
+ * expose), the STATUS text ("Up 5 minutes", "Exited (0) 2 seconds ago"), the summary
+ * object, and the rows themselves (one SELECT, reconciled). Shared by both front ends. */
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "containers-internal.h"
 #include "engine-filters.h"
+#include "image-db.h"
 #include "json-util.h"
 #include "util.h"
 
@@ -345,4 +346,184 @@ json_t *engine_container_summary_json(const ContainerInfo *ci)
         json_object_set_new(s, "Status", json_string(status));
         json_object_update(s, tail);
         return s;
+}
+
+/* ---- reading the rows (reconciled: a row whose monitor is gone gets the truth) ---- */
+
+void container_info_free(ContainerInfo *ci)
+{
+        if (!ci)
+                return;
+        free(ci->id);
+        free(ci->name);
+        free(ci->image);
+        free(ci->image_id);
+        free(ci->state);
+        free(ci->created_at);
+        free(ci->health);
+        free(ci->network_mode);
+        strv_free(ci->command);
+        json_decref(ci->labels);
+        json_decref(ci->ports);
+        json_decref(ci->mounts);
+        json_decref(ci->networks);
+        free(ci);
+}
+
+void container_info_list_free(ContainerInfo **l, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                container_info_free(l[i]);
+        free(l);
+}
+
+static char **command_of(const char *json)
+{
+        _cleanup_json_ json_t *a = NULL;
+        char **v = xmalloc0(sizeof(char *));
+        if (!json || json_parse_text(json, strlen(json), "command", &a, NULL) < 0)
+                return v;
+        size_t i;
+        json_t *x;
+        json_array_foreach(a, i, x)
+                if (json_is_string(x))
+                        v = strv_append(v, json_string_value(x));
+        return v;
+}
+
+static ContainerInfo *info_of(Ctr *c, const char *command)
+{
+        ContainerInfo *ci = xmalloc0(sizeof(*ci));
+        ci->id = xstrdup(c->id);
+        ci->name = xstrdup(c->name);
+        ci->image = xstrdup(c->image_ref);
+        ci->image_id = xstrdup(c->image_id);
+        ci->state = xstrdup(c->state);
+        ci->exit_code = c->exit_code;
+        ci->created = c->created;
+        ci->started_ns = c->started_ns;
+        ci->finished_ns = c->finished_ns;
+        ci->pid = c->pid;
+        ci->monitor_pid = c->monitor_pid;
+        ci->restart_count = c->restart_count;
+        ci->health = xstrdup(c->health ? c->health : "");
+        ci->command = command_of(command);
+        json_t *labels = json_object_get(c->create, "Labels");
+        ci->labels = json_is_object(labels) ? json_incref(labels) : json_object();
+        ci->ports = json_incref(json_object_get(c->net, "Ports"));
+        ci->networks = json_incref(json_object_get(c->net, "Networks"));
+        ci->network_mode = xstrdup(ctr_network_mode(c));
+        return ci;
+}
+
+/* Every column the summary shows, in one SELECT: of the create body only the labels and the
+ * network mode, extracted by SQLite (a json_t of the whole body per row was most of a list's
+ * cost). json_valid keeps one bad row from failing the statement. */
+#define LIST_SQL                                                                                          \
+        "SELECT id, name, image, image_id, state, created, exit_code, pid, monitor_pid, started_ns,"     \
+        " finished_ns, restart_count, health, command, net_json,"                                        \
+        " CASE WHEN json_valid(create_json) THEN json_extract(create_json, '$.Labels') END,"             \
+        " CASE WHEN json_valid(create_json) THEN json_extract(create_json, '$.HostConfig.NetworkMode') END," \
+        " CASE WHEN json_valid(create_json) THEN json_extract(create_json, '$.NetworkDisabled') END"     \
+        " FROM containers ORDER BY created DESC, rowid DESC"
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+        const char *t = (const char *) sqlite3_column_text(st, i);
+        return t ? t : "";
+}
+
+static json_t *col_object(sqlite3_stmt *st, int i, const char *what)
+{
+        const char *t = col(st, i);
+        json_t *j = NULL;
+        if (*t && json_parse_text(t, strlen(t), what, &j, NULL) == 0 && json_is_object(j))
+                return j;
+        json_decref(j);
+        return NULL;
+}
+
+static ContainerInfo *info_of_row(sqlite3_stmt *st)
+{
+        ContainerInfo *ci = xmalloc0(sizeof(*ci));
+        ci->id = xstrdup(col(st, 0));
+        ci->name = xstrdup(col(st, 1));
+        ci->image = xstrdup(col(st, 2));
+        ci->image_id = xstrdup(col(st, 3));
+        ci->state = xstrdup(col(st, 4));
+        ci->created = sqlite3_column_int64(st, 5);
+        ci->exit_code = sqlite3_column_int(st, 6);
+        ci->pid = (pid_t) sqlite3_column_int(st, 7);
+        ci->monitor_pid = (pid_t) sqlite3_column_int(st, 8);
+        ci->started_ns = sqlite3_column_int64(st, 9);
+        ci->finished_ns = sqlite3_column_int64(st, 10);
+        ci->restart_count = sqlite3_column_int(st, 11);
+        ci->health = xstrdup(col(st, 12));
+        ci->command = command_of(col(st, 13));
+        _cleanup_json_ json_t *net = col_object(st, 14, "container network");
+        ci->ports = json_incref(json_object_get(net, "Ports"));
+        ci->networks = json_incref(json_object_get(net, "Networks"));
+        ci->labels = col_object(st, 15, "container labels") ?: json_object();
+        const char *mode = (const char *) sqlite3_column_text(st, 16);
+        ci->network_mode = xstrdup(ctr_network_mode_of(mode, sqlite3_column_int(st, 17) != 0));
+        return ci;
+}
+
+bool ctr_info_active(const ContainerInfo *ci)
+{
+        return streq(ci->state, "running") || streq(ci->state, "paused") || streq(ci->state, "restarting");
+}
+
+/* A row whose monitor is gone is loaded in full and reconciled (rare: kill -9, a reboot). */
+static ContainerInfo *info_reconciled(Engine *e, sqlite3 *db, ContainerInfo *ci)
+{
+        Ctr c = { .e = e, .db = db, .db_borrowed = true };
+        if (ctr_load(&c, ci->id, NULL) == 0) {
+                ctr_reconcile(&c);
+                ContainerInfo *n = info_of(&c, NULL);
+                strv_free(n->command);
+                n->command = TAKE_PTR(ci->command);
+                container_info_free(ci);
+                ci = n;
+        }
+        ctr_done(&c);
+        return ci;
+}
+
+int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err)
+{
+        /* the Engine's connection: in a server, pooled with its parsed schema (no open per list) */
+        sqlite3 *db;
+        int r = engine_db(e, &db, err);
+        if (r < 0)
+                return r;
+        _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
+        if ((r = image_db_prepare(db, LIST_SQL, &st, err, NULL)) < 0)
+                return r;
+        ContainerInfo **l = xmalloc0(sizeof(*l));
+        size_t n = 0;
+        bool *orphan = NULL;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                l = xreallocarray(l, n + 2, sizeof(*l));
+                orphan = xreallocarray(orphan, n + 1, sizeof(*orphan));
+                l[n] = info_of_row(st);
+                orphan[n] = ctr_info_active(l[n]) && !pid_alive(l[n]->monitor_pid);
+                l[++n] = NULL;
+        }
+        /* a reconcile's UPDATE must not run under our open SELECT */
+        st = image_db_finalize(st);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (orphan[i])
+                        l[i] = info_reconciled(e, db, l[i]);
+                if (!all && !ctr_info_active(l[i]))
+                        container_info_free(l[i]);
+                else
+                        l[k++] = l[i];
+        }
+        l[k] = NULL;
+        free(orphan);
+        *ret = l;
+        *ret_n = k;
+        return 0;
 }
