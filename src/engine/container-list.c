@@ -120,14 +120,6 @@ static bool m_ancestor(const ContainerInfo *ci, const char *v)
                (strchr(ci->image, ':') && !strchr(v, ':') && strncmp(ci->image, v, n) == 0 && ci->image[n] == ':');
 }
 
-static bool m_label(const ContainerInfo *ci, const char *v)
-{
-        const char *eq = strchr(v, '=');
-        _cleanup_free_ char *k = eq ? xstrndup(v, (size_t) (eq - v)) : xstrdup(v);
-        json_t *x = json_object_get(ci->labels, k);
-        return x && (!eq || streq_ptr(json_string_value(x), eq + 1));
-}
-
 static bool m_network(const ContainerInfo *ci, const char *v)
 {
         const char *name;
@@ -214,9 +206,8 @@ static int check_values(const EngineFilters *f, LadeError **err)
 bool engine_container_filter_match(const EngineFilters *f, const ContainerInfo *ci)
 {
         _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
-        for (char **l = labels; l && *l; l++)
-                if (!m_label(ci, *l))
-                        return false;
+        if (!engine_labels_match(ci->labels, labels, false))
+                return false;
         return any(f, "id", m_id, ci) && any(f, "name", m_name, ci) && any(f, "status", m_status, ci) &&
                any(f, "exited", m_exited, ci) && any(f, "ancestor", m_ancestor, ci) &&
                any(f, "network", m_network, ci) && any(f, "health", m_health, ci) &&

@@ -1233,15 +1233,6 @@ int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t
         return r;
 }
 
-/* Docker's label filter on a container's labels: "k" (present) or "k=v" (that value). */
-static bool labels_match(json_t *labels, const char *want)
-{
-        const char *eq = strchr(want, '=');
-        _cleanup_free_ char *k = eq ? xstrndup(want, (size_t) (eq - want)) : xstrdup(want);
-        json_t *v = json_object_get(labels, k);
-        return v && (!eq || streq_ptr(json_string_value(v), eq + 1));
-}
-
 int engine_container_prune(Engine *e, const EngineFilters *f, char ***ret_ids, uint64_t *ret_reclaimed,
                            LadeError **err)
 {
@@ -1268,10 +1259,8 @@ int engine_container_prune(Engine *e, const EngineFilters *f, char ***ret_ids, u
                 const ContainerInfo *ci = l[i];
                 bool keep = !streq(ci->state, "exited") && !streq(ci->state, "created") && !streq(ci->state, "dead");
                 keep = keep || (until && ci->created >= until);
-                for (char **lb = labels; !keep && lb && *lb; lb++)
-                        keep = !labels_match(ci->labels, *lb);
-                for (char **lb = not_labels; !keep && lb && *lb; lb++)
-                        keep = labels_match(ci->labels, *lb);
+                keep = keep || !engine_labels_match(ci->labels, labels, false) ||
+                       !engine_labels_match(ci->labels, not_labels, true);
                 if (keep)
                         continue;
                 int64_t rw = 0;

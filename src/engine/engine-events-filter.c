@@ -83,12 +83,5 @@ bool engine_event_matches(const EngineFilters *f, const EngineEvent *ev)
             !actor_matches(f, "volume", ev, name))
                 return false;
         _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
-        for (char **v = labels; v && *v; v++) {
-                const char *eq = strchr(*v, '=');
-                _cleanup_free_ char *k = eq ? xstrndup(*v, (size_t) (eq - *v)) : xstrdup(*v);
-                json_t *lv = json_object_get(a, k);
-                if (!lv || (eq && !streq_ptr(json_string_value(lv), eq + 1)))
-                        return false;
-        }
-        return true;
+        return engine_labels_match(a, labels, false);
 }

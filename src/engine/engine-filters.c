@@ -293,15 +293,13 @@ static void image_keep_matching_tags(ImageInfo *i, char **patterns)
         i->repo_tags = keep;
 }
 
-/* label=KEY or label=KEY=VALUE: every one must match (negate: label!=, none may match). */
-static bool image_labels_match(const ImageInfo *i, char **labels, bool negate)
+bool engine_labels_match(json_t *labels, char **filters, bool negate)
 {
-        json_t *have = i->config ? i->config->labels : NULL;
-        for (char **l = labels; l && *l; l++) {
+        for (char **l = filters; l && *l; l++) {
                 const char *eq = strchr(*l, '=');
                 _cleanup_free_ char *k = eq ? xstrndup(*l, (size_t) (eq - *l)) : xstrdup(*l);
-                json_t *v = have ? json_object_get(have, k) : NULL;
-                bool m = v && (!eq || streq(json_string_value(v), eq + 1));
+                json_t *v = labels ? json_object_get(labels, k) : NULL;
+                bool m = v && (!eq || streq_ptr(json_string_value(v), eq + 1));
                 if (m == negate)
                         return false;
         }
@@ -366,7 +364,8 @@ static bool plan_matches(const ImageFilterPlan *p, const ImageInfo *i)
                 return false;
         if (p->refs && !image_ref_matches(i, p->refs))
                 return false;
-        if (!image_labels_match(i, p->labels, false) || !image_labels_match(i, p->not_labels, true))
+        json_t *labels = i->config ? i->config->labels : NULL;
+        if (!engine_labels_match(labels, p->labels, false) || !engine_labels_match(labels, p->not_labels, true))
                 return false;
         if ((p->has_before && i->created >= p->before) || (p->has_since && i->created <= p->since))
                 return false;

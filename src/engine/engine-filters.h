@@ -32,6 +32,10 @@ bool engine_filters_has(const EngineFilters *f, const char *key);
 int engine_filters_get_bool(const EngineFilters *f, const char *key, bool dflt, bool *ret,
                             LadeError **err);
 
+/* Docker's label filter over an object's labels: each of filters ("KEY" or "KEY=VALUE") must
+ * match (negate, for label!=: none may). No filters match everything. */
+bool engine_labels_match(json_t *labels, char **filters, bool negate);
+
 /* Docker's timestamps for since/until filters and events: unix seconds ("1700000000" or
  * "1700000000.5"), a Go duration back from now ("10m", "1h30m", "24h"), or RFC 3339 / a date
  * ("2024-01-02T15:04:05Z", "2024-01-02"). */

@@ -355,20 +355,6 @@ int engine_volume_inspect(Engine *e, const char *name, json_t **ret, LadeError *
         return 0;
 }
 
-/* label=KEY or label=KEY=VALUE: each must match (negate: none may). */
-static bool labels_match(json_t *labels, char **filters, bool negate)
-{
-        for (char **l = filters; l && *l; l++) {
-                const char *eq = strchr(*l, '=');
-                _cleanup_free_ char *k = eq ? xstrndup(*l, (size_t) (eq - *l)) : xstrdup(*l);
-                json_t *have = json_object_get(labels, k);
-                bool hit = have && (!eq || streq(json_string_value(have), eq + 1));
-                if (hit == negate)
-                        return false;
-        }
-        return true;
-}
-
 /* Go's regexp.MatchString for each value; a value that does not compile matches nothing. */
 static bool name_matches(const char *name, char **patterns)
 {
@@ -397,7 +383,7 @@ static bool list_matches(const EngineFilters *f, const Volume *v, json_t *counts
                 return false;
         if (names && !name_matches(v->name, names))
                 return false;
-        if (!labels_match(v->labels, labels, false))
+        if (!engine_labels_match(v->labels, labels, false))
                 return false;
         bool used = json_object_get(counts, v->name) != NULL;
         return dangling < 0 || used != (dangling == 1);
@@ -521,7 +507,7 @@ static bool prune_matches(const EngineFilters *f, const Volume *v, json_t *count
                 return false;
         _cleanup_strv_free_ char **labels = engine_filters_get(f, "label");
         _cleanup_strv_free_ char **not_labels = engine_filters_get(f, "label!");
-        return labels_match(v->labels, labels, false) && labels_match(v->labels, not_labels, true);
+        return engine_labels_match(v->labels, labels, false) && engine_labels_match(v->labels, not_labels, true);
 }
 
 static int prune_all_flag(const EngineFilters *f, bool *ret, LadeError **err)
