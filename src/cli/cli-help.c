@@ -24,6 +24,116 @@
         "'TEMPLATE':         Print output using the given Go template.\n" \
         "Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates"
 
+/* `run` and `create` take the same flags but -d, --detach-keys and --sig-proxy (run's only), and
+ * word --pull differently: the shared runs of their tables, in docker's order. */
+#define RUN_CREATE_OPTS_1 \
+                        { 0, "add-host", "list", "Add a custom host-to-IP mapping (host:ip)", 0 }, \
+                        { 0, "annotation", "map", "Add an annotation to the container (passed through to the OCI runtime) (default map[])", 0 }, \
+                        { 'a', "attach", "list", "Attach to STDIN, STDOUT or STDERR", 0 }, \
+                        { 0, "blkio-weight", "uint16", "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)", 0 }, \
+                        { 0, "blkio-weight-device", "list", "Block IO weight (relative device weight) (default [])", 0 }, \
+                        { 0, "cap-add", "list", "Add Linux capabilities", 0 }, \
+                        { 0, "cap-drop", "list", "Drop Linux capabilities", 0 }, \
+                        { 0, "cgroup-parent", "string", "Optional parent cgroup for the container", 0 }, \
+                        { 0, "cgroupns", "string", "Cgroup namespace to use (host|private)\n'host':    Run the container in the Docker host's cgroup namespace\n'private': Run the container in its own private cgroup namespace\n'':        Use the cgroup namespace as configured by the\n           default-cgroupns-mode option on the daemon (default)", 0 }, \
+                        { 0, "cidfile", "string", "Write the container ID to the file", 0 }, \
+                        { 0, "cpu-count", "int", "CPU count (Windows only)", 0 }, \
+                        { 0, "cpu-percent", "int", "CPU percent (Windows only)", 0 }, \
+                        { 0, "cpu-period", "int", "Limit CPU CFS (Completely Fair Scheduler) period", 0 }, \
+                        { 0, "cpu-quota", "int", "Limit CPU CFS (Completely Fair Scheduler) quota", 0 }, \
+                        { 0, "cpu-rt-period", "int", "Limit CPU real-time period in microseconds", 0 }, \
+                        { 0, "cpu-rt-runtime", "int", "Limit CPU real-time runtime in microseconds", 0 }, \
+                        { 'c', "cpu-shares", "int", "CPU shares (relative weight)", 0 }, \
+                        { 0, "cpus", "decimal", "Number of CPUs", 0 }, \
+                        { 0, "cpuset-cpus", "string", "CPUs in which to allow execution (0-3, 0,1)", 0 }, \
+                        { 0, "cpuset-mems", "string", "MEMs in which to allow execution (0-3, 0,1)", 0 },
+#define RUN_CREATE_OPTS_2 \
+                        { 0, "device", "list", "Add a host device to the container", 0 }, \
+                        { 0, "device-cgroup-rule", "list", "Add a rule to the cgroup allowed devices list", 0 }, \
+                        { 0, "device-read-bps", "list", "Limit read rate (bytes per second) from a device (default [])", 0 }, \
+                        { 0, "device-read-iops", "list", "Limit read rate (IO per second) from a device (default [])", 0 }, \
+                        { 0, "device-write-bps", "list", "Limit write rate (bytes per second) to a device (default [])", 0 }, \
+                        { 0, "device-write-iops", "list", "Limit write rate (IO per second) to a device (default [])", 0 }, \
+                        { 0, "disable-content-trust", NULL, "Skip image verification (default true)", 0 }, \
+                        { 0, "dns", "list", "Set custom DNS servers", 0 }, \
+                        { 0, "dns-option", "list", "Set DNS options", 0 }, \
+                        { 0, "dns-search", "list", "Set custom DNS search domains", 0 }, \
+                        { 0, "domainname", "string", "Container NIS domain name", 0 }, \
+                        { 0, "entrypoint", "string", "Overwrite the default ENTRYPOINT of the image", 0 }, \
+                        { 'e', "env", "list", "Set environment variables", 0 }, \
+                        { 0, "env-file", "list", "Read in a file of environment variables", 0 }, \
+                        { 0, "expose", "list", "Expose a port or a range of ports", 0 }, \
+                        { 0, "gpus", "gpu-request", "GPU devices to add to the container ('all' to pass all GPUs)", 0 }, \
+                        { 0, "group-add", "list", "Add additional groups to join", 0 }, \
+                        { 0, "health-cmd", "string", "Command to run to check health", 0 }, \
+                        { 0, "health-interval", "duration", "Time between running the check (ms|s|m|h) (default 0s)", 0 }, \
+                        { 0, "health-retries", "int", "Consecutive failures needed to report unhealthy", 0 }, \
+                        { 0, "health-start-interval", "duration", "Time between running the check during the start period (ms|s|m|h) (default 0s)", 0 }, \
+                        { 0, "health-start-period", "duration", "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)", 0 }, \
+                        { 0, "health-timeout", "duration", "Maximum time to allow one check to run (ms|s|m|h) (default 0s)", 0 }, \
+                        { 0, "help", NULL, "Print usage", 0 }, \
+                        { 'h', "hostname", "string", "Container host name", 0 }, \
+                        { 0, "init", NULL, "Run an init inside the container that forwards signals and reaps processes", 0 }, \
+                        { 'i', "interactive", NULL, "Keep STDIN open even if not attached", 0 }, \
+                        { 0, "io-maxbandwidth", "bytes", "Maximum IO bandwidth limit for the system drive (Windows only)", 0 }, \
+                        { 0, "io-maxiops", "uint", "Maximum IOps limit for the system drive (Windows only)", 0 }, \
+                        { 0, "ip", "string", "IPv4 address (e.g., 172.30.100.104)", 0 }, \
+                        { 0, "ip6", "string", "IPv6 address (e.g., 2001:db8::33)", 0 }, \
+                        { 0, "ipc", "string", "IPC mode to use", 0 }, \
+                        { 0, "isolation", "string", "Container isolation technology", 0 }, \
+                        { 0, "kernel-memory", "bytes", "Kernel memory limit", 0 }, \
+                        { 'l', "label", "list", "Set meta data on a container", 0 }, \
+                        { 0, "label-file", "list", "Read in a line delimited file of labels", 0 }, \
+                        { 0, "link", "list", "Add link to another container", 0 }, \
+                        { 0, "link-local-ip", "list", "Container IPv4/IPv6 link-local addresses", 0 }, \
+                        { 0, "log-driver", "string", "Logging driver for the container", 0 }, \
+                        { 0, "log-opt", "list", "Log driver options", 0 }, \
+                        { 0, "mac-address", "string", "Container MAC address (e.g., 92:d0:c6:0a:29:33)", 0 }, \
+                        { 'm', "memory", "bytes", "Memory limit", 0 }, \
+                        { 0, "memory-reservation", "bytes", "Memory soft limit", 0 }, \
+                        { 0, "memory-swap", "bytes", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", 0 }, \
+                        { 0, "memory-swappiness", "int", "Tune container memory swappiness (0 to 100) (default -1)", 0 }, \
+                        { 0, "mount", "mount", "Attach a filesystem mount to the container", 0 }, \
+                        { 0, "name", "string", "Assign a name to the container", 0 }, \
+                        { 0, "network", "network", "Connect a container to a network", 0 }, \
+                        { 0, "network-alias", "list", "Add network-scoped alias for the container", 0 }, \
+                        { 0, "no-healthcheck", NULL, "Disable any container-specified HEALTHCHECK", 0 }, \
+                        { 0, "oom-kill-disable", NULL, "Disable OOM Killer", 0 }, \
+                        { 0, "oom-score-adj", "int", "Tune host's OOM preferences (-1000 to 1000)", 0 }, \
+                        { 0, "pid", "string", "PID namespace to use", 0 }, \
+                        { 0, "pids-limit", "int", "Tune container pids limit (set -1 for unlimited)", 0 }, \
+                        { 0, "platform", "string", "Set platform if server is multi-platform capable", 0 }, \
+                        { 0, "privileged", NULL, "Give extended privileges to this container", 0 }, \
+                        { 'p', "publish", "list", "Publish a container's port(s) to the host", 0 }, \
+                        { 'P', "publish-all", NULL, "Publish all exposed ports to random ports", 0 },
+#define RUN_CREATE_OPTS_3 \
+                        { 'q', "quiet", NULL, "Suppress the pull output", 0 }, \
+                        { 0, "read-only", NULL, "Mount the container's root filesystem as read only", 0 }, \
+                        { 0, "restart", "string", "Restart policy to apply when a container exits (default \"no\")", 0 }, \
+                        { 0, "rm", NULL, "Automatically remove the container and its associated anonymous volumes when it exits", 0 }, \
+                        { 0, "runtime", "string", "Runtime to use for this container", 0 }, \
+                        { 0, "security-opt", "list", "Security Options", 0 }, \
+                        { 0, "shm-size", "bytes", "Size of /dev/shm", 0 },
+#define RUN_CREATE_OPTS_4 \
+                        { 0, "stop-signal", "string", "Signal to stop the container", 0 }, \
+                        { 0, "stop-timeout", "int", "Timeout (in seconds) to stop a container", 0 }, \
+                        { 0, "storage-opt", "list", "Storage driver options for the container", 0 }, \
+                        { 0, "sysctl", "map", "Sysctl options (default map[])", 0 }, \
+                        { 0, "tmpfs", "list", "Mount a tmpfs directory", 0 }, \
+                        { 't', "tty", NULL, "Allocate a pseudo-TTY", 0 }, \
+                        { 0, "ulimit", "ulimit", "Ulimit options (default [])", 0 }, \
+                        { 0, "use-api-socket", NULL, "Bind mount Docker API socket and required auth", 0 }, \
+                        { 'u', "user", "string", "Username or UID (format: <name|uid>[:<group|gid>])", 0 }, \
+                        { 0, "userns", "string", "User namespace to use", 0 }, \
+                        { 0, "uts", "string", "UTS namespace to use", 0 }, \
+                        { 'v', "volume", "list", "Bind mount a volume", 0 }, \
+                        { 0, "volume-driver", "string", "Optional volume driver for the container", 0 }, \
+                        { 0, "volumes-from", "list", "Mount volumes from the specified container(s)", 0 }, \
+                        { 'w', "workdir", "string", "Working directory inside the container", 0 }, \
+                        { 0, "dns-opt", "list", NULL, HELP_OPT_HIDDEN }, \
+                        { 0, "net", "network", NULL, HELP_OPT_HIDDEN }, \
+                        { 0, "net-alias", "list", NULL, HELP_OPT_HIDDEN },
+
 static const struct {
         const char *name, *desc;
 } groups[] = {
@@ -216,113 +326,14 @@ static const HelpCmd help_table[] = {
                 .desc = "Create and run a new container from an image",
                 .flags = HELP_NO_INTERSPERSE,
                 .opts = (const HelpOpt[]) {
-                        { 0, "add-host", "list", "Add a custom host-to-IP mapping (host:ip)", 0 },
-                        { 0, "annotation", "map", "Add an annotation to the container (passed through to the OCI runtime) (default map[])", 0 },
-                        { 'a', "attach", "list", "Attach to STDIN, STDOUT or STDERR", 0 },
-                        { 0, "blkio-weight", "uint16", "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)", 0 },
-                        { 0, "blkio-weight-device", "list", "Block IO weight (relative device weight) (default [])", 0 },
-                        { 0, "cap-add", "list", "Add Linux capabilities", 0 },
-                        { 0, "cap-drop", "list", "Drop Linux capabilities", 0 },
-                        { 0, "cgroup-parent", "string", "Optional parent cgroup for the container", 0 },
-                        { 0, "cgroupns", "string", "Cgroup namespace to use (host|private)\n'host':    Run the container in the Docker host's cgroup namespace\n'private': Run the container in its own private cgroup namespace\n'':        Use the cgroup namespace as configured by the\n           default-cgroupns-mode option on the daemon (default)", 0 },
-                        { 0, "cidfile", "string", "Write the container ID to the file", 0 },
-                        { 0, "cpu-count", "int", "CPU count (Windows only)", 0 },
-                        { 0, "cpu-percent", "int", "CPU percent (Windows only)", 0 },
-                        { 0, "cpu-period", "int", "Limit CPU CFS (Completely Fair Scheduler) period", 0 },
-                        { 0, "cpu-quota", "int", "Limit CPU CFS (Completely Fair Scheduler) quota", 0 },
-                        { 0, "cpu-rt-period", "int", "Limit CPU real-time period in microseconds", 0 },
-                        { 0, "cpu-rt-runtime", "int", "Limit CPU real-time runtime in microseconds", 0 },
-                        { 'c', "cpu-shares", "int", "CPU shares (relative weight)", 0 },
-                        { 0, "cpus", "decimal", "Number of CPUs", 0 },
-                        { 0, "cpuset-cpus", "string", "CPUs in which to allow execution (0-3, 0,1)", 0 },
-                        { 0, "cpuset-mems", "string", "MEMs in which to allow execution (0-3, 0,1)", 0 },
+                        RUN_CREATE_OPTS_1
                         { 'd', "detach", NULL, "Run container in background and print container ID", 0 },
                         { 0, "detach-keys", "string", "Override the key sequence for detaching a container", 0 },
-                        { 0, "device", "list", "Add a host device to the container", 0 },
-                        { 0, "device-cgroup-rule", "list", "Add a rule to the cgroup allowed devices list", 0 },
-                        { 0, "device-read-bps", "list", "Limit read rate (bytes per second) from a device (default [])", 0 },
-                        { 0, "device-read-iops", "list", "Limit read rate (IO per second) from a device (default [])", 0 },
-                        { 0, "device-write-bps", "list", "Limit write rate (bytes per second) to a device (default [])", 0 },
-                        { 0, "device-write-iops", "list", "Limit write rate (IO per second) to a device (default [])", 0 },
-                        { 0, "disable-content-trust", NULL, "Skip image verification (default true)", 0 },
-                        { 0, "dns", "list", "Set custom DNS servers", 0 },
-                        { 0, "dns-option", "list", "Set DNS options", 0 },
-                        { 0, "dns-search", "list", "Set custom DNS search domains", 0 },
-                        { 0, "domainname", "string", "Container NIS domain name", 0 },
-                        { 0, "entrypoint", "string", "Overwrite the default ENTRYPOINT of the image", 0 },
-                        { 'e', "env", "list", "Set environment variables", 0 },
-                        { 0, "env-file", "list", "Read in a file of environment variables", 0 },
-                        { 0, "expose", "list", "Expose a port or a range of ports", 0 },
-                        { 0, "gpus", "gpu-request", "GPU devices to add to the container ('all' to pass all GPUs)", 0 },
-                        { 0, "group-add", "list", "Add additional groups to join", 0 },
-                        { 0, "health-cmd", "string", "Command to run to check health", 0 },
-                        { 0, "health-interval", "duration", "Time between running the check (ms|s|m|h) (default 0s)", 0 },
-                        { 0, "health-retries", "int", "Consecutive failures needed to report unhealthy", 0 },
-                        { 0, "health-start-interval", "duration", "Time between running the check during the start period (ms|s|m|h) (default 0s)", 0 },
-                        { 0, "health-start-period", "duration", "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)", 0 },
-                        { 0, "health-timeout", "duration", "Maximum time to allow one check to run (ms|s|m|h) (default 0s)", 0 },
-                        { 0, "help", NULL, "Print usage", 0 },
-                        { 'h', "hostname", "string", "Container host name", 0 },
-                        { 0, "init", NULL, "Run an init inside the container that forwards signals and reaps processes", 0 },
-                        { 'i', "interactive", NULL, "Keep STDIN open even if not attached", 0 },
-                        { 0, "io-maxbandwidth", "bytes", "Maximum IO bandwidth limit for the system drive (Windows only)", 0 },
-                        { 0, "io-maxiops", "uint", "Maximum IOps limit for the system drive (Windows only)", 0 },
-                        { 0, "ip", "string", "IPv4 address (e.g., 172.30.100.104)", 0 },
-                        { 0, "ip6", "string", "IPv6 address (e.g., 2001:db8::33)", 0 },
-                        { 0, "ipc", "string", "IPC mode to use", 0 },
-                        { 0, "isolation", "string", "Container isolation technology", 0 },
-                        { 0, "kernel-memory", "bytes", "Kernel memory limit", 0 },
-                        { 'l', "label", "list", "Set meta data on a container", 0 },
-                        { 0, "label-file", "list", "Read in a line delimited file of labels", 0 },
-                        { 0, "link", "list", "Add link to another container", 0 },
-                        { 0, "link-local-ip", "list", "Container IPv4/IPv6 link-local addresses", 0 },
-                        { 0, "log-driver", "string", "Logging driver for the container", 0 },
-                        { 0, "log-opt", "list", "Log driver options", 0 },
-                        { 0, "mac-address", "string", "Container MAC address (e.g., 92:d0:c6:0a:29:33)", 0 },
-                        { 'm', "memory", "bytes", "Memory limit", 0 },
-                        { 0, "memory-reservation", "bytes", "Memory soft limit", 0 },
-                        { 0, "memory-swap", "bytes", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", 0 },
-                        { 0, "memory-swappiness", "int", "Tune container memory swappiness (0 to 100) (default -1)", 0 },
-                        { 0, "mount", "mount", "Attach a filesystem mount to the container", 0 },
-                        { 0, "name", "string", "Assign a name to the container", 0 },
-                        { 0, "network", "network", "Connect a container to a network", 0 },
-                        { 0, "network-alias", "list", "Add network-scoped alias for the container", 0 },
-                        { 0, "no-healthcheck", NULL, "Disable any container-specified HEALTHCHECK", 0 },
-                        { 0, "oom-kill-disable", NULL, "Disable OOM Killer", 0 },
-                        { 0, "oom-score-adj", "int", "Tune host's OOM preferences (-1000 to 1000)", 0 },
-                        { 0, "pid", "string", "PID namespace to use", 0 },
-                        { 0, "pids-limit", "int", "Tune container pids limit (set -1 for unlimited)", 0 },
-                        { 0, "platform", "string", "Set platform if server is multi-platform capable", 0 },
-                        { 0, "privileged", NULL, "Give extended privileges to this container", 0 },
-                        { 'p', "publish", "list", "Publish a container's port(s) to the host", 0 },
-                        { 'P', "publish-all", NULL, "Publish all exposed ports to random ports", 0 },
+                        RUN_CREATE_OPTS_2
                         { 0, "pull", "string", "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")", 0 },
-                        { 'q', "quiet", NULL, "Suppress the pull output", 0 },
-                        { 0, "read-only", NULL, "Mount the container's root filesystem as read only", 0 },
-                        { 0, "restart", "string", "Restart policy to apply when a container exits (default \"no\")", 0 },
-                        { 0, "rm", NULL, "Automatically remove the container and its associated anonymous volumes when it exits", 0 },
-                        { 0, "runtime", "string", "Runtime to use for this container", 0 },
-                        { 0, "security-opt", "list", "Security Options", 0 },
-                        { 0, "shm-size", "bytes", "Size of /dev/shm", 0 },
+                        RUN_CREATE_OPTS_3
                         { 0, "sig-proxy", NULL, "Proxy received signals to the process (default true)", 0 },
-                        { 0, "stop-signal", "string", "Signal to stop the container", 0 },
-                        { 0, "stop-timeout", "int", "Timeout (in seconds) to stop a container", 0 },
-                        { 0, "storage-opt", "list", "Storage driver options for the container", 0 },
-                        { 0, "sysctl", "map", "Sysctl options (default map[])", 0 },
-                        { 0, "tmpfs", "list", "Mount a tmpfs directory", 0 },
-                        { 't', "tty", NULL, "Allocate a pseudo-TTY", 0 },
-                        { 0, "ulimit", "ulimit", "Ulimit options (default [])", 0 },
-                        { 0, "use-api-socket", NULL, "Bind mount Docker API socket and required auth", 0 },
-                        { 'u', "user", "string", "Username or UID (format: <name|uid>[:<group|gid>])", 0 },
-                        { 0, "userns", "string", "User namespace to use", 0 },
-                        { 0, "uts", "string", "UTS namespace to use", 0 },
-                        { 'v', "volume", "list", "Bind mount a volume", 0 },
-                        { 0, "volume-driver", "string", "Optional volume driver for the container", 0 },
-                        { 0, "volumes-from", "list", "Mount volumes from the specified container(s)", 0 },
-                        { 'w', "workdir", "string", "Working directory inside the container", 0 },
-                        { 0, "dns-opt", "list", NULL, HELP_OPT_HIDDEN },
-                        { 0, "net", "network", NULL, HELP_OPT_HIDDEN },
-                        { 0, "net-alias", "list", NULL, HELP_OPT_HIDDEN },
+                        RUN_CREATE_OPTS_4
                         { 0 },
                 },
         },
@@ -332,110 +343,11 @@ static const HelpCmd help_table[] = {
                 .desc = "Create a new container",
                 .flags = HELP_NO_INTERSPERSE,
                 .opts = (const HelpOpt[]) {
-                        { 0, "add-host", "list", "Add a custom host-to-IP mapping (host:ip)", 0 },
-                        { 0, "annotation", "map", "Add an annotation to the container (passed through to the OCI runtime) (default map[])", 0 },
-                        { 'a', "attach", "list", "Attach to STDIN, STDOUT or STDERR", 0 },
-                        { 0, "blkio-weight", "uint16", "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)", 0 },
-                        { 0, "blkio-weight-device", "list", "Block IO weight (relative device weight) (default [])", 0 },
-                        { 0, "cap-add", "list", "Add Linux capabilities", 0 },
-                        { 0, "cap-drop", "list", "Drop Linux capabilities", 0 },
-                        { 0, "cgroup-parent", "string", "Optional parent cgroup for the container", 0 },
-                        { 0, "cgroupns", "string", "Cgroup namespace to use (host|private)\n'host':    Run the container in the Docker host's cgroup namespace\n'private': Run the container in its own private cgroup namespace\n'':        Use the cgroup namespace as configured by the\n           default-cgroupns-mode option on the daemon (default)", 0 },
-                        { 0, "cidfile", "string", "Write the container ID to the file", 0 },
-                        { 0, "cpu-count", "int", "CPU count (Windows only)", 0 },
-                        { 0, "cpu-percent", "int", "CPU percent (Windows only)", 0 },
-                        { 0, "cpu-period", "int", "Limit CPU CFS (Completely Fair Scheduler) period", 0 },
-                        { 0, "cpu-quota", "int", "Limit CPU CFS (Completely Fair Scheduler) quota", 0 },
-                        { 0, "cpu-rt-period", "int", "Limit CPU real-time period in microseconds", 0 },
-                        { 0, "cpu-rt-runtime", "int", "Limit CPU real-time runtime in microseconds", 0 },
-                        { 'c', "cpu-shares", "int", "CPU shares (relative weight)", 0 },
-                        { 0, "cpus", "decimal", "Number of CPUs", 0 },
-                        { 0, "cpuset-cpus", "string", "CPUs in which to allow execution (0-3, 0,1)", 0 },
-                        { 0, "cpuset-mems", "string", "MEMs in which to allow execution (0-3, 0,1)", 0 },
-                        { 0, "device", "list", "Add a host device to the container", 0 },
-                        { 0, "device-cgroup-rule", "list", "Add a rule to the cgroup allowed devices list", 0 },
-                        { 0, "device-read-bps", "list", "Limit read rate (bytes per second) from a device (default [])", 0 },
-                        { 0, "device-read-iops", "list", "Limit read rate (IO per second) from a device (default [])", 0 },
-                        { 0, "device-write-bps", "list", "Limit write rate (bytes per second) to a device (default [])", 0 },
-                        { 0, "device-write-iops", "list", "Limit write rate (IO per second) to a device (default [])", 0 },
-                        { 0, "disable-content-trust", NULL, "Skip image verification (default true)", 0 },
-                        { 0, "dns", "list", "Set custom DNS servers", 0 },
-                        { 0, "dns-option", "list", "Set DNS options", 0 },
-                        { 0, "dns-search", "list", "Set custom DNS search domains", 0 },
-                        { 0, "domainname", "string", "Container NIS domain name", 0 },
-                        { 0, "entrypoint", "string", "Overwrite the default ENTRYPOINT of the image", 0 },
-                        { 'e', "env", "list", "Set environment variables", 0 },
-                        { 0, "env-file", "list", "Read in a file of environment variables", 0 },
-                        { 0, "expose", "list", "Expose a port or a range of ports", 0 },
-                        { 0, "gpus", "gpu-request", "GPU devices to add to the container ('all' to pass all GPUs)", 0 },
-                        { 0, "group-add", "list", "Add additional groups to join", 0 },
-                        { 0, "health-cmd", "string", "Command to run to check health", 0 },
-                        { 0, "health-interval", "duration", "Time between running the check (ms|s|m|h) (default 0s)", 0 },
-                        { 0, "health-retries", "int", "Consecutive failures needed to report unhealthy", 0 },
-                        { 0, "health-start-interval", "duration", "Time between running the check during the start period (ms|s|m|h) (default 0s)", 0 },
-                        { 0, "health-start-period", "duration", "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)", 0 },
-                        { 0, "health-timeout", "duration", "Maximum time to allow one check to run (ms|s|m|h) (default 0s)", 0 },
-                        { 0, "help", NULL, "Print usage", 0 },
-                        { 'h', "hostname", "string", "Container host name", 0 },
-                        { 0, "init", NULL, "Run an init inside the container that forwards signals and reaps processes", 0 },
-                        { 'i', "interactive", NULL, "Keep STDIN open even if not attached", 0 },
-                        { 0, "io-maxbandwidth", "bytes", "Maximum IO bandwidth limit for the system drive (Windows only)", 0 },
-                        { 0, "io-maxiops", "uint", "Maximum IOps limit for the system drive (Windows only)", 0 },
-                        { 0, "ip", "string", "IPv4 address (e.g., 172.30.100.104)", 0 },
-                        { 0, "ip6", "string", "IPv6 address (e.g., 2001:db8::33)", 0 },
-                        { 0, "ipc", "string", "IPC mode to use", 0 },
-                        { 0, "isolation", "string", "Container isolation technology", 0 },
-                        { 0, "kernel-memory", "bytes", "Kernel memory limit", 0 },
-                        { 'l', "label", "list", "Set meta data on a container", 0 },
-                        { 0, "label-file", "list", "Read in a line delimited file of labels", 0 },
-                        { 0, "link", "list", "Add link to another container", 0 },
-                        { 0, "link-local-ip", "list", "Container IPv4/IPv6 link-local addresses", 0 },
-                        { 0, "log-driver", "string", "Logging driver for the container", 0 },
-                        { 0, "log-opt", "list", "Log driver options", 0 },
-                        { 0, "mac-address", "string", "Container MAC address (e.g., 92:d0:c6:0a:29:33)", 0 },
-                        { 'm', "memory", "bytes", "Memory limit", 0 },
-                        { 0, "memory-reservation", "bytes", "Memory soft limit", 0 },
-                        { 0, "memory-swap", "bytes", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", 0 },
-                        { 0, "memory-swappiness", "int", "Tune container memory swappiness (0 to 100) (default -1)", 0 },
-                        { 0, "mount", "mount", "Attach a filesystem mount to the container", 0 },
-                        { 0, "name", "string", "Assign a name to the container", 0 },
-                        { 0, "network", "network", "Connect a container to a network", 0 },
-                        { 0, "network-alias", "list", "Add network-scoped alias for the container", 0 },
-                        { 0, "no-healthcheck", NULL, "Disable any container-specified HEALTHCHECK", 0 },
-                        { 0, "oom-kill-disable", NULL, "Disable OOM Killer", 0 },
-                        { 0, "oom-score-adj", "int", "Tune host's OOM preferences (-1000 to 1000)", 0 },
-                        { 0, "pid", "string", "PID namespace to use", 0 },
-                        { 0, "pids-limit", "int", "Tune container pids limit (set -1 for unlimited)", 0 },
-                        { 0, "platform", "string", "Set platform if server is multi-platform capable", 0 },
-                        { 0, "privileged", NULL, "Give extended privileges to this container", 0 },
-                        { 'p', "publish", "list", "Publish a container's port(s) to the host", 0 },
-                        { 'P', "publish-all", NULL, "Publish all exposed ports to random ports", 0 },
+                        RUN_CREATE_OPTS_1
+                        RUN_CREATE_OPTS_2
                         { 0, "pull", "string", "Pull image before creating (\"always\", \"|missing\", \"never\") (default \"missing\")", 0 },
-                        { 'q', "quiet", NULL, "Suppress the pull output", 0 },
-                        { 0, "read-only", NULL, "Mount the container's root filesystem as read only", 0 },
-                        { 0, "restart", "string", "Restart policy to apply when a container exits (default \"no\")", 0 },
-                        { 0, "rm", NULL, "Automatically remove the container and its associated anonymous volumes when it exits", 0 },
-                        { 0, "runtime", "string", "Runtime to use for this container", 0 },
-                        { 0, "security-opt", "list", "Security Options", 0 },
-                        { 0, "shm-size", "bytes", "Size of /dev/shm", 0 },
-                        { 0, "stop-signal", "string", "Signal to stop the container", 0 },
-                        { 0, "stop-timeout", "int", "Timeout (in seconds) to stop a container", 0 },
-                        { 0, "storage-opt", "list", "Storage driver options for the container", 0 },
-                        { 0, "sysctl", "map", "Sysctl options (default map[])", 0 },
-                        { 0, "tmpfs", "list", "Mount a tmpfs directory", 0 },
-                        { 't', "tty", NULL, "Allocate a pseudo-TTY", 0 },
-                        { 0, "ulimit", "ulimit", "Ulimit options (default [])", 0 },
-                        { 0, "use-api-socket", NULL, "Bind mount Docker API socket and required auth", 0 },
-                        { 'u', "user", "string", "Username or UID (format: <name|uid>[:<group|gid>])", 0 },
-                        { 0, "userns", "string", "User namespace to use", 0 },
-                        { 0, "uts", "string", "UTS namespace to use", 0 },
-                        { 'v', "volume", "list", "Bind mount a volume", 0 },
-                        { 0, "volume-driver", "string", "Optional volume driver for the container", 0 },
-                        { 0, "volumes-from", "list", "Mount volumes from the specified container(s)", 0 },
-                        { 'w', "workdir", "string", "Working directory inside the container", 0 },
-                        { 0, "dns-opt", "list", NULL, HELP_OPT_HIDDEN },
-                        { 0, "net", "network", NULL, HELP_OPT_HIDDEN },
-                        { 0, "net-alias", "list", NULL, HELP_OPT_HIDDEN },
+                        RUN_CREATE_OPTS_3
+                        RUN_CREATE_OPTS_4
                         { 0 },
                 },
         },
