@@ -219,15 +219,6 @@ int cmd_rmi(Cli *c, int argc, char **argv)
         return rc;
 }
 
-static void print_pruned(void *ud, const char *what, const char *name)
-{
-        bool *any = ud;
-        if (!*any)
-                printf("Deleted Images:\n");
-        *any = true;
-        printf("%s: %s\n", what, name);
-}
-
 int cmd_image_prune(Cli *c, int argc, char **argv)
 {
         static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "force", no_argument, NULL, 'f' },
@@ -245,7 +236,7 @@ int cmd_image_prune(Cli *c, int argc, char **argv)
         }
         bool any = false;
         uint64_t freed = 0;
-        if (engine_image_prune(cli_engine(c), filters, print_pruned, &any, &freed, &err) < 0)
+        if (engine_image_prune(cli_engine(c), filters, format_print_image_removed, &any, &freed, &err) < 0)
                 return cli_fail(err);
         _cleanup_free_ char *sz = format_size((int64_t) freed);
         printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", sz);

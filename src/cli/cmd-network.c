@@ -275,14 +275,7 @@ int cmd_network_prune(Cli *c, int argc, char **argv)
         LadeError *err = NULL;
         if (engine_network_prune(cli_engine(c), &names, &err) < 0)
                 return cli_fail(err);
-        if (json_array_size(names) == 0)
-                return 0;
-        printf("Deleted Networks:\n");
-        size_t i;
-        json_t *v;
-        json_array_foreach(names, i, v)
-                printf("%s\n", json_string_value(v));
-        printf("\n");
+        format_print_deleted("Deleted Networks", names);
         return 0;
 }
 

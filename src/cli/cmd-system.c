@@ -30,27 +30,6 @@ static bool confirm(bool all, bool volumes)
         return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
-static void print_names(const char *title, json_t *names)
-{
-        if (json_array_size(names) == 0)
-                return;
-        printf("%s:\n", title);
-        size_t i;
-        json_t *v;
-        json_array_foreach(names, i, v)
-                printf("%s\n", json_string_value(v));
-        printf("\n");
-}
-
-static void image_removed(void *ud, const char *what, const char *name)
-{
-        bool *any = ud;
-        if (!*any)
-                printf("Deleted Images:\n");
-        *any = true;
-        printf("%s: %s\n", what, name);
-}
-
 int cmd_system_prune(Cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -87,13 +66,13 @@ int cmd_system_prune(Cli *c, int argc, char **argv)
         _cleanup_json_ json_t *cids = json_array();
         for (char **i = ids; i && *i; i++)
                 json_array_append_new(cids, json_string(*i));
-        print_names("Deleted Containers", cids);
+        format_print_deleted("Deleted Containers", cids);
         reclaimed += ctr_freed;
 
         _cleanup_json_ json_t *nets = NULL;
         if (engine_network_prune(e, &nets, &err) < 0)
                 return cli_fail(err);
-        print_names("Deleted Networks", nets);
+        format_print_deleted("Deleted Networks", nets);
 
         if (volumes) {
                 _cleanup_(engine_filters_freep) EngineFilters *vf = engine_filters_new();
@@ -101,7 +80,7 @@ int cmd_system_prune(Cli *c, int argc, char **argv)
                 uint64_t freed = 0;
                 if (engine_volume_prune(e, vf, &vols, &freed, &err) < 0)
                         return cli_fail(err);
-                print_names("Deleted Volumes", vols);
+                format_print_deleted("Deleted Volumes", vols);
                 reclaimed += freed;
         }
 
@@ -110,7 +89,7 @@ int cmd_system_prune(Cli *c, int argc, char **argv)
                 return cli_fail(err);
         bool any = false;
         uint64_t freed = 0;
-        if (engine_image_prune(e, imf, image_removed, &any, &freed, &err) < 0)
+        if (engine_image_prune(e, imf, format_print_image_removed, &any, &freed, &err) < 0)
                 return cli_fail(err);
         if (any)
                 printf("\n");

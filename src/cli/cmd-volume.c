@@ -241,14 +241,7 @@ int cmd_volume_prune(Cli *c, int argc, char **argv)
         uint64_t freed = 0;
         if (engine_volume_prune(cli_engine(c), filters, &names, &freed, &err) < 0)
                 return cli_fail(err);
-        if (json_array_size(names) > 0) {
-                size_t i;
-                json_t *v;
-                printf("Deleted Volumes:\n");
-                json_array_foreach(names, i, v)
-                        printf("%s\n", json_string_value(v));
-                printf("\n");
-        }
+        format_print_deleted("Deleted Volumes", names);
         _cleanup_free_ char *sz = format_size((int64_t) freed);
         printf("Total reclaimed space: %s\n", sz);
         return 0;

@@ -214,3 +214,24 @@ int format_print_inspect(FILE *f, const char *format, json_t *docs)
                 fprintf(stderr, "%s\n", *e);
         return errors ? 1 : 0;
 }
+
+void format_print_deleted(const char *title, json_t *names)
+{
+        if (json_array_size(names) == 0)
+                return;
+        printf("%s:\n", title);
+        size_t i;
+        json_t *v;
+        json_array_foreach(names, i, v)
+                printf("%s\n", json_string_value(v));
+        printf("\n");
+}
+
+void format_print_image_removed(void *userdata, const char *what, const char *name)
+{
+        bool *any = userdata;
+        if (!*any)
+                printf("Deleted Images:\n");
+        *any = true;
+        printf("%s: %s\n", what, name);
+}

@@ -27,6 +27,11 @@ int format_template(const char *tmpl, json_t *row, char **ret, LadeError **err);
  * as Docker's formatter does; headers maps Key -> column title for the table header. Returns the
  * exit status: 0, or 1 after printing "template parsing error: ..." to stderr. */
 int format_print(FILE *f, const char *format, const char *default_tmpl, json_t *headers, json_t *rows);
+/* A prune's section: "TITLE:", one name per line, an empty line; nothing when names is empty. */
+void format_print_deleted(const char *title, json_t *names);
+/* An ImageRemoveFn for prunes: "Deleted Images:" before the first, then "untagged: …" /
+ * "deleted: …"; userdata is a bool set once anything was printed. */
+void format_print_image_removed(void *userdata, const char *what, const char *name);
 /* `inspect` output: the documents as an indented JSON array, compact with "json", or each
  * through -f's template. Returns 0, 64 (the template does not parse) or 1 (it failed on one). */
 int format_print_inspect(FILE *f, const char *format, json_t *docs);
