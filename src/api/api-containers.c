@@ -41,17 +41,13 @@ static int query_int(ApiRequest *req, const char *key, int64_t dflt, int64_t *re
         return 0;
 }
 
-/* The container's State.Status ("" when it does not exist: the caller's error then). */
+/* The container's State.Status (NULL when it does not exist: the caller's error then). */
 static char *ctr_state_of(Engine *e, const char *name, bool *ret_tty, LadeError **err)
 {
-        json_t *doc = NULL;
-        if (engine_container_inspect(e, name, &doc, err) < 0)
+        char id[65], *state = NULL;
+        if (engine_container_state(e, name, id, &state, ret_tty, err) < 0)
                 return NULL;
-        char *s = xstrdup(json_string_value(json_object_get(json_object_get(doc, "State"), "Status")) ?: "");
-        if (ret_tty)
-                *ret_tty = json_is_true(json_object_get(json_object_get(doc, "Config"), "Tty"));
-        json_decref(doc);
-        return s;
+        return state;
 }
 
 bool api_container_tty(Engine *e, const char *name)
@@ -203,14 +199,12 @@ int api_container_start(ApiRequest *req, LadeError **err)
         int r = api_engine(req, &e, err);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *state = ctr_state_of(e, req->name, NULL, err);
-        if (!state)
-                return -ENOENT;
+        char id[65];
+        _cleanup_free_ char *state = NULL;
+        if ((r = engine_container_state(e, req->name, id, &state, NULL, err)) < 0)
+                return r;
         if (streq(state, "running") || streq(state, "restarting"))
                 return api_respond_empty(req, 304);
-        char id[65];
-        if ((r = engine_container_lookup(e, req->name, id, err)) < 0)
-                return r;
         /* a client attached before the start (docker run): its stream sees the first byte */
         r = api_attach_start_pending(req->server, e, id, err);
         if (r == 0)

@@ -308,6 +308,19 @@ static int load(Engine *e, Ctr *c, const char *name_or_id, LadeError **err)
         return 0;
 }
 
+/* load() on the Engine's connection (ctr_borrow_db): for reads that start no monitor. */
+static int load_borrowed(Engine *e, Ctr *c, const char *name_or_id, LadeError **err)
+{
+        *c = (Ctr) { .e = e };
+        int r = ctr_borrow_db(c, err);
+        if (r >= 0)
+                r = ctr_load(c, name_or_id, err);
+        if (r < 0)
+                return r;
+        ctr_reconcile(c);
+        return 0;
+}
+
 /* ---- starting: the monitor ---- */
 
 static int open_attach_socket(Ctr *c, LadeError **err)
@@ -1046,7 +1059,7 @@ int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const c
         int64_t seq0 = 0;
         int r = engine_events_last_seq(e, &seq0, err);
         if (r >= 0)
-                r = load(e, &c, name_or_id, err);
+                r = load_borrowed(e, &c, name_or_id, err);
         if (r < 0) {
                 ctr_done(&c);
                 return r;
@@ -1066,7 +1079,7 @@ int engine_container_wait_cancellable(Engine *e, const char *name_or_id, const c
                 if (removed ? destroyed : die >= 0)
                         break;
                 Ctr again;
-                bool gone = load(e, &again, id, NULL) < 0;
+                bool gone = load_borrowed(e, &again, id, NULL) < 0;
                 /* an exit in the row whose event is missing (it could not be written) */
                 bool exited = !gone && !removed && !next && !active(&again);
                 if (exited)
@@ -1198,9 +1211,26 @@ out:
 int engine_container_lookup(Engine *e, const char *name_or_id, char ret_id[static 65], LadeError **err)
 {
         Ctr c = { .e = e };
-        int r = ctr_load(&c, name_or_id, err);
+        int r = ctr_borrow_db(&c, err);
+        if (r >= 0)
+                r = ctr_load(&c, name_or_id, err);
         if (r >= 0)
                 memcpy(ret_id, c.id, 65);
+        ctr_done(&c);
+        return r;
+}
+
+int engine_container_state(Engine *e, const char *name_or_id, char ret_id[static 65], char **ret_state,
+                           bool *ret_tty, LadeError **err)
+{
+        Ctr c;
+        int r = load_borrowed(e, &c, name_or_id, err);
+        if (r >= 0) {
+                memcpy(ret_id, c.id, 65);
+                *ret_state = xstrdup(c.state ? c.state : "");
+                if (ret_tty)
+                        *ret_tty = json_is_true(json_object_get(c.create, "Tty"));
+        }
         ctr_done(&c);
         return r;
 }

@@ -139,6 +139,10 @@ int engine_container_size(Engine *e, const char *name_or_id, int64_t *ret_rw, in
 int engine_dir_size(const char *dir, int64_t *ret, LadeError **err);
 /* Resolves a name, id or unique id prefix: the full id. */
 int engine_container_lookup(Engine *e, const char *name_or_id, char ret_id[static 65], LadeError **err);
+/* The id, State.Status (reconciled: a dead monitor's container is exited) and Config.Tty of a
+ * container, without building its inspect document; *ret_state to free. */
+int engine_container_state(Engine *e, const char *name_or_id, char ret_id[static 65], char **ret_state,
+                           bool *ret_tty, LadeError **err);
 /* Docker's GET /containers/{id}/json document. */
 int engine_container_inspect(Engine *e, const char *name_or_id, json_t **ret, LadeError **err);
 int engine_container_list(Engine *e, bool all, ContainerInfo ***ret, size_t *ret_n, LadeError **err);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,6 @@ static void tick(const char *root)
         safe_close(fd);
 }
 
-static int events_open(Engine *e, bool create, sqlite3 **ret, LadeError **err)
-{
-        return events_open_at(engine_root(e), create, ret, err);
-}
-
 static bool table_exists(sqlite3 *db)
 {
         sqlite3_stmt *st;
@@ -101,10 +97,11 @@ void engine_event_emit_at(const char *root, const char *type, const char *action
         tick(root);
 }
 
+/* Readers use the Engine's connection (engine_db): no open, no schema parse per read. */
 int engine_events_last_seq(Engine *e, int64_t *ret, LadeError **err)
 {
-        _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        int r = events_open(e, false, &db, err);
+        sqlite3 *db = NULL;
+        int r = engine_db(e, &db, err);
         if (r < 0)
                 return r;
         *ret = 0;
@@ -126,8 +123,8 @@ static char *col(sqlite3_stmt *st, int i)
 
 int engine_events_read(Engine *e, int64_t after, size_t max, EngineEvent **ret, size_t *ret_n, LadeError **err)
 {
-        _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        int r = events_open(e, false, &db, err);
+        sqlite3 *db = NULL;
+        int r = engine_db(e, &db, err);
         if (r < 0)
                 return r;
         *ret = NULL;
@@ -164,13 +161,63 @@ struct EngineEventsWatch {
         Engine *e;
         int fd;                 /* inotify, or -EBADF when degraded */
         int wd;
+        char *root;             /* the state root watched (pool key) */
 };
+
+/* Closing an inotify fd waits for an SRCU grace period in the kernel (the group's marks are
+ * destroyed synchronously): 2–12 ms here, on the path of every `wait` answer (docker run --rm's
+ * last request). A process keeps a few idle watches, armed, and hands them out again: a tick
+ * queued while one was idle only costs its next user a re-read (identical queued events are
+ * merged by inotify, so an idle watch holds one). Entries of another process (a fork's copy of
+ * the pool) are forgotten, never used. */
+#define WATCH_POOL_MAX 8
+static struct {
+        pthread_mutex_t lock;
+        pid_t pid;
+        size_t n;
+        EngineEventsWatch *w[WATCH_POOL_MAX];
+} watch_pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static EngineEventsWatch *watch_pool_take(const char *root)
+{
+        EngineEventsWatch *w = NULL;
+        pthread_mutex_lock(&watch_pool.lock);
+        if (watch_pool.pid != getpid()) {
+                /* a fork's copy: the fds are not known to be ours */
+                for (size_t i = 0; i < watch_pool.n; i++) {
+                        free(watch_pool.w[i]->root);
+                        free(watch_pool.w[i]);
+                }
+                watch_pool.n = 0;
+                watch_pool.pid = getpid();
+        }
+        for (size_t i = 0; i < watch_pool.n; i++)
+                if (streq(watch_pool.w[i]->root, root)) {
+                        w = watch_pool.w[i];
+                        watch_pool.w[i] = watch_pool.w[--watch_pool.n];
+                        break;
+                }
+        pthread_mutex_unlock(&watch_pool.lock);
+        return w;
+}
+
+static bool watch_pool_put(EngineEventsWatch *w)
+{
+        bool kept = false;
+        pthread_mutex_lock(&watch_pool.lock);
+        if (watch_pool.pid == getpid() && watch_pool.n < WATCH_POOL_MAX) {
+                watch_pool.w[watch_pool.n++] = w;
+                kept = true;
+        }
+        pthread_mutex_unlock(&watch_pool.lock);
+        return kept;
+}
 
 /* (Re)arms the watch on the tick file, creating the file when it is missing. */
 static void watch_arm(EngineEventsWatch *w)
 {
-        _cleanup_free_ char *path = xasprintf("%s/" TICK_FILE, engine_root(w->e));
-        safe_close(tick_open(engine_root(w->e)));
+        _cleanup_free_ char *path = xasprintf("%s/" TICK_FILE, w->root);
+        safe_close(tick_open(w->root));
         w->wd = inotify_add_watch(w->fd, path, IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
                                   IN_MOVE_SELF | IN_DONT_FOLLOW);
         if (w->wd < 0) {
@@ -181,8 +228,19 @@ static void watch_arm(EngineEventsWatch *w)
 
 EngineEventsWatch *engine_events_watch_new(Engine *e)
 {
-        EngineEventsWatch *w = xmalloc0(sizeof(*w));
-        *w = (EngineEventsWatch){ .e = e, .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), .wd = -1 };
+        EngineEventsWatch *w = watch_pool_take(engine_root(e));
+        if (w) {
+                /* ticks of before our time; a rearm if the file was replaced meanwhile */
+                w->e = e;
+                (void) engine_events_watch_drain(w);
+                if (w->fd >= 0)
+                        return w;
+                free(w->root);
+                free(w);
+        }
+        w = xmalloc0(sizeof(*w));
+        *w = (EngineEventsWatch){ .e = e, .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), .wd = -1,
+                                  .root = xstrdup(engine_root(e)) };
         if (w->fd < 0)
                 log_debug("events: no inotify (polling instead): %m");
         else
@@ -192,10 +250,14 @@ EngineEventsWatch *engine_events_watch_new(Engine *e)
 
 EngineEventsWatch *engine_events_watch_free(EngineEventsWatch *w)
 {
-        if (w) {
-                safe_close(w->fd);
-                free(w);
-        }
+        if (!w)
+                return NULL;
+        w->e = NULL;
+        if (w->fd >= 0 && watch_pool_put(w))
+                return NULL;
+        safe_close(w->fd);
+        free(w->root);
+        free(w);
         return NULL;
 }
 

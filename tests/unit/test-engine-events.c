@@ -1,7 +1,7 @@
 /* The events table's wake-up channel (engine-events.h): a watch made before an event hears of
  * it (queued, never lost), from this process and from another one; a wait without events times
  * out (0, never 1: a 1 is a tick); a hung-up cancel fd ends the wait; the fd is close-on-exec;
- * the tick file removed under a watch is watched again. */
+ * the tick file removed under a watch is watched again; freed watches are reused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -134,6 +134,43 @@ static void test_tick_file_removed(void **state)
         assert_int_equal(engine_events_watch_wait(w, -1, 1000), 1);
 }
 
+/* A freed watch is kept for the next one (closing an inotify fd is slow): the reused watch
+ * reports no tick of before its time, hears new ones, follows a tick file replaced while it was
+ * idle, and two watches at once are two fds. */
+static void test_pooled_reuse(void **state)
+{
+        Fixture *f = *state;
+        EngineEventsWatch *w1 = engine_events_watch_new(f->e);
+        int fd1 = engine_events_watch_fd(w1);
+        assert_true(fd1 >= 0);
+        engine_event_emit(f->e, "container", "create", "p1", NULL);
+        engine_events_watch_free(w1);
+        /* a closed fd1 would be this one's number */
+        int other = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        assert_int_not_equal(other, fd1);
+        EngineEventsWatch *w2 = engine_events_watch_new(f->e);
+        assert_int_equal(engine_events_watch_fd(w2), fd1);
+        close(other);
+        assert_int_equal(engine_events_watch_wait(w2, -1, 0), 0);
+        EngineEventsWatch *w3 = engine_events_watch_new(f->e);
+        assert_true(engine_events_watch_fd(w3) >= 0);
+        assert_int_not_equal(engine_events_watch_fd(w3), fd1);
+        engine_event_emit(f->e, "container", "start", "p1", NULL);
+        assert_int_equal(engine_events_watch_wait(w2, -1, 1000), 1);
+        assert_int_equal(engine_events_watch_wait(w3, -1, 1000), 1);
+        engine_events_watch_free(w3);
+        engine_events_watch_free(w2);
+        /* the tick file replaced while the watch is idle in the pool */
+        _cleanup_free_ char *tick = xasprintf("%s/events.tick", f->root);
+        assert_int_equal(unlink(tick), 0);
+        engine_event_emit(f->e, "container", "die", "p1", NULL);
+        _cleanup_(engine_events_watch_freep) EngineEventsWatch *w4 = engine_events_watch_new(f->e);
+        assert_true(engine_events_watch_fd(w4) >= 0);
+        assert_int_equal(engine_events_watch_wait(w4, -1, 0), 0);
+        engine_event_emit(f->e, "container", "destroy", "p1", NULL);
+        assert_int_equal(engine_events_watch_wait(w4, -1, 1000), 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -142,6 +179,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_other_process, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_tick_file_removed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_pooled_reuse, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
