@@ -40,8 +40,9 @@ typedef struct Ctr {
 void ctr_done(Ctr *c);
 int ctr_open_db(Engine *e, sqlite3 **ret, LadeError **err);
 /* c (c->e set, no db yet) reads and writes on its Engine's connection (engine_db), as request
- * handlers of a server should: a pooled Engine's connection is open with its schema parsed. Not
- * for a Ctr that starts a monitor (its db is closed around a fork). */
+ * handlers of a server should: a pooled Engine's connection is open with its schema parsed. A
+ * start that forks its monitor (spawn_monitor_fork) lets go of it around the fork and borrows it
+ * again after. */
 int ctr_borrow_db(Ctr *c, LadeError **err);
 /* The containers table created, or given the columns it lacks. */
 int ctr_migrate_db(sqlite3 *db, LadeError **err);

@@ -216,7 +216,7 @@ static int create(Ctr *c, const RunRequest *req, LadeError **err)
                 return r;
         if ((r = ctr_check_ports(c, err)) < 0)
                 return r;
-        if ((r = ctr_open_db(c->e, &c->db, err)) < 0)
+        if ((r = ctr_borrow_db(c, err)) < 0)
                 return r;
         /* a generated name that is taken: another one, then with a digit (Docker's retries) */
         for (int attempt = 0; !req->name && attempt < 10; attempt++) {
@@ -408,13 +408,16 @@ static int reap_first(pid_t p, LadeError **err)
  * single-threaded caller: the child runs the monitor without an exec. */
 static int spawn_monitor_fork(Ctr *c, bool attach, int sock, LadeError **err)
 {
-        /* no SQLite connection may be open across the fork (their locks are per process) */
-        c->db = image_db_close(c->db);
+        /* no SQLite connection may be open across the fork (their locks are per process); a
+         * borrowed one is the image store's, released with it */
+        bool borrowed = c->db_borrowed;
+        c->db = borrowed ? NULL : image_db_close(c->db);
+        c->db_borrowed = false;
         image_store_release_db(engine_images(c->e));
         pid_t p = fork();
         if (p < 0) {
                 (void) image_store_reopen_db(engine_images(c->e), NULL);
-                (void) ctr_open_db(c->e, &c->db, NULL);
+                (void) (borrowed ? ctr_borrow_db(c, NULL) : ctr_open_db(c->e, &c->db, NULL));
                 return lade_error(err, errno, "fork the monitor");
         }
         if (p == 0) {
@@ -435,7 +438,7 @@ static int spawn_monitor_fork(Ctr *c, bool attach, int sock, LadeError **err)
         (void) waitpid(p, &status, 0);
         int r = image_store_reopen_db(engine_images(c->e), err);
         if (r >= 0)
-                r = ctr_open_db(c->e, &c->db, err);
+                r = borrowed ? ctr_borrow_db(c, err) : ctr_open_db(c->e, &c->db, err);
         return r;
 }
 
@@ -667,7 +670,10 @@ int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeErr
 {
         Ctr *c = xmalloc0(sizeof(*c));
         *c = (Ctr) { .e = e };
-        int r = ctr_load(c, id, err);
+        /* one connection for the monitor's life: the Engine's (rows, images, volumes, events) */
+        int r = ctr_borrow_db(c, err);
+        if (r >= 0)
+                r = ctr_load(c, id, err);
         if (r >= 0 && (r = image_store_resolve(engine_images(e), c->image_id, &c->image, err)) < 0)
                 r = lade_error_wrap(err, "image of container %s", c->name);
         if (r < 0) {
@@ -678,8 +684,8 @@ int engine_monitor_main(Engine *e, const char *id, int ctl, bool attach, LadeErr
                 free(c);
                 return r;
         }
-        /* c->db stays open for the monitor: an exec'd or a zygote's, nothing forks it from here */
-        image_store_release_db(engine_images(e));
+        /* c->db stays open for the monitor: an exec'd or a zygote's, nothing forks it from here
+         * (the container's init is cloned by the runtime and execs) */
         MonitorArgs a = { .c = c, .ctl = ctl, .attach = attach };
         monitor_main(&a);
 }
@@ -689,7 +695,7 @@ int engine_container_start(Engine *e, const char *name_or_id, const AttachStdio 
 {
         pid_t primer = prime();
         Ctr c;
-        int r = load(e, &c, name_or_id, err);
+        int r = load_borrowed(e, &c, name_or_id, err);
         if (r >= 0)
                 r = start_loaded(&c, io, ret_status, NULL, err);
         ctr_done(&c);
@@ -793,7 +799,7 @@ int engine_container_start_attach(Engine *e, const char *name_or_id, const Attac
         pid_t primer = prime();
         Ctr c;
         int sock = -EBADF;
-        int r = load(e, &c, name_or_id, err);
+        int r = load_borrowed(e, &c, name_or_id, err);
         if (r >= 0)
                 r = start_loaded(&c, io, ret_code, &sock, err);
         if (r >= 0)

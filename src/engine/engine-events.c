@@ -54,6 +54,11 @@ static void tick(const char *root)
         safe_close(fd);
 }
 
+int engine_events_migrate(sqlite3 *db, LadeError **err)
+{
+        return image_db_exec(db, events_schema, "create the events table", err);
+}
+
 static bool table_exists(sqlite3 *db)
 {
         sqlite3_stmt *st;
@@ -66,18 +71,37 @@ static bool table_exists(sqlite3 *db)
         return yes;
 }
 
+static void emit_on(sqlite3 *db, const char *root, const char *type, const char *action, const char *actor_id,
+                    json_t *attrs);
+
+/* On the Engine's connection when it is between transactions (an INSERT there is its own
+ * transaction, as on a connection of its own, without an open and a schema parse per event);
+ * inside the caller's transaction, on a new connection. */
 void engine_event_emit(Engine *e, const char *type, const char *action, const char *actor_id, json_t *attrs)
 {
-        engine_event_emit_at(engine_root(e), type, action, actor_id, attrs);
+        sqlite3 *db = NULL;
+        if (engine_db(e, &db, NULL) < 0 || !sqlite3_get_autocommit(db)) {
+                engine_event_emit_at(engine_root(e), type, action, actor_id, attrs);
+                return;
+        }
+        emit_on(db, engine_root(e), type, action, actor_id, attrs);
 }
 
 void engine_event_emit_at(const char *root, const char *type, const char *action, const char *actor_id,
                           json_t *attrs)
 {
-        _cleanup_json_ json_t *a = attrs ? attrs : json_object();
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        if (events_open_at(root, true, &db, NULL) < 0)
+        if (events_open_at(root, true, &db, NULL) < 0) {
+                json_decref(attrs);
                 return;
+        }
+        emit_on(db, root, type, action, actor_id, attrs);
+}
+
+static void emit_on(sqlite3 *db, const char *root, const char *type, const char *action, const char *actor_id,
+                    json_t *attrs)
+{
+        _cleanup_json_ json_t *a = attrs ? attrs : json_object();
         _cleanup_free_ char *text = json_dump_compact(a);
         _cleanup_free_ char *now = xasprintf("%lld", (long long) realtime_ns());
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;

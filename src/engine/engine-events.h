@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "engine.h"
 
@@ -43,6 +44,8 @@ void engine_image_event_attrs(Engine *e, const char *id, const char *name, const
 /* image_store_remove() with dockerd's untag and delete events (the image's labels read first). */
 int engine_image_remove_logged(Engine *e, const ImageInfo *info, const char *name, bool force, ImageRemoveFn fn,
                                void *ud, LadeError **err);
+/* The events table created when missing (engine_db does it once per Engine). */
+int engine_events_migrate(sqlite3 *db, LadeError **err);
 /* The newest sequence number (0 when there is none). */
 int engine_events_last_seq(Engine *e, int64_t *ret, LadeError **err);
 /* Up to max events with seq > after, oldest first. */

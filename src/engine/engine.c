@@ -210,7 +210,7 @@ int engine_db(Engine *e, sqlite3 **ret, LadeError **err)
         if (r < 0)
                 return r;
         sqlite3 *db = image_store_db(e->images);
-        if (!e->db_migrated && (r = ctr_migrate_db(db, err)) < 0)
+        if (!e->db_migrated && ((r = ctr_migrate_db(db, err)) < 0 || (r = engine_events_migrate(db, err)) < 0))
                 return r;
         e->db_migrated = true;
         *ret = db;

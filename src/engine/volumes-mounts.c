@@ -2,6 +2,7 @@
  * `--rm`, a failed create) and describing them in `inspect` as Docker's "Mounts".
  * What stays true: release drops the container's container_volumes rows and the anonymous
  * volumes it removes in one transaction, so calling it again finds nothing to do. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +50,26 @@ static int release_locked(Engine *e, sqlite3 *db, const char *cid, bool remove_a
         return r;
 }
 
+/* Nothing to release, known from a read on the Engine's connection: most containers have no
+ * volume, and their removal (`run --rm`'s last step) needs no transaction of its own. */
+static bool has_no_refs(Engine *e, const char *container_id)
+{
+        sqlite3 *db;
+        VolumeRef *refs = NULL;
+        size_t n = 0;
+        int r = vol_db_borrow(e, &db, NULL);
+        if (r == -ENOENT)
+                return true;    /* no volume tables: no volume was ever made here */
+        if (r < 0 || vol_db_refs(db, container_id, NULL, &refs, &n, NULL) < 0)
+                return false;
+        vol_refs_free(refs, n);
+        return n == 0;
+}
+
 int engine_volumes_release(Engine *e, const char *container_id, bool remove_anonymous, LadeError **err)
 {
+        if (has_no_refs(e, container_id))
+                return 0;
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
         int r = vol_db_open(e, false, &db, err);
         if (r == -ENOENT)
