@@ -282,6 +282,41 @@ static char *size_text(Cli *c, const ContainerInfo *ci)
         return rootfs > 0 ? xasprintf("%s (virtual %s)", srw, sv) : xstrdup(srw);
 }
 
+/* docker ps's .Mounts: each mount's volume name, or its source, cut to 15 columns unless
+ * --no-trunc, comma-separated; .LocalVolumes: how many use the local driver */
+static char *mounts_text(const ContainerInfo *ci, bool no_trunc, int *ret_local)
+{
+        char *s = xstrdup("");
+        size_t i;
+        json_t *m;
+        *ret_local = 0;
+        json_array_foreach(ci->mounts, i, m) {
+                const char *name = json_string_value(json_object_get(m, "Name"));
+                const char *src = json_string_value(json_object_get(m, "Source"));
+                const char *shown = name && *name ? name : src ? src : "";
+                _cleanup_free_ char *e = format_ellipsis(shown, no_trunc ? SIZE_MAX : 15);
+                char *t = xasprintf("%s%s%s", s, i > 0 ? "," : "", e);
+                free(s);
+                s = t;
+                *ret_local += streq_ptr(json_string_value(json_object_get(m, "Driver")), "local");
+        }
+        return s;
+}
+
+/* .Networks: the names of the networks it is on, comma-separated */
+static char *networks_text(const ContainerInfo *ci)
+{
+        char *s = xstrdup("");
+        const char *k;
+        json_t *v;
+        json_object_foreach(ci->networks, k, v) {
+                char *t = xasprintf("%s%s%s", s, *s ? "," : "", k);
+                free(s);
+                s = t;
+        }
+        return s;
+}
+
 static json_t *ps_row(const ContainerInfo *ci, bool no_trunc, const char *size)
 {
         char id[65];
@@ -304,9 +339,13 @@ static json_t *ps_row(const ContainerInfo *ci, bool no_trunc, const char *size)
                 free(labels);
                 labels = t;
         }
-        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", ci->image, "Command", q,
-                         "RunningFor", since, "Status", st, "Ports", ports, "Names", ci->name, "State", ci->state,
-                         "CreatedAt", created, "Labels", labels, "Size", size ? size : "0B");
+        int local = 0;
+        _cleanup_free_ char *mounts = mounts_text(ci, no_trunc, &local), *nets = networks_text(ci);
+        _cleanup_free_ char *nlocal = xasprintf("%d", local);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", ci->image,
+                         "Command", q, "RunningFor", since, "Status", st, "Ports", ports, "Names", ci->name, "State",
+                         ci->state, "CreatedAt", created, "Labels", labels, "Size", size ? size : "0B", "Mounts",
+                         mounts, "LocalVolumes", nlocal, "Networks", nets);
 }
 
 int cmd_ps(Cli *c, int argc, char **argv)
@@ -354,10 +393,11 @@ int cmd_ps(Cli *c, int argc, char **argv)
                         json_array_append_new(rows, ps_row(l[i], no_trunc, st));
                 }
         }
-        json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID", "Image", "IMAGE",
-                              "Command", "COMMAND", "RunningFor", "CREATED", "Status", "STATUS", "Ports", "PORTS",
-                              "Names", "NAMES", "State", "STATE", "CreatedAt", "CREATED AT", "Labels", "LABELS",
-                              "Size", "SIZE");
+        json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID",
+                              "Image", "IMAGE", "Command", "COMMAND", "RunningFor", "CREATED", "Status", "STATUS",
+                              "Ports", "PORTS", "Names", "NAMES", "State", "STATE", "CreatedAt", "CREATED AT",
+                              "Labels", "LABELS", "Size", "SIZE", "Mounts", "MOUNTS", "LocalVolumes",
+                              "LOCAL VOLUMES", "Networks", "NETWORKS");
         int frc = 0;
         if (!quiet)
                 frc = format_print(stdout, format,

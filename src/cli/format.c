@@ -57,6 +57,58 @@ char *format_since(int64_t t)
         return xasprintf("%s ago", d);
 }
 
+/* The code point at s (UTF-8) and its length in bytes; a bad byte is itself, one column wide. */
+static uint32_t utf8_next(const unsigned char *s, size_t *ret_len)
+{
+        size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 1;
+        uint32_t c = n == 1 ? s[0] : s[0] & (0x3f >> (n - 1));
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80) {
+                        *ret_len = 1;
+                        return s[0];
+                }
+                c = (c << 6) | (s[i] & 0x3f);
+        }
+        *ret_len = n;
+        return c;
+}
+
+/* golang.org/x/text/width: East Asian Wide and Fullwidth take two columns (the main blocks). */
+static size_t char_width(uint32_t c)
+{
+        static const uint32_t wide[][2] = { { 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
+                                            { 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
+                                            { 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
+                                            { 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+                                            { 0x1f900, 0x1f9ff }, { 0x20000, 0x3fffd } };
+        for (size_t i = 0; i < ELEMENTSOF(wide); i++)
+                if (c >= wide[i][0] && c <= wide[i][1])
+                        return 2;
+        return 1;
+}
+
+char *format_ellipsis(const char *s, size_t max_width)
+{
+        const unsigned char *p = (const unsigned char *) s;
+        size_t width = 0, cut = 0, len;
+        if (max_width == 0)
+                return xstrdup("");
+        if (max_width == 1 && *p) {
+                utf8_next(p, &len);
+                return xstrndup(s, len);
+        }
+        /* cut: the end of the longest prefix that fits in max_width - 1 columns */
+        for (size_t i = 0; p[i]; i += len) {
+                width += char_width(utf8_next(p + i, &len));
+                if (width <= max_width - 1)
+                        cut = i + len;
+        }
+        /* Go's gives s back, too, when not even its first character fits before the "…" */
+        if (width <= max_width || cut == 0)
+                return xstrdup(s);
+        return xasprintf("%.*s…", (int) cut, s);
+}
+
 /* docker/cli formatter.Context.preFormat: "table" and surrounding spaces off, \t and \n as the
  * characters (anywhere in the template, actions included). */
 static char *pre_format(const char *format, bool table)

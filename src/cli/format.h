@@ -20,6 +20,9 @@ char *format_unix_time(int64_t unix_seconds);
 int64_t realtime_ns_cli(void);
 /* "2 years ago", "About an hour ago", "Less than a second ago". */
 char *format_since(int64_t unix_seconds);
+/* docker/cli's formatter.Ellipsis: s cut to max_width columns, its last one "…" (East Asian wide
+ * characters count two); s itself when it fits. */
+char *format_ellipsis(const char *s, size_t max_width);
 /* Renders one row through a Go template (src/common/gotemplate.h) after Docker's preFormat
  * (\t and \n as characters). */
 int format_template(const char *tmpl, json_t *row, char **ret, LadeError **err);

@@ -189,15 +189,20 @@ int vol_db_list(sqlite3 *db, Volume ***ret, size_t *ret_n, LadeError **err)
         return 0;
 }
 
+#define REFS_SQL "SELECT container_id, volume, destination, anonymous FROM container_volumes"
+
 int vol_db_refs(sqlite3 *db, const char *container_id, const char *volume, VolumeRef **ret,
                 size_t *ret_n, LadeError **err)
 {
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
-        int r = container_id
-                ? image_db_prepare(db, "SELECT container_id, volume, destination, anonymous FROM container_volumes"
-                                   " WHERE container_id = ?1 ORDER BY rowid", &st, err, container_id, NULL)
-                : image_db_prepare(db, "SELECT container_id, volume, destination, anonymous FROM container_volumes"
-                                   " WHERE volume = ?1 ORDER BY container_id", &st, err, volume, NULL);
+        int r;
+        if (container_id)
+                r = image_db_prepare(db, REFS_SQL " WHERE container_id = ?1 ORDER BY rowid", &st, err, container_id,
+                                     NULL);
+        else if (volume)
+                r = image_db_prepare(db, REFS_SQL " WHERE volume = ?1 ORDER BY container_id", &st, err, volume, NULL);
+        else
+                r = image_db_prepare(db, REFS_SQL " ORDER BY container_id, rowid", &st, err, NULL);
         if (r < 0)
                 return r;
         VolumeRef *l = NULL;

@@ -139,7 +139,12 @@ int engine_volumes_from_save(Engine *e, const char *container_id, json_t *mounts
 
 json_t *engine_volumes_from_load(Engine *e, const char *container_id, json_t *create)
 {
-        json_t *from = json_object_get(json_object_get(create, "HostConfig"), "VolumesFrom");
+        return vol_from_load(e, container_id, json_object_get(create, "HostConfig"));
+}
+
+json_t *vol_from_load(Engine *e, const char *container_id, json_t *host)
+{
+        json_t *from = json_object_get(host, "VolumesFrom");
         json_t *m = NULL;
         if (json_array_size(from) == 0)
                 return NULL;

@@ -43,7 +43,8 @@ int vol_db_get(sqlite3 *db, const char *name, Volume **ret, LadeError **err);
 int vol_db_insert(sqlite3 *db, const Volume *v, LadeError **err);
 int vol_db_delete(sqlite3 *db, const char *name, LadeError **err);
 int vol_db_list(sqlite3 *db, Volume ***ret, size_t *ret_n, LadeError **err);
-/* container_volumes rows of a container (container_id set) or of a volume (volume set). */
+/* container_volumes rows of a container (container_id set, in the order they were made), of a
+ * volume (volume set) or, both NULL, every row (by container, then in the order they were made). */
 int vol_db_refs(sqlite3 *db, const char *container_id, const char *volume, VolumeRef **ret,
                 size_t *ret_n, LadeError **err);
 /* Inserts or replaces the row of (container_id, destination). */
@@ -86,5 +87,8 @@ int vol_populate(int rootfs_fd, const char *path, int dst_fd, LadeError **err);
 /* Binds modes (volumes-prepare.c): linuxValidMountMode, and whether opt is one of mode's. */
 bool vol_mode_valid(const char *mode);
 bool vol_mode_has(const char *mode, const char *opt);
+/* engine_volumes_from_load() on the create body's HostConfig (host, may be NULL). */
+json_t *vol_from_load(Engine *e, const char *container_id, json_t *host);
+
 /* Whether HostConfig.Tmpfs (host) has a mount at dest (volumes-prepare.c). */
 bool vol_tmpfs_at(json_t *host, const char *dest);

@@ -1,5 +1,6 @@
 /* A container's volumes after prepare: releasing them when the container goes (`rm`, `rm -v`,
- * `--rm`, a failed create) and describing them in `inspect` as Docker's "Mounts".
+ * `--rm`, a failed create) and describing them as Docker's "Mounts", in `inspect` and, the same
+ * list, in the container list's summaries (there from one read of container_volumes for all).
  * What stays true: release drops the container's container_volumes rows and the anonymous
  * volumes it removes in one transaction, so calling it again finds nothing to do. */
 #include <errno.h>
@@ -188,10 +189,10 @@ static bool listed(json_t *mounts, const char *dest)
 }
 
 /* The mount points of HostConfig.VolumesFrom where the container's own do not cover them. */
-static void add_volumes_from(Engine *e, const char *container_id, json_t *create, json_t *out)
+static void add_volumes_from(Engine *e, const char *container_id, json_t *host, json_t *out)
 {
-        _cleanup_json_ json_t *from = engine_volumes_from_load(e, container_id, create);
-        json_t *host = cspec_member(create, "HostConfig"), *m;
+        _cleanup_json_ json_t *from = vol_from_load(e, container_id, host);
+        json_t *m;
         size_t i;
         json_array_foreach(from, i, m) {
                 const char *dest = json_string_value(json_object_get(m, "Destination"));
@@ -203,15 +204,11 @@ static void add_volumes_from(Engine *e, const char *container_id, json_t *create
         }
 }
 
-json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *create)
+/* The Mounts of a container from its HostConfig and its container_volumes rows (refs, n). */
+static json_t *mounts_of(Engine *e, const char *container_id, json_t *host, const VolumeRef *refs, size_t n)
 {
-        sqlite3 *db;
-        VolumeRef *refs = NULL;
-        size_t n = 0;
-        if (vol_db_borrow(e, &db, NULL) >= 0)
-                (void) vol_db_refs(db, container_id, NULL, &refs, &n, NULL);
-        json_t *out = json_array(), *host = cspec_member(create, "HostConfig");
-        json_t *binds = cspec_member(host, "Binds"), *mounts = cspec_member(host, "Mounts"), *v;
+        json_t *out = json_array(), *v;
+        json_t *binds = cspec_member(host, "Binds"), *mounts = cspec_member(host, "Mounts");
         size_t i;
         json_array_foreach(binds, i, v)
                 if (json_is_string(v))
@@ -221,10 +218,66 @@ json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *
                 if (m)
                         json_array_append_new(out, m);
         }
-        add_volumes_from(e, container_id, create, out);
+        add_volumes_from(e, container_id, host, out);
         for (size_t k = 0; k < n; k++)
                 if (!listed(out, refs[k].destination))
                         json_array_append_new(out, volume_json(e, refs[k].volume, refs[k].destination, "", true));
+        return out;
+}
+
+json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *create)
+{
+        sqlite3 *db;
+        VolumeRef *refs = NULL;
+        size_t n = 0;
+        if (vol_db_borrow(e, &db, NULL) >= 0)
+                (void) vol_db_refs(db, container_id, NULL, &refs, &n, NULL);
+        json_t *out = mounts_of(e, container_id, cspec_member(create, "HostConfig"), refs, n);
         vol_refs_free(refs, n);
         return out;
+}
+
+/* ---- the list's Mounts: every container's rows read once ---- */
+
+struct VolumeMountsIndex {
+        VolumeRef *refs;        /* every container_volumes row, by container id */
+        size_t n;
+};
+
+VolumeMountsIndex *engine_volumes_mounts_index(Engine *e)
+{
+        VolumeMountsIndex *ix = xmalloc0(sizeof(*ix));
+        sqlite3 *db;
+        if (vol_db_borrow(e, &db, NULL) >= 0)
+                (void) vol_db_refs(db, NULL, NULL, &ix->refs, &ix->n, NULL);
+        return ix;
+}
+
+VolumeMountsIndex *engine_volumes_mounts_index_free(VolumeMountsIndex *ix)
+{
+        if (!ix)
+                return NULL;
+        vol_refs_free(ix->refs, ix->n);
+        free(ix);
+        return NULL;
+}
+
+json_t *engine_volumes_mounts_json_indexed(Engine *e, const VolumeMountsIndex *ix, const char *container_id,
+                                           json_t *host)
+{
+        /* the container's rows: the first of its id (binary search), then the run of them */
+        size_t lo = 0, hi = ix ? ix->n : 0;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(ix->refs[mid].container_id, container_id) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        size_t end = lo;
+        while (ix && end < ix->n && streq(ix->refs[end].container_id, container_id))
+                end++;
+        if (end == lo && json_object_size(host) == 0)
+                return json_array();    /* most containers: nothing to look at */
+        return mounts_of(e, container_id, host, ix ? ix->refs + lo : NULL, end - lo);
 }

@@ -69,6 +69,15 @@ int engine_volumes_release(Engine *e, const char *container_id, bool remove_anon
 /* Docker's inspect "Mounts" of a container: binds, volumes and --mount tmpfs, in the order of
  * Binds, Mounts, then anonymous volumes. Never fails (an empty array at worst). */
 json_t *engine_volumes_mounts_json(Engine *e, const char *container_id, json_t *create);
+/* The same Mounts for many containers (the container list): every container's container_volumes
+ * rows read once, on the Engine's connection; never NULL (no volume table: no rows). host is
+ * the create body's HostConfig, or only its Binds, Mounts, VolumesFrom and Tmpfs (may be NULL). */
+typedef struct VolumeMountsIndex VolumeMountsIndex;
+VolumeMountsIndex *engine_volumes_mounts_index(Engine *e);
+VolumeMountsIndex *engine_volumes_mounts_index_free(VolumeMountsIndex *ix);
+DEFINE_TRIVIAL_CLEANUP_FUNC(VolumeMountsIndex *, engine_volumes_mounts_index_free)
+json_t *engine_volumes_mounts_json_indexed(Engine *e, const VolumeMountsIndex *ix, const char *container_id,
+                                           json_t *host);
 /* HostConfig.VolumesFrom (volumes-from.c). At create: the mount points of the source
  * containers (binds and volumes, not tmpfs; Docker's "No such container: X", "invalid mode: X")
  * as inspect's Mounts entries, volumes with "Anonymous" (their source's kind); *ret NULL when

@@ -73,6 +73,37 @@ expect_contains "a container of docker run is in lade ps" "web" "$(lade ps)"
 expect_eq "ps --filter name" "from-lade" "$(d ps --filter name=from- --format '{{.Names}}')"
 expect_eq "ps --filter bad status: 400" "1" "$(d ps --filter status=bogus >/dev/null 2>&1; echo $?)"
 
+# ---- the list's Mounts: inspect's, in GET /containers/json, docker ps and lade ps ----
+mkdir -p "$T/mnt-src"
+VOL=mntvol$TAG
+d create --name mnt -v "$VOL:/data" -v "$T/mnt-src:/src:ro" --mount type=tmpfs,dst=/scratch busybox true >/dev/null
+list_mounts() {
+        curl -s -G --unix-socket "$SOCK" http://x/containers/json --data-urlencode all=1 \
+                --data-urlencode "filters={\"name\":[\"^/$1\$\"]}" | jq -c '.[0].Mounts'
+}
+expect_eq "the list's Mounts are inspect's" "$(d inspect -f '{{json .Mounts}}' mnt | jq -c .)" "$(list_mounts mnt)"
+expect_eq "... a volume, a bind and a tmpfs" "volume:$VOL:/data:true bind::/src:false tmpfs::/scratch:true" \
+        "$(list_mounts mnt | jq -r 'map("\(.Type):\(.Name // ""):\(.Destination):\(.RW)") | join(" ")')"
+SRC=$T/mnt-src
+expect_eq "docker ps --format {{.Mounts}}: names and sources, cut to 15 columns" "$VOL,${SRC:0:14}…," \
+        "$(d ps -a --filter name=^/mnt\$ --format '{{.Mounts}}')"
+expect_eq "... whole with --no-trunc" "$VOL,$SRC," "$(d ps -a --no-trunc --filter name=^/mnt\$ --format '{{.Mounts}}')"
+expect_eq "lade ps --format {{.Mounts}}" "$VOL,${SRC:0:14}…, 1" \
+        "$(lade ps -a --filter name=^/mnt\$ --format '{{.Mounts}} {{.LocalVolumes}}')"
+expect_eq "... whole with --no-trunc" "$VOL,$SRC," "$(lade ps -a --no-trunc --filter name=^/mnt\$ --format '{{.Mounts}}')"
+for v in "$VOL" /data "$SRC" /scratch; do
+        expect_eq "docker ps --filter volume=$v" "mnt" "$(d ps -a --filter "volume=$v" --format '{{.Names}}')"
+        expect_eq "lade ps --filter volume=$v" "mnt" "$(lade ps -a --filter "volume=$v" --format '{{.Names}}')"
+done
+expect_eq "ps --filter volume: no match" "" "$(d ps -a --filter volume=/nowhere --format '{{.Names}}')"
+# the server's cached list sees a container another process made with the volume
+lade create --name mnt2 -v "$VOL:/other" busybox true >/dev/null
+expect_eq "ps --filter volume after a lade create" "mnt2 mnt" \
+        "$(d ps -a --filter "volume=$VOL" --format '{{.Names}}' | tr '\n' ' ' | sed 's/ $//')"
+d rm mnt mnt2 >/dev/null
+d volume rm "$VOL" >/dev/null
+expect_eq "... and gone with them" "" "$(d ps -a --filter "volume=$VOL" --format '{{.Names}}')"
+
 # ---- exec ----
 expect_eq "exec" "in-web" "$(d exec web sh -c 'echo in-web')"
 d exec web sh -c 'exit 7'

@@ -1,6 +1,7 @@
 /* The container list's pure parts: Docker's filters on a container (name as a regular
  * expression on "/name", label, status, exited, ancestor, id, network, publish, expose,
- * health), bad filter values refused, the STATUS text and Go's HumanDuration. */
+ * health, volume), bad filter values refused, the STATUS text, Go's HumanDuration and the
+ * summary (its Mounts are the ContainerInfo's). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -36,6 +37,10 @@ static ContainerInfo *web(void)
         ci->ports = json_pack("{s:[{s:s,s:s}],s:[]}", "80/tcp", "HostIp", "127.0.0.1", "HostPort", "8080", "443/tcp");
         ci->networks = json_pack("{s:{s:s}}", "proj_default", "NetworkID", "feedbeef00");
         ci->network_mode = xstrdup("proj_default");
+        ci->mounts = json_pack("[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s},{s:s,s:s,s:s}]", "Type", "volume", "Name", "pgdata",
+                               "Source", "/var/lib/lade/volumes/pgdata/_data", "Destination", "/var/lib/pg",
+                               "Type", "bind", "Source", "/srv/conf", "Destination", "/etc/app", "Type", "tmpfs",
+                               "Source", "", "Destination", "/run/app");
         ci->finished_ns = now_real_ns() - 125LL * 1000000000;
         return ci;
 }
@@ -55,11 +60,14 @@ static void test_filters(void **state)
                                            "label=tier=front", "status=exited", "exited=3", "ancestor=busybox",
                                            "ancestor=busybox:latest", "ancestor=8c37dac127d1", "id=0123",
                                            "network=proj_default", "network=feedbeef", "publish=8080",
-                                           "publish=8080/tcp", "expose=443", "expose=80/tcp", "health=none" };
+                                           "publish=8080/tcp", "expose=443", "expose=80/tcp", "health=none",
+                                           "volume=pgdata", "volume=/var/lib/pg", "volume=/srv/conf",
+                                           "volume=/etc/app", "volume=/run/app" };
         static const char *const no[] = { "name=^web", "name=db", "label=tier=back", "label=other",
                                           "status=running", "exited=0", "ancestor=alpine", "ancestor=busy",
                                           "id=abc", "network=bridge", "publish=80", "expose=8080",
-                                          "health=healthy" };
+                                          "health=healthy", "volume=/var/lib/lade/volumes/pgdata/_data",
+                                          "volume=pg", "volume=/srv", "volume=/etc/app/" };
         for (size_t i = 0; i < ELEMENTSOF(yes); i++)
                 if (!match(ci, yes[i]))
                         fail_msg("%s should match", yes[i]);
@@ -158,6 +166,12 @@ static void test_summary(void **state)
         json_object_foreach(j, key, v)
                 assert_string_equal(key, order[k++]);
         assert_null(order[k]);
+        assert_true(json_equal(json_object_get(j, "Mounts"), ci->mounts));
+        /* no mounts: [] */
+        ci->mounts = json_decref_null(ci->mounts);
+        _cleanup_json_ json_t *bare = engine_container_summary_json(ci);
+        assert_true(json_is_array(json_object_get(bare, "Mounts")));
+        assert_int_equal(json_array_size(json_object_get(bare, "Mounts")), 0);
         container_info_free(ci);
 }
 

@@ -273,6 +273,33 @@ static void test_prepare(void **state)
         assert_string_equal(json_string_value(json_object_get(json_array_get(mounts, 0), "Mode")), "ro,nocopy");
         assert_false(json_is_true(json_object_get(json_array_get(mounts, 0), "RW")));
         assert_string_equal(json_string_value(json_object_get(json_array_get(mounts, 1), "Type")), "bind");
+        /* the list's Mounts: the same, from one read of every container's rows; containers
+         * sorting before and after this one keep theirs apart */
+        const char *before = "0000000000000000000000000000000000000000000000000000000000000000";
+        const char *after = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
+        _cleanup_json_ json_t *c_before = json_loads("{\"HostConfig\":{\"Binds\":[\"named1:/x\"]}}", 0, NULL);
+        _cleanup_json_ json_t *c_after = json_loads("{\"Volumes\":{\"/y\":{}}}", 0, NULL);
+        _cleanup_json_ json_t *o_before = NULL, *o_after = NULL;
+        assert_int_equal(engine_volumes_prepare(eng, before, c_before, NULL, rootfs, &o_before, NULL), 0);
+        assert_int_equal(engine_volumes_prepare(eng, after, c_after, NULL, rootfs, &o_after, NULL), 0);
+        _cleanup_(engine_volumes_mounts_index_freep) VolumeMountsIndex *ix = engine_volumes_mounts_index(eng);
+        _cleanup_json_ json_t *listed = engine_volumes_mounts_json_indexed(eng, ix, cid,
+                                                                          json_object_get(create, "HostConfig"));
+        assert_true(json_equal(listed, mounts));
+        _cleanup_json_ json_t *l_before = engine_volumes_mounts_json_indexed(
+                eng, ix, before, json_object_get(c_before, "HostConfig"));
+        _cleanup_json_ json_t *i_before = engine_volumes_mounts_json(eng, before, c_before);
+        assert_int_equal(json_array_size(l_before), 1);
+        assert_true(json_equal(l_before, i_before));
+        _cleanup_json_ json_t *l_after = engine_volumes_mounts_json_indexed(eng, ix, after, NULL);
+        assert_int_equal(json_array_size(l_after), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(l_after, 0), "Destination")), "/y");
+        _cleanup_json_ json_t *none = engine_volumes_mounts_json_indexed(eng, ix, "7777", NULL);
+        assert_int_equal(json_array_size(none), 0);
+        _cleanup_json_ json_t *no_ix = engine_volumes_mounts_json_indexed(eng, NULL, cid, NULL);
+        assert_int_equal(json_array_size(no_ix), 0);
+        assert_int_equal(engine_volumes_release(eng, before, true, NULL), 0);
+        assert_int_equal(engine_volumes_release(eng, after, true, NULL), 0);
         /* in use: refused; released with its anonymous volumes: gone, named1 stays */
         expect_error(engine_volume_remove(eng, "named1", false, &err), &err, "remove named1: volume is in use - [");
         assert_int_equal(engine_volumes_release(eng, cid, true, NULL), 0);
