@@ -251,6 +251,13 @@ ev=$(xev)
 expect_eq "... exactly one exec_die, exitCode 3, after its exec_start" "exec_start: sh -c exit 3
 exec_die 3" "$(id=$(xfield "sh -c exit 3" "exec_start: sh -c exit 3" 2)
         awk -F'|' -v id="$id" '$2 == id && $1 !~ /^exec_create/ {print $1 ($1 == "exec_die" ? " " $3 : "")}' <<<"$ev")"
+# one that cannot start: its exec_start all the same, and no exec_die (dockerd's events)
+xsince=$(date +%s)
+d exec xd1 /no/such >/dev/null 2>&1
+check "an exec that cannot start: 126/127" test $? -ge 126
+ev=$(xev)
+expect_eq "... exec_create and exec_start, no exec_die" "exec_create: /no/such |exec_start: /no/such |" \
+        "$(id=$(xfield "/no/such " "exec_create: /no/such " 2); awk -F'|' -v id="$id" '$2 == id {print $1}' <<<"$ev" | tr '\n' '|')"
 d rm -f xd1 >/dev/null
 
 # ---- the list's cache in the server: never stale ----
