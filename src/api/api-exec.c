@@ -238,7 +238,7 @@ static void exec_finish(ExecRun *run, EngineExec *proc, bool ended, int status)
                 run->x->master = safe_close(run->x->master);
                 engine_exec_free(proc);
         } else
-                run->x->proc = proc;   /* still running: api_execs_reap (or an inspect) collects the exit */
+                run->x->proc = proc;   /* running on: api_execs_reap (or an inspect) collects the exit */
         pthread_mutex_unlock(&s->lock);
 }
 

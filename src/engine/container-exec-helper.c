@@ -127,8 +127,8 @@ static json_t *strv_to_json(char **v)
 
 /* Starts the process; *ret_id and *ret_attrs are the container's id and its event attributes,
  * taken now: the exec_die is recorded even if the container is gone by then. */
-static int helper_exec(Engine *e, const char *id, json_t *rq, pid_t *ret_pid, int *ret_master, char **ret_id,
-                       json_t **ret_attrs, LadeError **err)
+static int helper_exec(Engine *e, const char *id, json_t *rq, pid_t *ret_pid, int *ret_master,
+                       char **ret_id, json_t **ret_attrs, LadeError **err)
 {
         _cleanup_strv_free_ char **cmd = strv_of(json_object_get(rq, "Cmd"));
         _cleanup_strv_free_ char **env = strv_of(json_object_get(rq, "Env"));
@@ -197,8 +197,10 @@ static int helper_wait(int ctl, pid_t pid)
         int drain[EXEC_DRAIN_MAX] = { -EBADF, -EBADF, -EBADF };
         bool ctl_open = true;
         while (pidfd >= 0) {
-                struct pollfd p[2 + EXEC_DRAIN_MAX] = { { .fd = pidfd, .events = POLLIN },
-                                                         { .fd = ctl_open ? ctl : -1, .events = POLLIN } };
+                struct pollfd p[2 + EXEC_DRAIN_MAX] = {
+                        { .fd = pidfd, .events = POLLIN },
+                        { .fd = ctl_open ? ctl : -1, .events = POLLIN },
+                };
                 for (size_t i = 0; i < EXEC_DRAIN_MAX; i++)
                         p[2 + i] = (struct pollfd){ .fd = drain[i], .events = POLLIN };
                 if (poll(p, ELEMENTSOF(p), -1) < 0 && errno != EINTR)
