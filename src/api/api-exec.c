@@ -4,7 +4,11 @@
  * the pty master the helper hands over, inspected for Running/ExitCode/Pid.
  *
  * What stays true: an instance is freed only once it has finished (or with the server); at
- * most API_EXECS_MAX are kept, the oldest finished ones go first. */
+ * most API_EXECS_MAX are kept, the oldest finished ones go first. The helper records exec_die
+ * at the exit; a process nobody streams any more (detached, or its client gone: its output
+ * handed to the helper to drop, its stdin closed, as dockerd does) is watched here only by its
+ * control socket, whose exit message the server's tick collects (api_execs_reap) within a
+ * second: no thread waits for it, and its fds go with its exit. */
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -61,6 +65,14 @@ static void exec_refresh(ApiExec *x)
         x->has_exit = true;
         x->exit_code = status;
         x->master = safe_close(x->master);
+}
+
+void api_execs_reap(ApiServer *s)
+{
+        pthread_mutex_lock(&s->lock);
+        for (ApiExec *x = s->execs; x; x = x->next)
+                exec_refresh(x);
+        pthread_mutex_unlock(&s->lock);
 }
 
 static ApiExec *exec_find(ApiServer *s, const char *id)
@@ -226,7 +238,7 @@ static void exec_finish(ExecRun *run, EngineExec *proc, bool ended, int status)
                 run->x->master = safe_close(run->x->master);
                 engine_exec_free(proc);
         } else
-                run->x->proc = proc;   /* still running: whoever inspects it collects the exit */
+                run->x->proc = proc;   /* running on: api_execs_reap (or an inspect) collects the exit */
         pthread_mutex_unlock(&s->lock);
 }
 
@@ -271,6 +283,11 @@ static void exec_stream(ApiStream *st, void *ud)
                 in[1] = out[0] = er[0] = -1;
                 int status = 0;
                 bool ended = api_pump(&p, &status) == 1;
+                if (!ended) {
+                        /* the client (or the server) left: the output is dropped by the helper */
+                        int fds[] = { p.out_r, p.err_r };
+                        (void) engine_exec_drop_output(proc, fds, ELEMENTSOF(fds));
+                }
                 safe_close(p.in_w);
                 safe_close(p.out_r);
                 safe_close(p.err_r);

@@ -170,6 +170,8 @@ const char *api_stream_content_type(ApiRequest *req, bool tty);
  * (1), or 0 when nobody waits (the caller starts it). */
 int api_attach_start_pending(ApiServer *s, Engine *e, const char *id, LadeError **err);
 void api_execs_free(ApiServer *s);
+/* Collects the exits of the execs nobody streams (their fds closed); the server's tick. */
+void api_execs_reap(ApiServer *s);
 void api_attach_in_flight_free(ApiServer *s);
 
 /* Hijacked connections (api-stream.c): a 101 answer with `Upgrade: tcp`, then fn runs in the

@@ -297,8 +297,10 @@ static int wait_for_signal(ApiServer *s, const sigset_t *set)
                 int sig = sigtimedwait(set, NULL, &tick);
                 if (sig > 0)
                         return sig;
-                if (errno == EAGAIN)
-                        idle_trim(s, &seen, &trimmed);
+                if (errno != EAGAIN)
+                        continue;
+                api_execs_reap(s);
+                idle_trim(s, &seen, &trimmed);
         }
 }
 

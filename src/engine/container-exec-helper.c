@@ -4,11 +4,16 @@
  * caller) with the caller's fds as its stdio and a SOCK_SEQPACKET control socket as fd 3.
  *
  * The protocol on fd 3, one JSON object per message:
- *   caller -> helper  {"Cmd":[…],"Env":[…],"User":…,"WorkingDir":…,"Tty":…,"Privileged":…}
+ *   caller -> helper  {"Cmd":[…],"Env":[…],"User":…,"WorkingDir":…,"Tty":…,"Privileged":…,
+ *                      "ExecID":…}
+ *                     {"type":"drain"} with an fd: the caller's client left, the helper reads
+ *                      and drops the process's output from that fd until the process exits
  *   helper -> caller  {"type":"started","pid":N}   (with a tty: the pty master rides along)
  *                     {"type":"error","code":126,"message":…}
  *                     {"type":"exit","status":N}
- * The helper waits for its process and reports the exit even when nobody listens any more. */
+ * The helper waits for its process and records its exec_die (before the exit message: whoever
+ * reads the exit finds the event there) whether or not anybody listens any more: one helper per
+ * exec, the only writer of that event. */
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,9 +39,7 @@ struct EngineExec {
         int master;
         bool exited;
         int status;
-        /* the exec_die event, recorded by whichever thread sees the exit */
-        char *root, *container_id, *exec_id;
-        json_t *attrs;
+        char *exec_id;
 };
 
 static int msg_send(int fd, json_t *j, int pass_fd)
@@ -121,7 +125,10 @@ static json_t *strv_to_json(char **v)
         return a;
 }
 
-static int helper_exec(Engine *e, const char *id, json_t *rq, pid_t *ret_pid, int *ret_master, LadeError **err)
+/* Starts the process; *ret_id and *ret_attrs are the container's id and its event attributes,
+ * taken now: the exec_die is recorded even if the container is gone by then. */
+static int helper_exec(Engine *e, const char *id, json_t *rq, pid_t *ret_pid, int *ret_master,
+                       char **ret_id, json_t **ret_attrs, LadeError **err)
 {
         _cleanup_strv_free_ char **cmd = strv_of(json_object_get(rq, "Cmd"));
         _cleanup_strv_free_ char **env = strv_of(json_object_get(rq, "Env"));
@@ -139,9 +146,79 @@ static int helper_exec(Engine *e, const char *id, json_t *rq, pid_t *ret_pid, in
                                   .ret_master = req.tty ? ret_master : NULL };
                 r = container_exec(&c.rt, c.id, &o, &status, err);
         }
+        if (r >= 0) {
+                *ret_id = xstrdup(c.id);
+                *ret_attrs = ctr_event_attributes(&c, NULL);
+        }
         spec_process_free(proc);
         ctr_done(&c);
         return r;
+}
+
+#define EXEC_DRAIN_MAX 3
+
+/* A {"type":"drain"} from the caller: its fd joins drain[]. False once the caller is gone. */
+static bool helper_take_drain(int ctl, int drain[static EXEC_DRAIN_MAX])
+{
+        _cleanup_json_ json_t *m = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r = msg_recv(ctl, &m, &fd);
+        if (r == -EAGAIN || r == -EINTR)
+                return true;
+        if (r < 0 || !m)
+                return false;
+        const char *type = json_string_value(json_object_get(m, "type"));
+        if (fd < 0 || !type || !streq(type, "drain"))
+                return true;
+        for (size_t i = 0; i < EXEC_DRAIN_MAX; i++)
+                if (drain[i] < 0) {
+                        /* never blocks the wait: a pty master may wake poll with nothing to read */
+                        (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+                        drain[i] = TAKE_FD(fd);
+                        break;
+                }
+        return true;
+}
+
+static void helper_drain(int *fd)
+{
+        char buf[65536];
+        ssize_t n = read(*fd, buf, sizeof(buf));
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                *fd = safe_close(*fd);   /* EOF, or EIO from a pty master whose slave closed */
+}
+
+/* Waits for the process (docker's status: 128+N for a signal). Meanwhile it drops the output of
+ * a client that left (dockerd does: the process neither blocks on a full pipe or pty nor dies of
+ * SIGPIPE). Without pidfds, a plain wait. */
+static int helper_wait(int ctl, pid_t pid)
+{
+        _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        int drain[EXEC_DRAIN_MAX] = { -EBADF, -EBADF, -EBADF };
+        bool ctl_open = true;
+        while (pidfd >= 0) {
+                struct pollfd p[2 + EXEC_DRAIN_MAX] = {
+                        { .fd = pidfd, .events = POLLIN },
+                        { .fd = ctl_open ? ctl : -1, .events = POLLIN },
+                };
+                for (size_t i = 0; i < EXEC_DRAIN_MAX; i++)
+                        p[2 + i] = (struct pollfd){ .fd = drain[i], .events = POLLIN };
+                if (poll(p, ELEMENTSOF(p), -1) < 0 && errno != EINTR)
+                        break;
+                if (p[0].revents)
+                        break;
+                if (p[1].revents)
+                        ctl_open = helper_take_drain(ctl, drain);
+                for (size_t i = 0; i < EXEC_DRAIN_MAX; i++)
+                        if (p[2 + i].revents)
+                                helper_drain(&drain[i]);
+        }
+        for (size_t i = 0; i < EXEC_DRAIN_MAX; i++)
+                safe_close(drain[i]);
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 int engine_exec_main(Engine *e, const char *id, int ctl, LadeError **err)
@@ -152,7 +229,9 @@ int engine_exec_main(Engine *e, const char *id, int ctl, LadeError **err)
                 return lade_error_msg(err, EPROTO, "exec helper: no request");
         pid_t pid = 0;
         _cleanup_close_ int master = -EBADF;
-        r = helper_exec(e, id, rq, &pid, &master, err);
+        _cleanup_free_ char *cid = NULL;
+        json_t *attrs = NULL;
+        r = helper_exec(e, id, rq, &pid, &master, &cid, &attrs, err);
         if (r < 0) {
                 int code = engine_start_failure_code(*err);
                 (void) msg_send(ctl, json_pack("{s:s,s:i,s:s}", "type", "error", "code", code == 125 ? 126 : code,
@@ -161,19 +240,12 @@ int engine_exec_main(Engine *e, const char *id, int ctl, LadeError **err)
         }
         (void) msg_send(ctl, json_pack("{s:s,s:i}", "type", "started", "pid", (int) pid), master);
         master = safe_close(master);
-        int st = 0;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        int status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        /* detached: nobody else waits for this exit (`exec -d`), its exec_die is ours */
+        int status = helper_wait(ctl, pid);
+        /* attached or not, with its client or without: the exit is recorded here, at once */
         const char *exec_id = json_string_value(json_object_get(rq, "ExecID"));
-        if (json_is_true(json_object_get(rq, "Detach")) && exec_id) {
-                Ctr c = { .e = e };
-                _cleanup_free_ char *code = xasprintf("%d", status);
-                if (ctr_load(&c, id, NULL) >= 0)
-                        ctr_event(&c, "exec_die", json_pack("{s:s,s:s}", "execID", exec_id, "exitCode", code));
-                ctr_done(&c);
-        }
+        json_object_set_new(attrs, "execID", json_string(exec_id ? exec_id : ""));
+        json_object_set_new(attrs, "exitCode", json_sprintf("%d", status));
+        engine_event_emit(e, "container", "exec_die", cid, attrs);
         (void) msg_send(ctl, json_pack("{s:s,s:i}", "type", "exit", "status", status), -1);
         return 0;
 }
@@ -213,10 +285,10 @@ static int spawn_helper(Engine *e, const char *id, const int stdio[3], int ctl, 
 
 static json_t *request_json(const ExecRequest *req, const char *exec_id)
 {
-        return json_pack("{s:o,s:o,s:s,s:s,s:b,s:b,s:b,s:s}", "Cmd", strv_to_json(req->cmd), "Env",
+        return json_pack("{s:o,s:o,s:s,s:s,s:b,s:b,s:s}", "Cmd", strv_to_json(req->cmd), "Env",
                          strv_to_json(req->env), "User", req->user ? req->user : "", "WorkingDir",
                          req->workdir ? req->workdir : "", "Tty", req->tty, "Privileged", req->privileged,
-                         "Detach", req->detach, "ExecID", exec_id);
+                         "ExecID", exec_id);
 }
 
 static int wait_started(EngineExec *x, LadeError **err)
@@ -240,24 +312,6 @@ static int wait_started(EngineExec *x, LadeError **err)
         return 0;
 }
 
-/* exec_start once the process runs; the exec_die of an attached one is recorded by whoever sees
- * the exit (engine_exec_process). A detached one's exec_start comes before the helper starts it
- * (as dockerd logs it before the start), and the helper records its exec_die: the process may be
- * gone before we would have recorded the start. */
-static void exec_started_event(Engine *e, EngineExec *x, const char *id, const ExecRequest *req)
-{
-        Ctr c = { .e = e };
-        if (req->detach)
-                return;
-        engine_exec_event(e, id, "exec_start", req->cmd, x->exec_id);
-        if (ctr_load(&c, id, NULL) >= 0) {
-                x->root = xstrdup(engine_root(e));
-                x->container_id = xstrdup(c.id);
-                x->attrs = ctr_event_attributes(&c, NULL);
-        }
-        ctr_done(&c);
-}
-
 int engine_exec_spawn(Engine *e, const char *name_or_id, const ExecRequest *req, const int stdio[3],
                       EngineExec **ret, int *ret_code, LadeError **err)
 {
@@ -272,8 +326,9 @@ int engine_exec_spawn(Engine *e, const char *name_or_id, const ExecRequest *req,
         EngineExec *x = xmalloc0(sizeof(*x));
         *x = (EngineExec){ .ctl = sv[0], .master = -EBADF, .status = 126,
                            .exec_id = req->exec_id ? xstrdup(req->exec_id) : ctr_exec_new_id() };
-        if (req->detach)
-                engine_exec_event(e, id, "exec_start", req->cmd, x->exec_id);
+        /* before the start, as dockerd logs it: the helper may record the exec_die of a short
+         * process before we would have seen it start */
+        engine_exec_event(e, id, "exec_start", req->cmd, x->exec_id);
         r = spawn_helper(e, id, stdio, theirs, err);
         theirs = safe_close(theirs);
         if (r >= 0 && msg_send(x->ctl, request_json(req, x->exec_id), -1) < 0)
@@ -286,7 +341,6 @@ int engine_exec_spawn(Engine *e, const char *name_or_id, const ExecRequest *req,
                 engine_exec_free(x);
                 return r;
         }
-        exec_started_event(e, x, id, req);
         *ret = x;
         return 0;
 }
@@ -319,15 +373,21 @@ int engine_exec_process(EngineExec *x, int *ret_status)
                 x->exited = true;
                 /* the helper died without a word: Docker's code for an exec that went wrong */
                 x->status = r >= 0 && type ? (int) json_integer_value(json_object_get(m, "status")) : 126;
-                if (x->attrs) {
-                        json_t *a = json_copy(x->attrs);
-                        json_object_set_new(a, "execID", json_string(x->exec_id));
-                        json_object_set_new(a, "exitCode", json_sprintf("%d", x->status));
-                        engine_event_emit_at(x->root, "container", "exec_die", x->container_id, a);
-                }
         }
         *ret_status = x->status;
         return 1;
+}
+
+int engine_exec_drop_output(EngineExec *x, const int *fds, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (fds[i] < 0)
+                        continue;
+                int r = msg_send(x->ctl, json_pack("{s:s}", "type", "drain"), fds[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 EngineExec *engine_exec_free(EngineExec *x)
@@ -336,10 +396,7 @@ EngineExec *engine_exec_free(EngineExec *x)
                 return NULL;
         safe_close(x->ctl);
         safe_close(x->master);
-        free(x->root);
-        free(x->container_id);
         free(x->exec_id);
-        json_decref(x->attrs);
         free(x);
         return NULL;
 }

@@ -228,7 +228,9 @@ int engine_container_exec(Engine *e, const char *name_or_id, const ExecRequest *
  * helper (`lade __exec`) with stdio[0..2] as its stdin, stdout and stderr (with req->tty the
  * process gets a pty instead, whose master engine_exec_master() hands over). Returns once the
  * process runs; a failure to start sets *ret_code (126/127). engine_exec_fd() becomes readable
- * when the process exits; engine_exec_process() then gives 1 and *ret_status (0 before). */
+ * when the process exits; engine_exec_process() then gives 1 and *ret_status (0 before).
+ * The exec_start event is recorded before the start, the exec_die by the helper at the exit
+ * (whether or not the caller is still there). */
 typedef struct EngineExec EngineExec;
 int engine_exec_spawn(Engine *e, const char *name_or_id, const ExecRequest *req, const int stdio[3],
                       EngineExec **ret, int *ret_code, LadeError **err);
@@ -236,6 +238,10 @@ pid_t engine_exec_pid(const EngineExec *x);
 int engine_exec_master(const EngineExec *x);
 int engine_exec_fd(const EngineExec *x);
 int engine_exec_process(EngineExec *x, int *ret_status);
+/* The caller's client left: the process's output fds (stdout and stderr pipes, or the pty
+ * master; negative ones skipped) are handed to the helper, which reads and drops their data until
+ * the process exits, as dockerd does. The caller still closes its own copies. */
+int engine_exec_drop_output(EngineExec *x, const int *fds, size_t n);
 EngineExec *engine_exec_free(EngineExec *x);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EngineExec *, engine_exec_free)
 /* The body of `lade __exec ROOT ID` (ctl is fd 3). */

@@ -1,8 +1,9 @@
 #!/bin/bash
 # `lade serve` and the lade CLI: container update (resources into the cgroup and the row, the
 # restart policy, Docker's errors), container sizes (ps -s, inspect -s, ?size=1, system df),
-# events of networks, volumes, images and execs, attach with logs=1, logs streamed from the
-# file, and HTTP edge cases. Driven by the docker CLI, curl and lade.
+# events of networks, volumes, images and execs (an attached exec whose client goes away: its
+# exit recorded at once), attach with logs=1, logs streamed from the file, and HTTP edge cases.
+# Driven by the docker CLI, curl and lade.
 . "$(dirname "$0")/lib.sh"
 LADE=${LADE:?set LADE to the lade binary}
 BUSYBOX_IMAGE=${BUSYBOX_IMAGE:?}
@@ -28,6 +29,7 @@ stop_all() {
         cleanup
 }
 trap stop_all EXIT
+lade_isolate   # lib.sh: our own bridge, veth prefix, nftables table and address pool
 mkdir -p "$R" "$T/sock"
 lade load -i "$BUSYBOX_IMAGE" >/dev/null
 "$LADE" --root "$R" serve -H "unix://$SOCK" -G "" 2>"$T/serve.log" &
@@ -191,6 +193,72 @@ exec_start: sh -c exit 6
 exec_die 6" "$(ev --filter event=exec_create --filter event=exec_start --filter event=exec_die --format '{{.Action}}{{if eq .Action "exec_die"}} {{.Actor.Attributes.exitCode}}{{end}}')"
 n=$(ev --filter type=container --filter event=exec_die --format '{{.Actor.Attributes.execID}}' | sort -u | wc -l)
 expect_eq "each exec has its own execID" "4" "$n"
+
+# ---- attached execs whose client goes away (dockerd: the process runs on, its stdin closed and
+# its output dropped; its exit and exec_die are recorded when it ends, whoever is there) ----
+d run -d --name xd1 busybox sleep 1000 >/dev/null
+# (the database's fds apart: idle Engines are freed a second or two after the last request)
+sfds() { ls -l /proc/$SERVE_PID/fd | grep -vc 'lade\.db'; }
+stasks() { ls /proc/$SERVE_PID/task | wc -l; }
+strimmed() { for _ in $(seq 50); do ls -l /proc/$SERVE_PID/fd | grep -q 'lade\.db' || return 0; sleep 0.2; done; }
+sleep 1.5; strimmed
+f0=$(sfds) t0=$(stasks)
+xsince=$(date +%s)
+# (the CLIs are killed by their pids; the fifo keeps exec -i's stdin open until then)
+mkfifo "$T/xd-in"
+docker exec xd1 sh -c 'sleep 2; exit 7' & cli1=$!
+docker exec xd1 sh -c 'sleep 1; head -c 3000000 /dev/zero; echo gone >&2; exit 5' >/dev/null 2>&1 & cli2=$!
+docker exec -t xd1 sh -c 'sleep 1; head -c 300000 /dev/zero; exit 6' >/dev/null 2>&1 & cli3=$!
+docker exec -i xd1 sh -c 'cat >/dev/null; exit 4' <"$T/xd-in" >/dev/null 2>&1 & cli4=$!
+exec 9>"$T/xd-in"
+sleep 0.5
+kill -9 $cli1 $cli2 $cli3 $cli4
+wait $cli1 $cli2 $cli3 $cli4 2>/dev/null
+exec 9>&-
+# the exec events so far, "ACTION|EXECID|EXITCODE|TIMENANO" (through /events: nothing inspects
+# the execs)
+xev() { d events --since "$xsince" --until "$(($(date +%s) + 1))" --filter type=container \
+                --format '{{.Action}}|{{.Actor.Attributes.execID}}|{{.Actor.Attributes.exitCode}}|{{.TimeNano}}' |
+                grep '^exec_'; }
+# FIELD (2 id, 3 code, 4 time) of the event ACTION of the exec whose exec_create is CREATE
+xfield() { local id; id=$(awk -F'|' -v a="exec_create: $1" '$1 == a {print $2}' <<<"$ev")
+           awk -F'|' -v a="$2" -v id="$id" -v f="$3" '$1 == a && $2 == id {print $f}' <<<"$ev"; }
+for _ in $(seq 6); do ev=$(xev); [ "$(grep -c '^exec_die|' <<<"$ev")" -ge 4 ] && break; done
+c1="sh -c sleep 2; exit 7"
+id1=$(xfield "$c1" "exec_start: $c1" 2)
+check "the exec's id from its events" test "${#id1}" = 64
+expect_eq "client killed: exactly one exec_die, exitCode 7, before anyone inspects" "7" "$(xfield "$c1" exec_die 3)"
+ms=$(( ($(xfield "$c1" exec_die 4) - $(xfield "$c1" "exec_start: $c1" 4)) / 1000000 ))
+check "... recorded at the process's end, 2 s after its start (${ms} ms)" test "$ms" -ge 1900 -a "$ms" -lt 3000
+expect_eq "a gone client's output dropped (no SIGPIPE, no full pipe): exitCode 5" "5" \
+        "$(xfield "sh -c sleep 1; head -c 3000000 /dev/zero; echo gone >&2; exit 5" exec_die 3)"
+expect_eq "... and its pty's (exec -t): exitCode 6" "6" \
+        "$(xfield "sh -c sleep 1; head -c 300000 /dev/zero; exit 6" exec_die 3)"
+expect_eq "exec -i: the process's stdin closed when its client left: exitCode 4" "4" \
+        "$(xfield "sh -c cat >/dev/null; exit 4" exec_die 3)"
+sleep 1.5; strimmed   # (and the server's tick has collected the exits)
+f1=$(sfds) t1=$(stasks)
+check "no fd left in the server by the orphaned execs ($f0 before, $f1 after)" test "$f1" -le "$f0"
+check "no thread left in the server ($t0 before, $t1 after)" test "$t1" -le "$t0"
+r=$(api "/exec/$id1/json")
+expect_eq "GET /exec/{id}/json: not running, ExitCode 7" "200 false 7" \
+        "$(status "$r") $(body "$r" | jq -r '"\(.Running) \(.ExitCode)"')"
+# a client that stays: exactly one exec_die, after the exec_start
+xsince=$(date +%s)
+d exec xd1 sh -c 'exit 3'
+expect_eq "an exec whose client stays: its exit code" "3" "$?"
+ev=$(xev)
+expect_eq "... exactly one exec_die, exitCode 3, after its exec_start" "exec_start: sh -c exit 3
+exec_die 3" "$(id=$(xfield "sh -c exit 3" "exec_start: sh -c exit 3" 2)
+        awk -F'|' -v id="$id" '$2 == id && $1 !~ /^exec_create/ {print $1 ($1 == "exec_die" ? " " $3 : "")}' <<<"$ev")"
+# one that cannot start: its exec_start all the same, and no exec_die (dockerd's events)
+xsince=$(date +%s)
+d exec xd1 /no/such >/dev/null 2>&1
+check "an exec that cannot start: 126/127" test $? -ge 126
+ev=$(xev)
+expect_eq "... exec_create and exec_start, no exec_die" "exec_create: /no/such |exec_start: /no/such |" \
+        "$(id=$(xfield "/no/such " "exec_create: /no/such " 2); awk -F'|' -v id="$id" '$2 == id {print $1}' <<<"$ev" | tr '\n' '|')"
+d rm -f xd1 >/dev/null
 
 # ---- the list's cache in the server: never stale ----
 d run -d --name lc1 -l lc=1 busybox sleep 1000 >/dev/null
