@@ -61,6 +61,23 @@ static void print_plain(const EngineEvent *ev)
         printf("\n");
 }
 
+/* What a template sees: Go's events.Message, its fields by their Go names (the JSON has
+ * status, id, from, scope, time, timeNano, and leaves out the empty legacy ones, which a
+ * struct still has: "" there). */
+static json_t *template_view(json_t *j)
+{
+        static const char *const names[][2] = { { "status", "Status" }, { "id", "ID" }, { "from", "From" },
+                                                { "scope", "Scope" }, { "time", "Time" },
+                                                { "timeNano", "TimeNano" } };
+        json_t *v = json_copy(j);
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                json_t *x = json_object_get(v, names[i][0]);
+                json_object_set_new(v, names[i][1], x ? json_incref(x) : i < 4 ? json_string("") : json_integer(0));
+                json_object_del(v, names[i][0]);
+        }
+        return v;
+}
+
 /* One event per --format; false when the template fails (the error is printed). */
 static bool print_event(const EngineEvent *ev, const char *format)
 {
@@ -68,12 +85,12 @@ static bool print_event(const EngineEvent *ev, const char *format)
                 print_plain(ev);
                 return true;
         }
-        _cleanup_json_ json_t *j = engine_event_json(ev);
+        _cleanup_json_ json_t *j = engine_event_json(ev), *_view = NULL;
         _cleanup_free_ char *line = NULL;
         LadeError *err = NULL;
         if (streq(format, "json")) {
                 line = json_dumps(j, JSON_COMPACT);
-        } else if (format_template(format, j, &line, &err) < 0) {
+        } else if (format_template(format, _view = template_view(j), &line, &err) < 0) {
                 fprintf(stderr, "template parsing error: %s\n", lade_error_message(err));
                 lade_error_free(err);
                 return false;

@@ -163,6 +163,11 @@ expect_eq "tagged images stay without -a" "$pid" "$(lade image inspect -f '{{.Id
 expect_eq "the bridge network stays" bridge "$(lade network ls --filter name=bridge --format '{{.Name}}')"
 expect_eq "events: each prune recorded, as dockerd does" "container network volume image" \
         "$(lade events --since "$t_prune" --until 0s --filter event=prune --format '{{.Type}}' | tail -n 4 | xargs)"
+ev=$(lade events --since "$t_prune" --until 0s --filter event=prune --filter type=volume \
+        --format '{{.Scope}} {{.Status}} {{.ID}} {{.TimeNano}} {{.Time}}' | tail -n 1)
+# (a prune event has no legacy status or id: "" as Go prints an empty field)
+check "events --format: the fields by Go's names (Scope Status ID TimeNano Time)" \
+        bash -c "grep -Eq '^local   [0-9]{19} [0-9]{10}\$' <<<'$ev'"
 # following: what happens after the start, until killed
 "$LADE" --root "$R" events --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}' >"$T/events.out" 2>&1 &
 evpid=$!
