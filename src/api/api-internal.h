@@ -23,7 +23,8 @@
 #define API_STREAM_BODY_MAX (UINT64_C(64) << 30)     /* tar bodies (load, import) */
 #define API_REGISTRY_AUTH_MAX (16u * 1024)           /* X-Registry-Auth, encoded */
 #define API_CONNECTIONS_MAX 512
-#define API_CONNECTION_TIMEOUT_S 120u                /* idle (or slowloris) connections */
+#define API_CONNECTION_TIMEOUT_S 120u                /* idle connections, and a request head's deadline */
+#define API_CONNECTIONS_PER_UID 64u                  /* of one local user other than root (api-conns.c) */
 #define API_SHUTDOWN_GRACE_S 30                      /* requests in flight at SIGTERM */
 #define API_PEER_GROUPS_MAX 4096
 #define API_ENGINES_IDLE_MAX 4u                      /* Engines kept open between requests */
@@ -59,6 +60,10 @@ typedef struct ApiServer {
         uint64_t next_token;
         ApiExec *execs;               /* exec instances (POST /containers/{id}/exec), newest first */
         size_t n_execs;
+        /* the open connections (api-conns.c) */
+        pthread_mutex_t conns_lock;
+        struct ApiPeer *conns;
+        int64_t head_timeout_ns;
 } ApiServer;
 
 /* The peer of a connection, read once with SO_PEERCRED / SO_PEERGROUPS when it is accepted. */
@@ -74,6 +79,12 @@ typedef struct ApiPeer {
         bool tls, tls_checked;
         char cert_cn[128];
         char remote[64];
+        /* api-conns.c, under the server's conns_lock: the socket, since when the connection
+         * has waited for a whole request head (0: a request is served, or it was upgraded) */
+        int fd;
+        int64_t head_wait_since_ns;
+        bool upgraded, cut;
+        struct ApiPeer *conn_prev, *conn_next;
 } ApiPeer;
 
 typedef struct ApiRequest {
@@ -293,3 +304,13 @@ int api_tls_load(ApiServer *s, const ApiServerOptions *o, LadeError **err);
 void api_tls_peer_start(struct MHD_Connection *conn, ApiPeer *p);
 /* At the connection's first request: known, with the CN, if the certificate verifies. */
 void api_tls_peer_verify(struct MHD_Connection *conn, ApiPeer *p);
+
+/* api-conns.c: the slow-client guard (a deadline per request head, a cap per local user). */
+void api_conns_init(ApiServer *s);
+void api_conn_opened(ApiServer *s, ApiPeer *p, int fd);
+void api_conn_closed(ApiServer *s, ApiPeer *p);
+/* begins: a request head arrived; else its answer ended (the next head's wait starts) */
+void api_conn_request(ApiServer *s, ApiPeer *p, bool begins);
+void api_conn_upgraded(ApiServer *s, ApiPeer *p);
+/* Shuts down the connections past their head deadline (the server's tick). */
+void api_conns_sweep(ApiServer *s);

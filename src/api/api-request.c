@@ -329,6 +329,8 @@ enum MHD_Result api_on_request(void *cls, struct MHD_Connection *conn, const cha
                 if (peer && peer->tls && !peer->tls_checked)
                         api_tls_peer_verify(conn, peer);
                 req->peer = peer ? peer : &unknown;
+                if (peer)
+                        api_conn_request(s, peer, true);
                 req->method = xstrdup(method);
                 req->url = xstrdup(url);
                 req->start_ns = now_ns();
@@ -423,6 +425,9 @@ void api_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, en
         if (!req)
                 return;
         *con_cls = NULL;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci && ci->socket_context)
+                api_conn_request(s, ci->socket_context, false);
         request_audit(req, toe);
         if (req->job) {
                 api_job_end_input(req->job);

@@ -135,9 +135,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                 const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
                 if (ci)
                         peer_read(ci->connect_fd, p);
+                api_conn_opened(cls, p, ci ? ci->connect_fd : -1);
                 *socket_context = p;
         } else if (*socket_context) {
                 ApiPeer *p = *socket_context;
+                api_conn_closed(cls, p);
                 free(p->groups);
                 free(p);
                 *socket_context = NULL;
@@ -150,8 +152,11 @@ static void on_connection_tls(void *cls, struct MHD_Connection *conn, void **soc
         if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
                 ApiPeer *p = xmalloc0(sizeof(*p));
                 api_tls_peer_start(conn, p);
+                const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+                api_conn_opened(cls, p, ci ? ci->connect_fd : -1);
                 *socket_context = p;
         } else if (*socket_context) {
+                api_conn_closed(cls, *socket_context);
                 free(*socket_context);
                 *socket_context = NULL;
         }
@@ -180,6 +185,7 @@ static ApiServer *server_free(ApiServer *s)
                 free(s->tls_pem[i]);
         free(s->root);
         pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->conns_lock);
         pthread_cond_destroy(&s->cond);
         free(s);
         return NULL;
@@ -190,6 +196,8 @@ static int server_new(const ApiServerOptions *o, ApiServer **ret, LadeError **er
 {
         _cleanup_(server_freep) ApiServer *s = xmalloc0(sizeof(*s));
         pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->conns_lock, NULL);
+        api_conns_init(s);
         pthread_cond_init(&s->cond, NULL);
         const char *root = o->root ? o->root : getenv("LADE_ROOT");
         s->root = xstrdup(root && *root ? root : "/var/lib/lade");
@@ -300,6 +308,7 @@ static int wait_for_signal(ApiServer *s, const sigset_t *set)
                 if (errno != EAGAIN)
                         continue;
                 api_execs_reap(s);
+                api_conns_sweep(s);
                 idle_trim(s, &seen, &trimmed);
         }
 }

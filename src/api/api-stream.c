@@ -134,6 +134,9 @@ int api_respond_upgrade(ApiRequest *req, const char *content_type, ApiStreamFn f
         MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "tcp");
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
         (void) MHD_set_connection_option(req->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci && ci->socket_context)
+                api_conn_upgraded(req->server, ci->socket_context);
         job_count(req->server, +1);
         int r = api_respond(req, 101, resp);
         if (r < 0) {

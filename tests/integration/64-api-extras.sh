@@ -14,7 +14,7 @@ export DOCKER_CONFIG=$T/docker-config
 R=$T/api
 SOCK=$T/sock/lade.sock
 export DOCKER_HOST=unix://$SOCK
-SERVE_PID=
+SERVE_PID= SLOW_PID=
 lade() { "$LADE" --root "$R" "$@"; }
 d() { timeout -s KILL 120 docker "$@"; }
 # api [curl args…] URL-PATH: prints the body, then the status on the last line
@@ -25,6 +25,7 @@ body() { sed '$d' <<<"$1"; }
 stop_all() {
         for c in $(lade ps -aq 2>/dev/null); do lade rm -f "$c" >/dev/null 2>&1; done
         [ -n "$SERVE_PID" ] && { kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; }
+        [ -n "$SLOW_PID" ] && { kill "$SLOW_PID" 2>/dev/null; wait "$SLOW_PID" 2>/dev/null; }
         lade network prune -f >/dev/null 2>&1
         cleanup
 }
@@ -324,6 +325,118 @@ expect_eq "GET logs streams it all" "$((300000 * 108))" \
         "$(curl -s --unix-socket "$SOCK" 'http://lade/containers/lg1/logs?stdout=1' | wc -c)"
 expect_eq "--tail 2 keeps only two lines" "2" "$(lade logs --tail 2 lg1 | wc -l)"
 d rm lg1 >/dev/null
+
+# ---- slow clients: a deadline per request head, a cap per local user ----
+# a second server on the same root, its head deadline lowered to 2 s (LADE_API_HEAD_TIMEOUT, for
+# tests; 120 s otherwise)
+SLOW=$T/sock/slow.sock
+LADE_API_HEAD_TIMEOUT=2 "$LADE" --root "$R" serve -H "unix://$SLOW" -G "" 2>"$T/slow.log" &
+SLOW_PID=$!
+for _ in $(seq 100); do [ -S "$SLOW" ] && break; sleep 0.05; done
+chmod 0666 "$SLOW"   # for the other user below (no request of theirs gets past the policy)
+out=$(python3 - "$SLOW" <<'PY'
+import socket, sys, time
+path = sys.argv[1]
+def conn():
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+        return s
+def closed_after(s, limit):
+        """seconds until the server ends the connection (None: still open after limit)"""
+        t0 = time.time()
+        s.settimeout(limit)
+        try:
+                while s.recv(4096):
+                        pass
+                return time.time() - t0
+        except socket.timeout:
+                return None
+        except OSError:
+                return time.time() - t0
+# a slowloris: one byte of a request head every 0.3 s, forever
+s, t0, cut = conn(), time.time(), None
+head = b"GET /_ping HTTP/1.1\r\nHost: lade\r\nX-Slow: "
+ping_ok = False
+for i in range(40):
+        try:
+                s.send(head[i:i + 1] if i < len(head) else b"a")
+        except OSError:
+                cut = time.time() - t0
+                break
+        if i == 3:
+                # meanwhile, another client is served at once
+                p = conn()
+                p.sendall(b"GET /_ping HTTP/1.1\r\nHost: lade\r\nConnection: close\r\n\r\n")
+                ping_ok = p.recv(64).startswith(b"HTTP/1.1 200")
+                p.close()
+        s.settimeout(0.3)
+        try:
+                if s.recv(4096) == b"":
+                        cut = time.time() - t0
+                        break
+        except socket.timeout:
+                pass
+        except OSError:
+                cut = time.time() - t0
+                break
+print("slowloris-cut", cut is not None and 1.5 <= cut <= 5)
+print("others-served", ping_ok)
+# a connection that never sends a byte
+print("idle-cut", (closed_after(conn(), 6) or 99) <= 5)
+# keep-alive: requests 1 s apart on one connection are all answered
+k, answers = conn(), 0
+for i in range(3):
+        k.sendall(b"GET /_ping HTTP/1.1\r\nHost: lade\r\n\r\n")
+        k.settimeout(3)
+        if k.recv(4096).startswith(b"HTTP/1.1 200"):
+                answers += 1
+        time.sleep(1.2)
+print("keepalive-served", answers == 3)
+PY
+)
+expect_contains "a slowloris (a byte every 0.3 s) is cut at the head deadline" "slowloris-cut True" "$out"
+expect_contains "... while others are served" "others-served True" "$out"
+expect_contains "a connection that sends nothing is cut too" "idle-cut True" "$out"
+expect_contains "keep-alive requests within the deadline are answered" "keepalive-served True" "$out"
+out=$(DOCKER_HOST=unix://$SLOW d run --rm --network none busybox sh -c 'sleep 4; echo attached-4s' 2>&1)
+expect_eq "a hijacked attach outlives the deadline" "attached-4s" "$out"
+lade run -d --name slow-wait --network none busybox sh -c 'sleep 4; exit 3' >/dev/null
+out=$(DOCKER_HOST=unix://$SLOW d wait slow-wait 2>&1)
+expect_eq "... and so does a request being answered (a 4 s wait)" "3" "$out"
+lade rm slow-wait >/dev/null
+# one local user other than root: 64 connections, no more (on the first server: its deadline is
+# the real one, so only the cap can end a connection here)
+chmod o+x "$T" "$T/sock"
+chmod 0666 "$SOCK"
+out=$(setpriv --reuid=23456 --regid=65534 --clear-groups /usr/bin/python3 - "$SOCK" <<'PY'
+import socket, sys, time
+socks = []
+for i in range(70):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sys.argv[1])
+        socks.append(s)
+time.sleep(1)
+cut = 0
+for s in socks:
+        s.settimeout(0.05)
+        try:
+                if s.recv(1) == b"":
+                        cut += 1
+        except socket.timeout:
+                pass
+        except OSError:
+                cut += 1
+print("cut", cut)
+PY
+)
+expect_eq "a user's 65th to 70th connections are refused" "cut 6" "$out"
+expect_eq "... root is not capped (a ping meanwhile)" "OK" "$(curl -s --unix-socket "$SOCK" http://lade/_ping)"
+chmod 0660 "$SOCK"
+kill "$SLOW_PID"
+wait "$SLOW_PID"
+expect_eq "the slow-client server stops cleanly" 0 $?
+SLOW_PID=
+check "it reported no sanitizer error" bash -c "! grep -q 'Sanitizer' '$T/slow.log'"
 
 check "the server reported no sanitizer error" bash -c "! grep -q 'Sanitizer' '$T/serve.log'"
 
