@@ -356,8 +356,8 @@ static json_t *audit_query(ApiRequest *req)
 {
         json_t *q = json_object();
         const char *keys[] = { "fromImage", "fromSrc", "repo", "tag", "force", "noprune", "filters", "names", "quiet",
-                               "platform", "all", "since", "until", "buildargs", "t", "name", "path",
-                               "noOverwriteDirNonDir", "copyUIDGID", "container", "comment", "author",
+                               "platform", "platforms", "manifests", "all", "since", "until", "buildargs", "t", "name",
+                               "path", "noOverwriteDirNonDir", "copyUIDGID", "container", "comment", "author",
                                "pause", "dockerfile", "target", "labels", "nocache", "pull", "q",
                                "networkmode", "v", NULL };
         for (size_t i = 0; keys[i]; i++) {

@@ -8,9 +8,9 @@
 #include "err.h"
 
 #define API_VERSION_MIN 24      /* 1.24 */
-#define API_VERSION_MAX 48      /* 1.48: what the docker CLI 28 negotiates down to */
+#define API_VERSION_MAX 51      /* 1.51: what the docker CLI 28.3-28.5 speaks */
 #define API_VERSION_MIN_STR "1.24"
-#define API_VERSION_MAX_STR "1.48"
+#define API_VERSION_MAX_STR "1.51"
 #define API_URL_MAX 8192
 
 typedef enum ApiBodyKind {
@@ -46,7 +46,7 @@ typedef struct ApiRoute {
  * Without a prefix, *ret_major is 0. -ENOENT when "/vX…" is no version (Docker's router then
  * answers 404). Components beyond the second are ignored, as Docker compares them as 0. */
 int api_split_version(const char *url, unsigned *ret_major, unsigned *ret_minor, const char **ret_path);
-/* 0 when 1.24 <= version <= 1.48 (or no version); else -EINVAL with Docker's message. */
+/* 0 when 1.24 <= version <= 1.51 (or no version); else -EINVAL with Docker's message. */
 int api_check_version(unsigned major, unsigned minor, LadeError **err);
 /* Does path match pattern? One {name} segment may match one or more '/'-separated segments;
  * its text is returned (caller frees) when ret_name is non-NULL. */

@@ -131,17 +131,42 @@ static long count_fds(void)
         return n;
 }
 
-/* As dockerd: insecure registries given by name are index configs with Secure false. */
-static json_t *info_registry_config(ApiServer *s)
+/* As dockerd: insecure registries given by name are index configs with Secure false. The
+ * AllowNondistributableArtifacts lists are gone from API 1.49. */
+static json_t *info_registry_config(ApiServer *s, unsigned minor)
 {
         json_t *indexes = json_pack("{s:{s:s,s:[],s:b,s:b}}", "docker.io", "Name", "docker.io", "Mirrors", "Secure", 1,
                                     "Official", 1);
         for (char **i = s->insecure; i && *i; i++)
                 json_object_set_new(indexes, *i, json_pack("{s:s,s:[],s:b,s:b}", "Name", *i, "Mirrors", "Secure", 0,
                                                            "Official", 0));
-        return json_pack("{s:[],s:[],s:[s,s],s:o,s:[]}", "AllowNondistributableArtifactsCIDRs",
-                         "AllowNondistributableArtifactsHostnames", "InsecureRegistryCIDRs", "127.0.0.0/8", "::1/128",
-                         "IndexConfigs", indexes, "Mirrors");
+        json_t *rc = json_pack("{s:[s,s],s:o,s:[]}", "InsecureRegistryCIDRs", "127.0.0.0/8", "::1/128",
+                               "IndexConfigs", indexes, "Mirrors");
+        if (minor < 49) {
+                json_object_set_new(rc, "AllowNondistributableArtifactsCIDRs", json_array());
+                json_object_set_new(rc, "AllowNondistributableArtifactsHostnames", json_array());
+        }
+        return rc;
+}
+
+/* What /info shows only in some API versions, as dockerd 28 gates it. DiscoveredDevices (1.50)
+ * is never shown: lade discovers no devices, and dockerd omits an empty list. */
+static void info_versioned(json_t *info, unsigned minor)
+{
+        /* the firewall lade programs: its nftables table (network-nft.c), nothing else */
+        if (minor >= 49)
+                json_object_set_new(info, "FirewallBackend", json_pack("{s:s}", "Driver", "nftables"));
+        /* the commits' Expected (deprecated in 1.48) equal their ID, as in dockerd */
+        static const char *const commits[] = { "ContainerdCommit", "RuncCommit", "InitCommit" };
+        for (size_t i = 0; minor < 49 && i < ELEMENTSOF(commits); i++) {
+                json_t *c = json_object_get(info, commits[i]);
+                json_object_set(c, "Expected", json_object_get(c, "ID"));
+        }
+        /* always false since dockerd loads br_netfilter on demand; gone from 1.50 */
+        if (minor < 50) {
+                json_object_set_new(info, "BridgeNfIptables", json_false());
+                json_object_set_new(info, "BridgeNfIp6tables", json_false());
+        }
 }
 
 static json_t *info_system(ApiServer *s)
@@ -216,7 +241,7 @@ int api_info(ApiRequest *req, LadeError **err)
                                    "OomKillDisable", 0, "LoggingDriver", "json-file", "CgroupDriver", "cgroupfs",
                                    "IndexServerAddress", "https://index.docker.io/v1/", "NEventsListener",
                                    (int) s->event_listeners, "ServerVersion", LADE_VERSION,
-                                   "RegistryConfig", info_registry_config(s), "GenericResources", "Labels",
+                                   "RegistryConfig", info_registry_config(s, req->api_minor), "GenericResources", "Labels",
                                    "ExperimentalBuild", 0, "DefaultRuntime", "lade", "Runtimes", "lade", "path",
                                    "lade-runtime", "Isolation", ""));
         json_merge(info, json_pack("{s:{s:s,s:s,s:s,s:b,s:s,s:n},s:b,s:s,s:{s:s},s:{s:s},s:{s:s},s:o,s:[],s:s}",
@@ -228,6 +253,7 @@ int api_info(ApiRequest *req, LadeError **err)
                                                          : json_pack("[s]", "name=seccomp,profile=builtin"),
                                    "Warnings", "ProductLicense", "Apache-2.0"));
         json_merge(info, info_system(s));
+        info_versioned(info, req->api_minor);
         return api_respond_json(req, 200, info);
 }
 

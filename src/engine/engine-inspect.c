@@ -14,24 +14,46 @@ static json_t *strv_json(char **v)
         return a;
 }
 
-/* Docker always shows these keys in an image's Config, with these empty values. */
+/* Go's omitempty: false, 0, "", null and empty lists and maps are left out. */
+static bool json_empty(const json_t *v)
+{
+        switch (json_typeof(v)) {
+        case JSON_STRING: return json_string_length(v) == 0;
+        case JSON_ARRAY: return json_array_size(v) == 0;
+        case JSON_OBJECT: return json_object_size(v) == 0;
+        case JSON_INTEGER: return json_integer_value(v) == 0;
+        case JSON_REAL: return json_real_value(v) == 0;
+        case JSON_TRUE: return false;
+        default: return true;
+        }
+}
+
+/* The image's Config as dockerd 28 shows it at API 1.50 and later (what the docker CLI 28
+ * prints): the OCI image config's keys and Docker's extensions, each only when set (a
+ * Healthcheck object even when empty), then the eight keys dockerd always shows. The container
+ * keys old builders left in image configs (Hostname, Image, Tty, StopTimeout, MacAddress…) are
+ * not shown; the API adds the empty ones dockerd still sends to older clients. */
 static json_t *config_json(const ImageConfig *c)
 {
+        static const char *const keys[] = { "User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes",
+                                            "WorkingDir", "Labels", "StopSignal", "ArgsEscaped", "Healthcheck",
+                                            "OnBuild", "Shell", NULL };
+        static const char *const nulls[] = { "Cmd", "Entrypoint", "Env", "Labels", "OnBuild", "Volumes", NULL };
         json_t *src = c->raw ? json_object_get(c->raw, "config") : NULL;
-        json_t *o = json_is_object(src) ? json_deep_copy(src) : json_object();
-        static const char *const strings[] = { "Hostname", "Domainname", "User", "Image", "WorkingDir", NULL };
-        static const char *const bools[] = { "AttachStdin", "AttachStdout", "AttachStderr", "Tty",
-                                             "OpenStdin", "StdinOnce", NULL };
-        static const char *const nulls[] = { "Env", "Cmd", "Volumes", "Entrypoint", "OnBuild", "Labels", NULL };
-        for (size_t i = 0; strings[i]; i++)
-                if (!json_object_get(o, strings[i]))
-                        json_object_set_new(o, strings[i], json_string(""));
-        for (size_t i = 0; bools[i]; i++)
-                if (!json_object_get(o, bools[i]))
-                        json_object_set_new(o, bools[i], json_false());
+        json_t *o = json_object();
+        for (size_t i = 0; keys[i]; i++) {
+                json_t *v = json_object_get(src, keys[i]);
+                bool keep = v && (!json_empty(v) || (streq(keys[i], "Healthcheck") && json_is_object(v)));
+                if (keep)
+                        json_object_set(o, keys[i], v);
+        }
         for (size_t i = 0; nulls[i]; i++)
                 if (!json_object_get(o, nulls[i]))
                         json_object_set_new(o, nulls[i], json_null());
+        if (!json_object_get(o, "User"))
+                json_object_set_new(o, "User", json_string(""));
+        if (!json_object_get(o, "WorkingDir"))
+                json_object_set_new(o, "WorkingDir", json_string(""));
         return o;
 }
 

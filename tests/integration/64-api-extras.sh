@@ -2,8 +2,8 @@
 # `lade serve` and the lade CLI: container update (resources into the cgroup and the row, the
 # restart policy, Docker's errors), container sizes (ps -s, inspect -s, ?size=1, system df),
 # events of networks, volumes, images and execs (an attached exec whose client goes away: its
-# exit recorded at once), attach with logs=1, logs streamed from the file, and HTTP edge cases.
-# Driven by the docker CLI, curl and lade.
+# exit recorded at once), attach with logs=1, logs streamed from the file, HTTP edge cases, slow
+# clients, and the changes of API 1.49-1.51. Driven by the docker CLI, curl and lade.
 . "$(dirname "$0")/lib.sh"
 LADE=${LADE:?set LADE to the lade binary}
 BUSYBOX_IMAGE=${BUSYBOX_IMAGE:?}
@@ -437,6 +437,63 @@ wait "$SLOW_PID"
 expect_eq "the slow-client server stops cleanly" 0 $?
 SLOW_PID=
 check "it reported no sanitizer error" bash -c "! grep -q 'Sanitizer' '$T/slow.log'"
+
+# ---- API 1.49, 1.50, 1.51: what changed, gated by the version asked for ----
+info() { body "$(api "/v1.$1/info")"; }
+expect_eq "/v1.48/info: BridgeNf*, AllowNondistributable*, Expected; no FirewallBackend" "false false [] true false" \
+        "$(info 48 | jq -r '[.BridgeNfIptables, .BridgeNfIp6tables, .RegistryConfig.AllowNondistributableArtifactsCIDRs,
+                              (.RuncCommit.Expected == .RuncCommit.ID), has("FirewallBackend")] | map(tojson) | join(" ")')"
+expect_eq "/v1.49/info: FirewallBackend nftables; no AllowNondistributable*, no Expected" "nftables false false true" \
+        "$(info 49 | jq -r '[.FirewallBackend.Driver, (.RegistryConfig | has("AllowNondistributableArtifactsHostnames")),
+                              (.ContainerdCommit | has("Expected")), has("BridgeNfIptables")] | join(" ")')"
+for v in 50 51; do
+        expect_eq "/v1.$v/info: no BridgeNf*, no (empty) DiscoveredDevices" "false false false nftables" \
+                "$(info $v | jq -r '[has("BridgeNfIptables"), has("BridgeNfIp6tables"), has("DiscoveredDevices"),
+                                     .FirewallBackend.Driver] | join(" ")')"
+done
+arch=$(lade image inspect -f '{{.Architecture}}' busybox)
+other=arm64; [ "$arch" = arm64 ] && other=amd64
+plat() { jq -rn --arg a "$1" '{os:"linux",architecture:$a} | @uri'; }
+out=$(api "/v1.49/images/busybox/json?platform=$(plat "$arch")")
+expect_eq "/v1.49 image inspect, its own platform: 200" "200 $arch" "$(status "$out") $(body "$out" | jq -r .Architecture)"
+out=$(api "/v1.49/images/busybox/json?platform=$(plat "$other")")
+expect_eq "... another platform: 404 with dockerd's message" "404 image with reference busybox was found but its platform (linux/$arch) does not match the specified platform (linux/$other)" \
+        "$(status "$out") $(body "$out" | jq -r .message)"
+expect_eq "... ignored by /v1.48" 200 "$(status "$(api "/v1.48/images/busybox/json?platform=$(plat "$other")")")"
+out=$(api "/v1.49/images/busybox/json?manifests=1&platform=$(plat "$arch")")
+expect_eq "... with manifests=1: 400" "400 conflicting options: manifests and platform options cannot both be set" \
+        "$(status "$out") $(body "$out" | jq -r .message)"
+out=$(api "/v1.49/images/busybox/json?platform=linux%2Famd64")
+expect_eq "... a platform that is no JSON: 400" "400 failed to parse platform" "$(status "$out") $(body "$out" | jq -r .message | cut -d: -f1)"
+out=$(api "/v1.49/images/busybox/json?platform=%7B%22os%22%3A%22linux%22%7D")
+expect_eq "... without architecture: 400" "400 both OS and Architecture must be provided" "$(status "$out") $(body "$out" | jq -r .message)"
+expect_eq "/v1.49 image Config still has the container keys, empty" '"" "" false false' \
+        "$(body "$(api /v1.49/images/busybox/json)" | jq -r '.Config | [(.Hostname|tojson), (.Image|tojson), .Tty, .AttachStdin] | join(" ")')"
+expect_eq "/v1.50 image Config: without them, with Cmd" 'false false false ["sh"]' \
+        "$(body "$(api /v1.50/images/busybox/json)" | jq -r '.Config | [has("Hostname"), has("Tty"), has("AttachStdin"), (.Cmd|tojson)] | join(" ")')"
+expect_eq "lade image inspect shows the 1.50 shape" "false" "$(lade image inspect busybox | jq '.[0].Config | has("Hostname")')"
+lade tag busybox plat:1
+lade tag busybox plat:2
+out=$(api -X DELETE "/v1.50/images/plat:1?platforms=$(plat "$other")")
+expect_eq "/v1.50 DELETE, platforms without the image's: 404" "404 image with reference plat:1 was found but its platform (linux/$arch) does not match the specified platform (linux/$other)" \
+        "$(status "$out") $(body "$out" | jq -r .message)"
+check "... and the tag stays" bash -c "\"$LADE\" --root \"$R\" image inspect plat:1 >/dev/null"
+out=$(api -X DELETE "/v1.50/images/plat:1?platforms=$(plat "$arch")&platforms=$(plat "$other")")
+expect_eq "... two platforms: 400" "400 multiple platforms are not supported" "$(status "$out") $(body "$out" | jq -r .message)"
+out=$(api -X DELETE "/v1.50/images/plat:1?platforms=%5B")
+expect_eq "... invalid JSON: 400" "400 failed to parse platform" "$(status "$out") $(body "$out" | jq -r .message | cut -d: -f1)"
+out=$(api -X DELETE "/v1.50/images/plat:1?platforms=$(plat "$arch")")
+expect_eq "... the image's platform: untagged" '200 [{"Untagged":"plat:1"}]' "$(status "$out") $(body "$out" | jq -c .)"
+out=$(api -X DELETE "/v1.49/images/plat:2?platforms=$(plat "$other")")
+expect_eq "... ignored by /v1.49" '200 [{"Untagged":"plat:2"}]' "$(status "$out") $(body "$out" | jq -c .)"
+for c in $(lade ps -aq); do lade rm -f "$c" >/dev/null; done
+lade create --name v51a busybox true >/dev/null
+lade run --name v51b busybox true >/dev/null
+cnt() { body "$(api "/v1.$1/images/json")" | jq -r '.[] | select(.RepoTags | index("busybox:latest")) | .Containers'; }
+expect_eq "/v1.51 images list: Containers counts created and exited ones" 2 "$(cnt 51)"
+expect_eq "... unversioned (1.51) too" 2 "$(body "$(api /images/json)" | jq -r '.[0].Containers')"
+expect_eq "... -1 below 1.51" -1 "$(cnt 50)"
+lade rm -f v51a v51b >/dev/null
 
 check "the server reported no sanitizer error" bash -c "! grep -q 'Sanitizer' '$T/serve.log'"
 

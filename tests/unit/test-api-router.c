@@ -20,6 +20,7 @@ static void test_split_version(void **state)
                 const char *path;
         } cases[] = {
                 { "/v1.48/info", 0, 1, 48, "/info" },
+                { "/v1.51/images/json", 0, 1, 51, "/images/json" },
                 { "/v1.24/images/json", 0, 1, 24, "/images/json" },
                 { "/info", 0, 0, 0, "/info" },
                 { "/version", 0, 0, 0, "/version" },                 /* "/v" then a letter: no version */
@@ -50,12 +51,17 @@ static void test_check_version(void **state)
         assert_int_equal(api_check_version(0, 0, &err), 0);
         assert_int_equal(api_check_version(1, 24, &err), 0);
         assert_int_equal(api_check_version(1, 48, &err), 0);
+        assert_int_equal(api_check_version(1, 49, &err), 0);
+        assert_int_equal(api_check_version(1, 50, &err), 0);
+        assert_int_equal(api_check_version(1, 51, &err), 0);
+        assert_int_equal(API_VERSION_MAX, 51);
+        assert_string_equal(API_VERSION_MAX_STR, "1.51");
         assert_int_equal(api_check_version(1, 23, &err), -EINVAL);
         assert_string_equal(err->msg, "client version 1.23 is too old. Minimum supported API version is 1.24, "
                                       "please upgrade your client to a newer version");
         err = lade_error_free(err);
-        assert_int_equal(api_check_version(1, 49, &err), -EINVAL);
-        assert_string_equal(err->msg, "client version 1.49 is too new. Maximum supported API version is 1.48");
+        assert_int_equal(api_check_version(1, 52, &err), -EINVAL);
+        assert_string_equal(err->msg, "client version 1.52 is too new. Maximum supported API version is 1.51");
         err = lade_error_free(err);
         assert_int_equal(api_check_version(2, 0, &err), -EINVAL);
         err = lade_error_free(err);
