@@ -230,7 +230,7 @@ id1=$(xfield "$c1" "exec_start: $c1" 2)
 check "the exec's id from its events" test "${#id1}" = 64
 expect_eq "client killed: exactly one exec_die, exitCode 7, before anyone inspects" "7" "$(xfield "$c1" exec_die 3)"
 ms=$(( ($(xfield "$c1" exec_die 4) - $(xfield "$c1" "exec_start: $c1" 4)) / 1000000 ))
-check "... recorded at the process's end, 2 s after its start (${ms} ms)" test "$ms" -ge 1900 -a "$ms" -lt 3000
+check "... recorded at the process's end, 2 s after its start (${ms} ms)" test "$ms" -ge 1900 -a "$ms" -lt 6000
 expect_eq "a gone client's output dropped (no SIGPIPE, no full pipe): exitCode 5" "5" \
         "$(xfield "sh -c sleep 1; head -c 3000000 /dev/zero; echo gone >&2; exit 5" exec_die 3)"
 expect_eq "... and its pty's (exec -t): exitCode 6" "6" \
@@ -489,10 +489,10 @@ expect_eq "... ignored by /v1.49" '200 [{"Untagged":"plat:2"}]' "$(status "$out"
 for c in $(lade ps -aq); do lade rm -f "$c" >/dev/null; done
 lade create --name v51a busybox true >/dev/null
 lade run --name v51b busybox true >/dev/null
-cnt() { body "$(api "/v1.$1/images/json")" | jq -r '.[] | select(.RepoTags | index("busybox:latest")) | .Containers'; }
-expect_eq "/v1.51 images list: Containers counts created and exited ones" 2 "$(cnt 51)"
-expect_eq "... unversioned (1.51) too" 2 "$(body "$(api /images/json)" | jq -r '.[0].Containers')"
-expect_eq "... -1 below 1.51" -1 "$(cnt 50)"
+cnt() { body "$(api "$1/images/json")" | jq -r '.[] | select(.RepoTags | index("busybox:latest")) | .Containers'; }
+expect_eq "/v1.51 images list: Containers counts created and exited ones" 2 "$(cnt /v1.51)"
+expect_eq "... unversioned (1.51) too" 2 "$(cnt "")"
+expect_eq "... -1 below 1.51" -1 "$(cnt /v1.50)"
 lade rm -f v51a v51b >/dev/null
 
 check "the server reported no sanitizer error" bash -c "! grep -q 'Sanitizer' '$T/serve.log'"
