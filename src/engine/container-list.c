@@ -428,8 +428,8 @@ static ContainerInfo *info_of(Ctr *c, const char *command)
 }
 
 /* Every column the summary shows, in one SELECT: of the create body only the labels, the
- * network mode and the four HostConfig members the Mounts come from (Binds, Mounts, VolumesFrom,
- * Tmpfs), extracted by SQLite (a json_t of the whole body per row was most of a list's cost;
+ * network mode, the four HostConfig members the Mounts come from (Binds, Mounts, VolumesFrom,
+ * Tmpfs) and, for a container never started, the networks it is to join, extracted by SQLite (a json_t of the whole body per row was most of a list's cost;
  * for the members, "[null,null,null,null]" in most rows: nothing to parse). The members are
  * looked up in Docker's spelling, as the labels and network mode are (json_each to match keys of
  * any case as inspect does cost 80 us a row). json_valid keeps one bad row from failing the
@@ -441,7 +441,9 @@ static ContainerInfo *info_of(Ctr *c, const char *command)
         " CASE WHEN json_valid(create_json) THEN json_extract(create_json, '$.HostConfig.NetworkMode') END," \
         " CASE WHEN json_valid(create_json) THEN json_extract(create_json, '$.NetworkDisabled') END,"    \
         " CASE WHEN json_valid(create_json) THEN json_extract(create_json, '$.HostConfig.Binds',"        \
-        "  '$.HostConfig.Mounts', '$.HostConfig.VolumesFrom', '$.HostConfig.Tmpfs') END"                 \
+        "  '$.HostConfig.Mounts', '$.HostConfig.VolumesFrom', '$.HostConfig.Tmpfs') END,"                \
+        " CASE WHEN json_valid(create_json) AND coalesce(net_json, '') = '' THEN"                        \
+        "  json_extract(create_json, '$.NetworkingConfig.EndpointsConfig') END"                          \
         " FROM containers ORDER BY created DESC, rowid DESC"
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -502,6 +504,11 @@ static ContainerInfo *info_of_row(sqlite3_stmt *st, json_t **ret_host)
         const char *mode = (const char *) sqlite3_column_text(st, 16);
         ci->network_mode = xstrdup(ctr_network_mode_of(mode, sqlite3_column_int(st, 17) != 0));
         *ret_host = mount_members(col(st, 18));
+        if (!net) {
+                /* never started: the networks it is to join, as inspect and dockerd show them */
+                _cleanup_json_ json_t *eps = col_object(st, 19, "container endpoints");
+                ci->networks = engine_configured_networks(ci->network_mode, eps);
+        }
         return ci;
 }
 

@@ -31,13 +31,17 @@ static bool attaches(const char *mode)
         return !streq(mode, "none") && !streq(mode, "host") && !startswith(mode, "container:");
 }
 
-static json_t *endpoint_config(const Ctr *c, const char *mode)
+static json_t *endpoint_in(json_t *eps, const char *mode)
 {
-        json_t *eps = json_object_get(json_object_get(c->create, "NetworkingConfig"), "EndpointsConfig");
         json_t *ep = json_object_get(eps, mode);
         if (!ep && streq(mode, "bridge"))
                 ep = json_object_get(eps, "default");
         return ep;
+}
+
+static json_t *endpoint_config(const Ctr *c, const char *mode)
+{
+        return endpoint_in(json_object_get(json_object_get(c->create, "NetworkingConfig"), "EndpointsConfig"), mode);
 }
 
 static json_t *exposed_ports(const Ctr *c)
@@ -260,20 +264,31 @@ out:
 
 json_t *ctr_configured_networks(const Ctr *c)
 {
-        const char *mode = ctr_network_mode(c);
+        return engine_configured_networks(ctr_network_mode(c),
+                                          json_object_get(json_object_get(c->create, "NetworkingConfig"),
+                                                          "EndpointsConfig"));
+}
+
+json_t *engine_configured_networks(const char *mode, json_t *endpoints)
+{
         json_t *nets = json_object();
-        if (!attaches(mode))
+        if (startswith(mode, "container:"))
                 return nets;
+        if (!attaches(mode)) {
+                /* none, host: dockerd shows the mode as the one network */
+                json_object_set_new(nets, mode, json_pack("{s:n}", "Aliases"));
+                return nets;
+        }
         const char *key;
         json_t *ep;
-        json_object_foreach(json_object_get(json_object_get(c->create, "NetworkingConfig"), "EndpointsConfig"), key, ep)
+        json_object_foreach(endpoints, key, ep)
                 if (!streq(key, mode) && !(streq(mode, "bridge") && streq(key, "default"))) {
                         json_t *v = json_is_object(ep) ? json_deep_copy(ep) : json_object();
                         if (!json_object_get(v, "Aliases"))
                                 json_object_set_new(v, "Aliases", json_null());
                         json_object_set_new(nets, key, v);
                 }
-        ep = endpoint_config(c, mode);
+        ep = endpoint_in(endpoints, mode);
         json_t *v = json_is_object(ep) ? json_deep_copy(ep) : json_object();
         if (!json_object_get(v, "Aliases"))
                 json_object_set_new(v, "Aliases", json_null());

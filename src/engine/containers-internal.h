@@ -133,6 +133,8 @@ int ctr_network_attach(Ctr *c, pid_t pid, LadeError **err);
 /* NetworkSettings.Networks of a container not started yet: its NetworkMode's network with the
  * endpoint settings of the create body. */
 json_t *ctr_configured_networks(const Ctr *c);
+/* The same from a network mode and NetworkingConfig.EndpointsConfig (may be NULL). */
+json_t *engine_configured_networks(const char *mode, json_t *endpoints);
 /* Published ports free? Before anything is created. */
 int ctr_check_ports(Ctr *c, LadeError **err);
 /* Legacy links (container-links.c): at create, HostConfig.Links' targets exist (Docker's

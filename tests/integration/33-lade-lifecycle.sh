@@ -173,6 +173,12 @@ lade create --name two busybox sleep 1000 >/dev/null
 lade network connect --alias second tnet two || fail "connect a created container"
 expect_eq "a created container lists both networks" '["bridge","tnet"]' \
         "$(lade inspect -f '{{json .NetworkSettings.Networks}}' two | jq -c keys)"
+expect_eq "... and so does ps (the list's summary)" "bridge,tnet" \
+        "$(lade ps -a --filter name=^/two\$ --format '{{.Networks}}' | tr ',' '\n' | sort | paste -sd, -)"
+lade create --name nonet --network none busybox true >/dev/null
+expect_eq "a created --network none container: none, as dockerd shows it" "none none" \
+        "$(lade ps -a --filter name=^/nonet\$ --format '{{.Networks}}') $(lade inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' nonet)"
+lade rm nonet >/dev/null
 out=$(lade network connect tnet two 2>&1)
 expect_eq "connecting it twice fails" 1 $?
 expect_contains "... as Docker says it" "endpoint with name two already exists in network tnet" "$out"
