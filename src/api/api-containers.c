@@ -144,53 +144,16 @@ int api_container_inspect(ApiRequest *req, LadeError **err)
         return api_respond_json(req, 200, doc);
 }
 
-static json_t *top_row(pid_t pid)
-{
-        char path[64];
-        _cleanup_free_ char *stat = NULL, *cmdline = NULL, *status = NULL;
-        size_t len = 0;
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        if (read_file_at(AT_FDCWD, path, 4096, &stat, NULL, NULL) < 0)
-                return NULL;
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
-        (void) read_file_at(AT_FDCWD, path, 65536, &cmdline, &len, NULL);
-        for (size_t k = 0; cmdline && k + 1 < len; k++)
-                if (cmdline[k] == 0)
-                        cmdline[k] = ' ';
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        (void) read_file_at(AT_FDCWD, path, 65536, &status, NULL, NULL);
-        const char *u = status ? strstr(status, "\nUid:") : NULL;
-        const char *rp = strrchr(stat, ')');
-        int ppid = 0;
-        if (rp)
-                (void) sscanf(rp + 2, "%*c %d", &ppid);
-        char uid[16], spid[16], sppid[16];
-        snprintf(uid, sizeof(uid), "%u", u ? (unsigned) strtoul(u + 5, NULL, 10) : 0);
-        snprintf(spid, sizeof(spid), "%d", (int) pid);
-        snprintf(sppid, sizeof(sppid), "%d", ppid);
-        return json_pack("[s,s,s,s,s,s,s,s]", uid, spid, sppid, "0", "-", "?", "00:00:00",
-                         cmdline && *cmdline ? cmdline : "");
-}
-
 int api_container_top(ApiRequest *req, LadeError **err)
 {
         _cleanup_(engine_freep) Engine *e = NULL;
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t n = 0;
+        json_t *doc = NULL;
         int r = api_engine(req, &e, err);
         if (r == 0)
-                r = engine_container_pids(e, req->name, &pids, &n, err);
+                r = engine_container_top(e, req->name, api_query(req, "ps_args"), &doc, err);
         if (r < 0)
                 return r;
-        /* ps_args are not run (no ps on the host is ours to call): Docker's default columns */
-        json_t *procs = json_array();
-        for (size_t i = 0; i < n; i++) {
-                json_t *row = top_row(pids[i]);
-                if (row)
-                        json_array_append_new(procs, row);
-        }
-        return api_respond_json(req, 200, json_pack("{s:[s,s,s,s,s,s,s,s],s:o}", "Titles", "UID", "PID", "PPID", "C",
-                                                    "STIME", "TTY", "TIME", "CMD", "Processes", procs));
+        return api_respond_json(req, 200, doc);
 }
 
 int api_container_start(ApiRequest *req, LadeError **err)

@@ -13,6 +13,7 @@
 #include "containers.h"
 #include "engine-filters.h"
 #include "format.h"
+#include "json-util.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -338,36 +339,40 @@ int cmd_top(Cli *c, int argc, char **argv)
 {
         if (argc < 2)
                 return cli_usage("\"top\" requires at least 1 argument.");
-        pid_t *pids = NULL;
-        size_t n = 0;
-        LadeError *err = NULL;
-        if (engine_container_pids(cli_engine(c), argv[1], &pids, &n, &err) < 0)
-                return cli_fail(err);
-        printf("%-10s %-10s %-10s %-5s %-10s %-10s %-10s %s\n", "UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD");
-        for (size_t i = 0; i < n; i++) {
-                char path[64];
-                _cleanup_free_ char *stat = NULL, *cmdline = NULL, *status = NULL;
-                size_t len = 0;
-                snprintf(path, sizeof(path), "/proc/%d/stat", (int) pids[i]);
-                if (read_file_at(AT_FDCWD, path, 4096, &stat, NULL, NULL) < 0)
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pids[i]);
-                (void) read_file_at(AT_FDCWD, path, 65536, &cmdline, &len, NULL);
-                for (size_t k = 0; cmdline && k + 1 < len; k++)
-                        if (cmdline[k] == 0)
-                                cmdline[k] = ' ';
-                snprintf(path, sizeof(path), "/proc/%d/status", (int) pids[i]);
-                (void) read_file_at(AT_FDCWD, path, 65536, &status, NULL, NULL);
-                const char *u = status ? strstr(status, "\nUid:") : NULL;
-                unsigned uid = u ? (unsigned) strtoul(u + 5, NULL, 10) : 0;
-                const char *rp = strrchr(stat, ')');
-                int ppid = 0;
-                if (rp)
-                        (void) sscanf(rp + 2, "%*c %d", &ppid);
-                printf("%-10u %-10d %-10d %-5d %-10s %-10s %-10s %s\n", uid, (int) pids[i], ppid, 0, "-", "?",
-                       "00:00:00", cmdline && *cmdline ? cmdline : "");
+        /* `lade top CONTAINER [ps OPTIONS]`: the options joined, as the docker CLI sends them */
+        _cleanup_free_ char *ps_args = xstrdup("");
+        for (int i = 2; i < argc; i++) {
+                char *t = xasprintf("%s%s%s", ps_args, *ps_args ? " " : "", argv[i]);
+                free(ps_args);
+                ps_args = t;
         }
-        free(pids);
+        _cleanup_json_ json_t *doc = NULL;
+        LadeError *err = NULL;
+        if (engine_container_top(cli_engine(c), argv[1], ps_args, &doc, &err) < 0)
+                return cli_fail(err);
+        /* the docker CLI's tabwriter: columns at least 20 wide, 3 spaces of padding */
+        json_t *titles = json_object_get(doc, "Titles"), *procs = json_object_get(doc, "Processes");
+        size_t ncol = json_array_size(titles), *w = xmalloc0((ncol ? ncol : 1) * sizeof(size_t));
+        json_t *row;
+        size_t i;
+        for (size_t k = 0; k < ncol; k++)
+                w[k] = strlen(json_string_value(json_array_get(titles, k)) ?: "");
+        json_array_foreach(procs, i, row)
+                for (size_t k = 0; k < ncol; k++) {
+                        size_t l = strlen(json_string_value(json_array_get(row, k)) ?: "");
+                        w[k] = l > w[k] ? l : w[k];
+                }
+        for (size_t r = 0; r <= json_array_size(procs); r++) {
+                json_t *line = r == 0 ? titles : json_array_get(procs, r - 1);
+                for (size_t k = 0; k < ncol; k++) {
+                        const char *v = json_string_value(json_array_get(line, k)) ?: "";
+                        if (k + 1 == ncol)
+                                printf("%s\n", v);
+                        else
+                                printf("%-*s", (int) (w[k] + 3 > 20 ? w[k] + 3 : 20), v);
+                }
+        }
+        free(w);
         return 0;
 }
 

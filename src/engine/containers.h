@@ -169,6 +169,9 @@ int engine_container_list_body(Engine *e, bool all, const struct EngineFilters *
                                char **ret, size_t *ret_len, LadeError **err);
 /* The container's processes (host pids) for `top`. */
 int engine_container_pids(Engine *e, const char *name_or_id, pid_t **ret, size_t *ret_n, LadeError **err);
+/* GET /containers/{id}/top's answer: {"Titles": the columns of ps -ef, "Processes": rows of
+ * strings} (container-top.c); ps_args other than "" or "-ef" are refused (EINVAL). */
+int engine_container_top(Engine *e, const char *name_or_id, const char *ps_args, json_t **ret, LadeError **err);
 /* One sample of Docker's stats document (GET /containers/{id}/stats): cpu_stats, memory_stats,
  * pids_stats, blkio_stats, networks; precpu_stats zero (the caller keeps the previous sample).
  * A stopped container gives zeros. */

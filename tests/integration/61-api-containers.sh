@@ -131,6 +131,15 @@ sleep 0.5
 expect_eq "logs -f follows" "tick 0 tick 1 tick 2" "$(timeout 5 docker logs -f ticker | head -3 | tr '\n' ' ' | sed 's/ $//')"
 expect_contains "logs --tail -t" "Z tick" "$(d logs --tail 1 -t ticker)"
 expect_contains "top" "sleep" "$(d top ticker)$(d top web)"
+# the columns of ps -ef on the host, for the container's init: the same as ps shows for its pid
+tpid=$(d inspect -f '{{.State.Pid}}' ticker)
+want=$(ps -o user=,pid=,ppid=,stime=,tty=,time= -p "$tpid" | awk '{print $1, $2, $3, $4, $5, $6}')
+expect_eq "top: UID PID PPID STIME TTY TIME as ps -ef has them" "$want" \
+        "$(d top ticker | awk -v p="$tpid" '$2 == p {print $1, $2, $3, $5, $6, $7}')"
+expect_eq "... and lade top alike" "$want" \
+        "$(lade top ticker | awk -v p="$tpid" '$2 == p {print $1, $2, $3, $5, $6, $7}')"
+expect_contains "top with ps options lade cannot honour: a clear error" "ps options are not supported (aux)" \
+        "$(d top ticker aux 2>&1)"
 out=$(d stats --no-stream --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}' web)
 expect_contains "stats --no-stream" "web " "$out"
 check "stats: memory used" bash -c "[[ '$out' =~ [0-9.]+(Ki|Mi)B\ / ]]"
