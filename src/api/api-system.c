@@ -273,8 +273,14 @@ int api_system_df(ApiRequest *req, LadeError **err)
                 image_info_list_free(l, n);
                 return r;
         }
-        json_t *images = json_array(), *seen = json_object(), *containers = json_array();
+        json_t *images = json_array(), *seen = json_object(), *containers = json_array(), *refs = json_object();
         int64_t layers = 0;
+        /* SharedSize, as dockerd's df: the size of an image's layers that another image (any,
+         * build steps' too) also has */
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; l[i]->chain_ids && l[i]->chain_ids[k]; k++)
+                        json_object_set_new(refs, l[i]->chain_ids[k],
+                                            json_integer(json_integer_value(json_object_get(refs, l[i]->chain_ids[k])) + 1));
         for (size_t i = 0; i < cn; i++) {
                 json_t *sum = engine_container_summary_json(cl[i]);
                 api_container_sizes(e, cl[i]->id, sum);
@@ -288,14 +294,20 @@ int api_system_df(ApiRequest *req, LadeError **err)
                 for (size_t k = 0; k < cn; k++)
                         users += streq(cl[k]->image_id, l[i]->id);
                 json_object_set_new(sum, "Containers", json_integer(users));
-                json_array_append_new(images, sum);
-                for (size_t k = 0; l[i]->chain_ids && l[i]->chain_ids[k]; k++)
+                int64_t shared = 0;
+                for (size_t k = 0; l[i]->chain_ids && l[i]->chain_ids[k]; k++) {
+                        if (json_integer_value(json_object_get(refs, l[i]->chain_ids[k])) > 1)
+                                shared += l[i]->layer_sizes[k];
                         if (!json_object_get(seen, l[i]->chain_ids[k])) {
                                 json_object_set_new(seen, l[i]->chain_ids[k], json_true());
                                 layers += l[i]->layer_sizes[k];
                         }
+                }
+                json_object_set_new(sum, "SharedSize", json_integer(shared));
+                json_array_append_new(images, sum);
         }
         json_decref(seen);
+        json_decref(refs);
         image_info_list_free(l, n);
         container_info_list_free(cl, cn);
         return api_respond_json(req, 200, json_pack("{s:I,s:o,s:o,s:[],s:[],s:I}", "LayersSize", (json_int_t) layers,

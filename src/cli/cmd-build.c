@@ -2,10 +2,12 @@
  * BuildKit's plain lines, or a live view on a terminal); -q prints only the image id on stdout.
  * LADE_BUILD_PARALLEL=N caps the stages built at once (1: one after the other). */
 #include <fcntl.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -100,15 +102,104 @@ static int read_stream(int fd, char **ret, size_t *ret_len)
         return r;
 }
 
-static int setup_sources(BuildFlags *f, const char *context, char **data, int *tar_fd)
+/* A tar, or a compressed stream (gzip, bzip2, xz, zstd), by its first bytes — what the docker
+ * CLI takes as a context on stdin. */
+static bool looks_like_archive(const unsigned char *b, size_t n)
+{
+        return (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) || (n >= 3 && memcmp(b, "BZh", 3) == 0) ||
+               (n >= 6 && memcmp(b, "\xfd" "7zXZ\0", 6) == 0) ||
+               (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) ||
+               (n >= 262 && memcmp(b + 257, "ustar", 5) == 0);
+}
+
+/* The context on stdin, its first n bytes read already into head: the whole stream as an fd. A
+ * file is rewound; a pipe gets a child that writes head, then copies the rest. */
+static int stdin_again(const unsigned char *head, size_t n)
+{
+        if (lseek(STDIN_FILENO, 0, SEEK_SET) == 0)
+                return dup(STDIN_FILENO);
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+                close(p[0]);
+                close(p[1]);
+                return r;
+        }
+        if (pid == 0) {
+                close(p[0]);
+                /* a grandchild does the copy: nobody has to reap it */
+                if (fork() != 0)
+                        _exit(0);
+                char buf[65536];
+                ssize_t k;
+                if (write_all(p[1], head, n) < 0)
+                        _exit(1);
+                while ((k = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
+                        if (write_all(p[1], buf, (size_t) k) < 0)
+                                _exit(1);
+                _exit(k < 0);
+        }
+        close(p[1]);
+        (void) waitpid(pid, NULL, 0);
+        return p[0];
+}
+
+static int setup_sources(BuildFlags *f, const char *context, char **data, int *tar_fd, char *empty_dir)
 {
         size_t len = 0;
         if (streq(context, "-")) {
                 if (f->file && streq(f->file, "-"))
                         return cli_usage("invalid argument: can't use stdin for both build context and dockerfile"), -1;
-                *tar_fd = dup(STDIN_FILENO);
-                f->o.context_tar_fd = *tar_fd;
-                f->o.dockerfile = f->file ? f->file : "Dockerfile";
+                unsigned char head[512];
+                size_t n = 0;
+                ssize_t k;
+                while (n < sizeof(head) && (k = read(STDIN_FILENO, head + n, sizeof(head) - n)) != 0) {
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k < 0) {
+                                fprintf(stderr, "ERROR: failed to read the build context from stdin: %m\n");
+                                return -1;
+                        }
+                        n += (size_t) k;
+                }
+                if (looks_like_archive(head, n)) {
+                        *tar_fd = stdin_again(head, n);
+                        if (*tar_fd < 0) {
+                                fprintf(stderr, "ERROR: failed to read the build context from stdin: %s\n",
+                                        strerror(-*tar_fd));
+                                return -1;
+                        }
+                        f->o.context_tar_fd = *tar_fd;
+                        f->o.dockerfile = f->file ? f->file : "Dockerfile";
+                        return 0;
+                }
+                /* `docker build - < Dockerfile`: a Dockerfile and no context (an empty dir) */
+                _cleanup_free_ char *rest = NULL;
+                /* (read_stream opens /proc/self/fd/0 again: a file from its start, a pipe where
+                 * we are) */
+                bool file = lseek(STDIN_FILENO, 0, SEEK_CUR) >= 0;
+                if (read_stream(STDIN_FILENO, &rest, &len) < 0)
+                        return -1;
+                if (file)
+                        n = 0;
+                *data = xmalloc(n + len + 1);
+                memcpy(*data, head, n);
+                memcpy(*data + n, rest, len);
+                (*data)[n + len] = 0;
+                const char *tmp = getenv("TMPDIR");
+                snprintf(empty_dir, 256, "%s/lade-build-context.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+                if (!mkdtemp(empty_dir)) {
+                        fprintf(stderr, "ERROR: failed to make an empty build context: %m\n");
+                        empty_dir[0] = 0;
+                        return -1;
+                }
+                f->o.context_dir = empty_dir;
+                f->o.dockerfile_data = *data;
+                f->o.dockerfile_len = n + len;
+                f->o.dockerfile = "Dockerfile";
                 return 0;
         }
         f->o.context_dir = context;
@@ -129,6 +220,12 @@ static int setup_sources(BuildFlags *f, const char *context, char **data, int *t
         return 0;
 }
 
+static void empty_dir_remove(char (*dir)[256])
+{
+        if ((*dir)[0])
+                (void) rmdir(*dir);
+}
+
 static void flags_done(BuildFlags *f)
 {
         strv_free(f->tags);
@@ -142,11 +239,12 @@ int cmd_build(Cli *c, int argc, char **argv)
         _cleanup_(flags_done) BuildFlags f = { .o = BUILD_OPTIONS_INIT };
         _cleanup_free_ char *data = NULL;
         _cleanup_close_ int tar_fd = -EBADF;
+        _cleanup_(empty_dir_remove) char empty_dir[256] = "";
         if (parse_flags(&f, argc, argv) < 0)
                 return 125;
         if (argc - optind != 1)
                 return cli_usage("\"build\" requires exactly 1 argument.");
-        if (setup_sources(&f, argv[optind], &data, &tar_fd) < 0)
+        if (setup_sources(&f, argv[optind], &data, &tar_fd, empty_dir) < 0)
                 return 1;
         bool quiet = f.quiet || (f.progress && streq(f.progress, "quiet"));
         const char *mode = f.progress ? f.progress : getenv("BUILDKIT_PROGRESS");

@@ -165,6 +165,17 @@ expect_eq "... created is that time" "2023-11-14T22:13:20Z" "$(cfg "$r1" '{{.Cre
 # ---- contexts, flags ----
 expect_eq "context from a tar on stdin" "compiled" \
         "$(tar -C "$C/35-multistage-compile" -c . | lade build -q -t stdin-ctx - >/dev/null && in_img stdin-ctx cat /usr/local/bin/app)"
+tar -C "$C/35-multistage-compile" -cz . >"$T/ctx.tgz"
+expect_eq "... a gzipped tar from a file" "compiled" \
+        "$(lade build -q -t stdin-gz - <"$T/ctx.tgz" >/dev/null && in_img stdin-gz cat /usr/local/bin/app)"
+expect_eq "a Dockerfile on stdin, no context (docker build - < Dockerfile), piped" "piped" \
+        "$(printf 'FROM busybox\nRUN echo piped > /p\n' | lade build -q -t stdin-df - >/dev/null && in_img stdin-df cat /p)"
+printf 'FROM busybox\nRUN echo from-file > /p\n' >"$T/Dockerfile.stdin"
+expect_eq "... and from a file" "from-file" \
+        "$(lade build -q -t stdin-df2 - <"$T/Dockerfile.stdin" >/dev/null && in_img stdin-df2 cat /p)"
+out=$(printf 'FROM busybox\nCOPY nothing /n\n' | lade build -q - 2>&1)
+expect_contains "... whose context is empty (a COPY finds nothing)" "nothing" "$out"
+check "... and the empty context dir is gone" bash -c "! ls -d \"\${TMPDIR:-/tmp}\"/lade-build-context.* 2>/dev/null"
 mkdir -p "$T/fctx" && echo from-f >"$T/fctx/x"
 printf 'FROM busybox\nARG V=def\nCOPY x /x\nRUN echo "$V" > /v\n' >"$T/Dockerfile.other"
 lade build -q -f "$T/Dockerfile.other" --build-arg V=given --label team=core --iidfile "$T/iid" -t flags:1 "$T/fctx" >"$T/id"

@@ -123,6 +123,12 @@ expect_eq "system df: the container's SizeRw" "1502" \
         "$(body "$(api /system/df)" | jq -r '.Containers[] | select(.Names[0] == "/sz1") | .SizeRw')"
 expect_contains "docker system df counts it" "1.502kB" "$(d system df | grep '^Containers')"
 lade rm sz1 >/dev/null
+# SharedSize: the layers another image has too (an image built FROM busybox shares all of its)
+printf 'FROM busybox\nRUN echo more > /more\n' | lade build -q -t shared:1 - >/dev/null
+bbsize=$(lade image inspect -f '{{.Size}}' busybox)
+expect_eq "system df: SharedSize of busybox and of an image built on it" "$bbsize $bbsize" \
+        "$(body "$(api /system/df)" | jq -r '[.Images[] | select(.RepoTags | index("busybox:latest") or index("shared:1")) | .SharedSize] | sort | join(" ")')"
+lade rmi shared:1 >/dev/null
 
 # ---- events of networks, volumes, images and execs ----
 sleep 1; since=$(date +%s)
