@@ -123,16 +123,6 @@ static int check_strv(json_t *body, const char *key, bool required, LadeError **
         return 0;
 }
 
-static char **strv_of(json_t *a)
-{
-        char **v = xmalloc0(sizeof(char *));
-        size_t i;
-        json_t *x;
-        json_array_foreach(a, i, x)
-                v = strv_append(v, json_string_value(x));
-        return v;
-}
-
 int api_exec_create(ApiRequest *req, LadeError **err)
 {
         json_t *body;
@@ -181,7 +171,7 @@ int api_exec_create(ApiRequest *req, LadeError **err)
                 exec_free(x);
                 return lade_error_msg(err, EBUSY, "too many exec instances in progress (%d)", API_EXECS_MAX);
         }
-        _cleanup_strv_free_ char **cmd = strv_of(json_object_get(body, "Cmd"));
+        _cleanup_strv_free_ char **cmd = json_strv(json_object_get(body, "Cmd"));
         engine_exec_event(e, x->container, "exec_create", cmd, x->id);
         return api_respond_json(req, 201, json_pack("{s:s}", "Id", x->id));
 }
@@ -197,8 +187,8 @@ typedef struct ExecRun {
 static int exec_spawn(Engine *e, ExecRun *run, const int stdio[3], EngineExec **ret, int *ret_code, LadeError **err)
 {
         json_t *c = run->x->config;
-        _cleanup_strv_free_ char **cmd = strv_of(json_object_get(c, "Cmd"));
-        _cleanup_strv_free_ char **env = strv_of(json_object_get(c, "Env"));
+        _cleanup_strv_free_ char **cmd = json_strv(json_object_get(c, "Cmd"));
+        _cleanup_strv_free_ char **env = json_strv(json_object_get(c, "Env"));
         ExecRequest rq = { .exec_id = run->x->id, .cmd = cmd, .env = env, .user = json_string_value(json_object_get(c, "User")),
                            .workdir = json_string_value(json_object_get(c, "WorkingDir")), .tty = run->tty,
                            .interactive = json_is_true(json_object_get(c, "AttachStdin")), .detach = run->detach,

@@ -141,3 +141,14 @@ json_t *json_member(json_t *obj, const char *key)
         json_t *v = json_object_get(obj, key);
         return json_is_null(v) ? NULL : v;
 }
+
+char **json_strv(const json_t *a)
+{
+        char **v = xmalloc0(sizeof(char *));
+        size_t i;
+        json_t *x;
+        json_array_foreach(a, i, x)
+                if (json_is_string(x))
+                        v = strv_append(v, json_string_value(x));
+        return v;
+}

@@ -25,5 +25,8 @@ bool json_get_big_uint(const json_t *v, uint64_t *ret);
 const char *json_type_name(const json_t *j);
 /* obj[key], with JSON null treated as absent (Docker and runc write nulls). */
 json_t *json_member(json_t *obj, const char *key);
+/* The strings of array a (other members skipped) as a NULL-terminated vector: never NULL, empty
+ * when a is no array. */
+char **json_strv(const json_t *a);
 /* Serialises compactly; caller frees. */
 char *json_dump_compact(const json_t *j);

@@ -106,17 +106,6 @@ static int msg_recv(int fd, json_t **ret, int *ret_fd)
         return json_parse_text(buf, (size_t) n, "exec message", ret, NULL) < 0 ? -EBADMSG : 0;
 }
 
-static char **strv_of(json_t *a)
-{
-        char **v = xmalloc0(sizeof(char *));
-        size_t i;
-        json_t *x;
-        json_array_foreach(a, i, x)
-                if (json_is_string(x))
-                        v = strv_append(v, json_string_value(x));
-        return v;
-}
-
 static json_t *strv_to_json(char **v)
 {
         json_t *a = json_array();
@@ -130,8 +119,8 @@ static json_t *strv_to_json(char **v)
 static int helper_exec(Engine *e, const char *id, json_t *rq, pid_t *ret_pid, int *ret_master,
                        char **ret_id, json_t **ret_attrs, LadeError **err)
 {
-        _cleanup_strv_free_ char **cmd = strv_of(json_object_get(rq, "Cmd"));
-        _cleanup_strv_free_ char **env = strv_of(json_object_get(rq, "Env"));
+        _cleanup_strv_free_ char **cmd = json_strv(json_object_get(rq, "Cmd"));
+        _cleanup_strv_free_ char **env = json_strv(json_object_get(rq, "Env"));
         ExecRequest req = { .cmd = cmd, .env = env,
                             .user = json_string_value(json_object_get(rq, "User")),
                             .workdir = json_string_value(json_object_get(rq, "WorkingDir")),

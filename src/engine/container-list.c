@@ -391,15 +391,9 @@ void container_info_list_free(ContainerInfo **l, size_t n)
 static char **command_of(const char *json)
 {
         _cleanup_json_ json_t *a = NULL;
-        char **v = xmalloc0(sizeof(char *));
-        if (!json || json_parse_text(json, strlen(json), "command", &a, NULL) < 0)
-                return v;
-        size_t i;
-        json_t *x;
-        json_array_foreach(a, i, x)
-                if (json_is_string(x))
-                        v = strv_append(v, json_string_value(x));
-        return v;
+        if (json)
+                (void) json_parse_text(json, strlen(json), "command", &a, NULL);
+        return json_strv(a);
 }
 
 static ContainerInfo *info_of(Ctr *c, const char *command)

@@ -366,13 +366,7 @@ int net_db_endpoint_delete(sqlite3 *db, const char *container_id, const char *ne
 static char **aliases_of(const char *text)
 {
         _cleanup_json_ json_t *a = text ? json_loads(text, 0, NULL) : NULL;
-        char **v = xmalloc0(sizeof(char *));
-        size_t i;
-        json_t *x;
-        json_array_foreach(a, i, x)
-                if (json_is_string(x))
-                        v = strv_append(v, json_string_value(x));
-        return v;
+        return json_strv(a);
 }
 
 static void read_endpoint(sqlite3_stmt *st, NetEndpoint *ep)
