@@ -1,7 +1,7 @@
-/* The events table (see engine-events.h). One INSERT per event on a connection of its own, so
- * an event never joins (or breaks) the caller's transaction; every 256th insert trims the
- * table to its newest ENGINE_EVENTS_KEEP rows. After the insert (committed), the tick file is
- * closed after a write-open, which wakes every EngineEventsWatch. */
+/* The events table (see engine-events.h). One INSERT per event, never inside the caller's
+ * transaction (the Engine's connection between transactions, else one of its own); every 256th
+ * insert trims the table to its newest ENGINE_EVENTS_KEEP rows. After the insert (committed),
+ * the tick file is closed after a write-open, which wakes every EngineEventsWatch. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,14 +24,19 @@ static const char events_schema[] =
         " time_ns INTEGER NOT NULL, type TEXT NOT NULL, action TEXT NOT NULL,"
         " actor_id TEXT NOT NULL, attributes TEXT NOT NULL DEFAULT '{}')";
 
-static int events_open_at(const char *root, bool create, sqlite3 **ret, LadeError **err)
+int engine_events_migrate(sqlite3 *db, LadeError **err)
+{
+        return image_db_exec(db, events_schema, "create the events table", err);
+}
+
+static int events_open_at(const char *root, sqlite3 **ret, LadeError **err)
 {
         _cleanup_free_ char *path = xasprintf("%s/lade.db", root);
         _cleanup_(image_db_closep) sqlite3 *db = NULL;
         int r = image_db_open(path, &db, err);
         if (r < 0)
                 return r;
-        if (create && (r = image_db_exec(db, events_schema, "create the events table", err)) < 0)
+        if ((r = engine_events_migrate(db, err)) < 0)
                 return r;
         *ret = TAKE_PTR(db);
         return 0;
@@ -52,50 +57,6 @@ static void tick(const char *root)
         if (fd < 0)
                 log_debug("events: no tick: %m");
         safe_close(fd);
-}
-
-int engine_events_migrate(sqlite3 *db, LadeError **err)
-{
-        return image_db_exec(db, events_schema, "create the events table", err);
-}
-
-static bool table_exists(sqlite3 *db)
-{
-        sqlite3_stmt *st;
-        bool yes = false;
-        if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'", -1, &st,
-                               NULL) == SQLITE_OK) {
-                yes = sqlite3_step(st) == SQLITE_ROW;
-                sqlite3_finalize(st);
-        }
-        return yes;
-}
-
-static void emit_on(sqlite3 *db, const char *root, const char *type, const char *action, const char *actor_id,
-                    json_t *attrs);
-
-/* On the Engine's connection when it is between transactions (an INSERT there is its own
- * transaction, as on a connection of its own, without an open and a schema parse per event);
- * inside the caller's transaction, on a new connection. */
-void engine_event_emit(Engine *e, const char *type, const char *action, const char *actor_id, json_t *attrs)
-{
-        sqlite3 *db = NULL;
-        if (engine_db(e, &db, NULL) < 0 || !sqlite3_get_autocommit(db)) {
-                engine_event_emit_at(engine_root(e), type, action, actor_id, attrs);
-                return;
-        }
-        emit_on(db, engine_root(e), type, action, actor_id, attrs);
-}
-
-void engine_event_emit_at(const char *root, const char *type, const char *action, const char *actor_id,
-                          json_t *attrs)
-{
-        _cleanup_(image_db_closep) sqlite3 *db = NULL;
-        if (events_open_at(root, true, &db, NULL) < 0) {
-                json_decref(attrs);
-                return;
-        }
-        emit_on(db, root, type, action, actor_id, attrs);
 }
 
 static void emit_on(sqlite3 *db, const char *root, const char *type, const char *action, const char *actor_id,
@@ -121,6 +82,30 @@ static void emit_on(sqlite3 *db, const char *root, const char *type, const char 
         tick(root);
 }
 
+/* On the Engine's connection when it is between transactions (an INSERT there is its own
+ * transaction, as on a connection of its own, without an open and a schema parse per event);
+ * inside the caller's transaction, on a new connection. */
+void engine_event_emit(Engine *e, const char *type, const char *action, const char *actor_id, json_t *attrs)
+{
+        sqlite3 *db = NULL;
+        if (engine_db(e, &db, NULL) < 0 || !sqlite3_get_autocommit(db)) {
+                engine_event_emit_at(engine_root(e), type, action, actor_id, attrs);
+                return;
+        }
+        emit_on(db, engine_root(e), type, action, actor_id, attrs);
+}
+
+void engine_event_emit_at(const char *root, const char *type, const char *action, const char *actor_id,
+                          json_t *attrs)
+{
+        _cleanup_(image_db_closep) sqlite3 *db = NULL;
+        if (events_open_at(root, &db, NULL) < 0) {
+                json_decref(attrs);
+                return;
+        }
+        emit_on(db, root, type, action, actor_id, attrs);
+}
+
 /* Readers use the Engine's connection (engine_db): no open, no schema parse per read. */
 int engine_events_last_seq(Engine *e, int64_t *ret, LadeError **err)
 {
@@ -129,8 +114,6 @@ int engine_events_last_seq(Engine *e, int64_t *ret, LadeError **err)
         if (r < 0)
                 return r;
         *ret = 0;
-        if (!table_exists(db))
-                return 0;
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
         if ((r = image_db_prepare(db, "SELECT COALESCE(MAX(seq), 0) FROM events", &st, err, NULL)) < 0)
                 return r;
@@ -153,8 +136,6 @@ int engine_events_read(Engine *e, int64_t after, size_t max, EngineEvent **ret, 
                 return r;
         *ret = NULL;
         *ret_n = 0;
-        if (!table_exists(db))
-                return 0;
         _cleanup_free_ char *a = xasprintf("%lld", (long long) after), *m = xasprintf("%zu", max);
         _cleanup_(image_db_finalizep) sqlite3_stmt *st = NULL;
         r = image_db_prepare(db, "SELECT seq, time_ns, type, action, actor_id, attributes FROM events"
@@ -182,7 +163,6 @@ int engine_events_read(Engine *e, int64_t after, size_t max, EngineEvent **ret, 
 }
 
 struct EngineEventsWatch {
-        Engine *e;
         int fd;                 /* inotify, or -EBADF when degraded */
         int wd;
         char *root;             /* the state root watched (pool key) */
@@ -255,7 +235,6 @@ EngineEventsWatch *engine_events_watch_new(Engine *e)
         EngineEventsWatch *w = watch_pool_take(engine_root(e));
         if (w) {
                 /* ticks of before our time; a rearm if the file was replaced meanwhile */
-                w->e = e;
                 (void) engine_events_watch_drain(w);
                 if (w->fd >= 0)
                         return w;
@@ -263,7 +242,7 @@ EngineEventsWatch *engine_events_watch_new(Engine *e)
                 free(w);
         }
         w = xmalloc0(sizeof(*w));
-        *w = (EngineEventsWatch){ .e = e, .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), .wd = -1,
+        *w = (EngineEventsWatch){ .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), .wd = -1,
                                   .root = xstrdup(engine_root(e)) };
         if (w->fd < 0)
                 log_debug("events: no inotify (polling instead): %m");
@@ -276,7 +255,6 @@ EngineEventsWatch *engine_events_watch_free(EngineEventsWatch *w)
 {
         if (!w)
                 return NULL;
-        w->e = NULL;
         if (w->fd >= 0 && watch_pool_put(w))
                 return NULL;
         safe_close(w->fd);
